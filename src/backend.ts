@@ -1,0 +1,51 @@
+/**
+ * Selection of the TensorFlow.js backend that runs the learner.
+ *
+ * `wasm` (XNNPACK, SIMD, single-threaded) is the default: its float32 arithmetic is fixed by the
+ * WebAssembly specification, so the same program gives the same bytes on every x86-64 or ARM
+ * machine. `cpu` is the pure-JavaScript reference backend. Backends that need native libraries
+ * (tfjs-node, tfjs-node-gpu) are never loaded unless a caller asks for them by name, and they are not
+ * dependencies of this package.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+
+/** The backends this package can select. */
+export const BACKENDS = ["wasm", "cpu"] as const;
+
+/** A backend name accepted by {@linkcode useBackend}. */
+export type BackendName = typeof BACKENDS[number];
+
+/** Narrow a string to {@linkcode BackendName}. */
+export function isBackendName(name: string): name is BackendName {
+  return (BACKENDS as readonly string[]).includes(name);
+}
+
+/**
+ * Make `name` the active TensorFlow.js backend (idempotent) and return the tfjs namespace.
+ *
+ * Production mode is enabled, which also silences tfjs' console advertisement for native backends.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "./backend.ts";
+ * const tf = await useBackend("cpu");
+ * if (tf.getBackend() !== "cpu") throw new Error("backend not selected");
+ * ```
+ */
+export async function useBackend(name: BackendName): Promise<typeof tf> {
+  if (!isBackendName(name)) {
+    throw new RangeError(`backend must be one of ${BACKENDS.join(", ")}, got "${name}"`);
+  }
+  tf.enableProdMode();
+  if (tf.getBackend() !== name) {
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`backend "${name}" failed to initialise`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+export { tf };

@@ -1,0 +1,136 @@
+/**
+ * What the command-line tasks share: argument parsing with one-line errors, exit codes, the output
+ * directory check and a progress display.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import process from "node:process";
+import cliProgress from "cli-progress";
+import { InputError } from "./config.ts";
+import type { ExperimentConfig } from "./config.ts";
+import type { RunHooks } from "./reproduce.ts";
+
+/** Exit code for bad input (nothing was written). */
+export const EXIT_INPUT = 2;
+
+/**
+ * Parse `args` strictly (unknown options and stray positionals are input errors).
+ */
+export function parseOptions<T extends ParseArgsConfig["options"]>(
+  args: string[],
+  options: T,
+): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (e) {
+    throw new InputError((e as Error).message.split("\n")[0]);
+  }
+}
+
+/** Parse a positive integer option; throws {@linkcode InputError} naming the option. */
+export function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InputError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * Run a task's main function: input errors print one line and exit 2; other errors print their
+ * message and exit 1.
+ */
+export async function runMain(main: () => Promise<number>): Promise<never> {
+  try {
+    Deno.exit(await main());
+  } catch (e) {
+    if (e instanceof InputError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(EXIT_INPUT);
+    }
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      console.error(`error: ${(e as Error).message.split("\n")[0]}`);
+      Deno.exit(EXIT_INPUT);
+    }
+    console.error(`error: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}
+
+/**
+ * Make sure `dir` is (or can become) a writable directory, before any experiment runs. Throws
+ * {@linkcode InputError} naming the option when it is not.
+ */
+export async function ensureWritableDir(option: string, dir: string): Promise<void> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) {
+      throw new InputError(`${option}: "${dir}" exists and is not a directory`);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) throw permissionError(option, dir, e);
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+    } catch (e2) {
+      throw permissionError(option, dir, e2);
+    }
+  }
+  const probe = `${dir}/.write-probe-${Deno.pid}`;
+  try {
+    await Deno.writeFile(probe, new Uint8Array());
+    await Deno.remove(probe);
+  } catch (e) {
+    throw permissionError(option, dir, e);
+  }
+}
+
+function permissionError(option: string, dir: string, e: unknown): InputError {
+  const denied = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+  return new InputError(
+    denied
+      ? `${option}: "${dir}" is not writable (the tasks may write only under results/; for another directory run tasks/*.ts with deno run --allow-write=DIR)`
+      : `${option}: "${dir}" is not writable: ${(e as Error).message.split("\n")[0]}`,
+  );
+}
+
+/**
+ * Progress hooks: a bar with ETA per experiment on a terminal, one line per finished experiment
+ * otherwise (logs, CI).
+ */
+export function progressHooks(): RunHooks & { stop(): void } {
+  const tty = Deno.stderr.isTerminal();
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    onStart(config: ExperimentConfig, index: number, total: number) {
+      if (!tty) return;
+      bar = new cliProgress.SingleBar({
+        format: `[${
+          index + 1
+        }/${total}] ${config.id} {bar} {value}/{total} it | ETA {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+        etaBuffer: 20,
+      }, cliProgress.Presets.shades_classic);
+      bar.start(config.iterations, 0);
+    },
+    onIteration(_config, metrics) {
+      bar?.update(metrics.iteration + 1);
+    },
+    onDone(config, seconds) {
+      if (bar) {
+        bar.stop();
+        bar = null;
+      }
+      if (!tty) console.error(`done ${config.id} (${seconds.toFixed(1)} s)`);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The interface every task family implements, and the reference implementation's action scaling.
+ *
+ * @module
+ */
+import type { RandomStream } from "../rng.ts";
+
+/** One running episode of one task. */
+export interface Episode {
+  /** The current observation (the episode may reuse this array between steps). */
+  readonly observation: Float64Array;
+  /** Apply an environment-scale action; returns the reward and whether the episode ended. */
+  step(action: Float64Array): { reward: number; done: boolean };
+  /** Release resources held outside the JavaScript heap (MuJoCo data, say). */
+  close?(): void;
+}
+
+/** A distribution over tasks, and how to run an episode of one of them. */
+export interface TaskFamily<Task = unknown> {
+  /** Stable identifier, used in configs and artefacts. */
+  readonly id: string;
+  readonly obsDim: number;
+  readonly actDim: number;
+  /** Lower bounds of the environment's action space. */
+  readonly actionLow: readonly number[];
+  /** Upper bounds of the environment's action space. */
+  readonly actionHigh: readonly number[];
+  /** Draw one task from the family's distribution. */
+  sampleTask(rng: RandomStream): Task;
+  /** A JSON-serialisable description of a task (for logs and artefacts). */
+  describeTask(task: Task): Record<string, number | number[]>;
+  /** Start an episode; `rng` is the episode's reset-noise stream. */
+  reset(task: Task, rng: RandomStream): Episode;
+}
+
+/** Bound of the policy's action range in the reference implementation. */
+export const POLICY_ACTION_BOUND = 10;
+
+/**
+ * Map a policy action in [−10, 10] to the environment's box [low, high] as the reference
+ * implementation does: low + (a + 10)(high − low)/20, clipped to [low, high].
+ *
+ * @example
+ * ```ts
+ * import { scaleAction } from "./env.ts";
+ * const out = new Float64Array(2);
+ * scaleAction(new Float64Array([5, 30]), [-0.1, -0.1], [0.1, 0.1], out);
+ * if (Math.abs(out[0] - 0.05) > 1e-15 || out[1] !== 0.1) throw new Error("bad scaling");
+ * ```
+ */
+export function scaleAction(
+  action: ArrayLike<number>,
+  low: readonly number[],
+  high: readonly number[],
+  out: Float64Array,
+): Float64Array {
+  const b = POLICY_ACTION_BOUND;
+  for (let j = 0; j < low.length; j++) {
+    const v = low[j] + (action[j] + b) * (high[j] - low[j]) / (2 * b);
+    out[j] = v < low[j] ? low[j] : v > high[j] ? high[j] : v;
+  }
+  return out;
+}

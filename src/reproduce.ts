@@ -1,0 +1,267 @@
+/**
+ * Running a profile's experiments into hashed artefact directories, regenerating them for
+ * verification, and summarising them as the paper's Table 1.
+ *
+ * @module
+ */
+import {
+  type ArtifactFiles,
+  compareProfiles,
+  csvFormat,
+  type Difference,
+  readProfileManifest,
+  TIMINGS_FILE,
+  writeExperiment,
+  writeProfileManifest,
+} from "./artifacts.ts";
+import { canonicalJson } from "./canonical_json.ts";
+import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
+import { useBackend } from "./backend.ts";
+import { type Evaluation, type IterationMetrics, train, type TrainResult } from "./trainer.ts";
+
+/** Columns of metrics.csv. */
+export const METRICS_HEADER = [
+  "iteration",
+  "pre_return",
+  "post_return",
+  "objective",
+  "grad_norm",
+  "mean_log_std",
+];
+
+/**
+ * The artefact files of one finished experiment: config.json, metrics.csv, evaluation.json and
+ * params.bin (the final parameters as little-endian float32, in PolicyParams order).
+ */
+export function experimentFiles(config: ExperimentConfig, result: TrainResult): ArtifactFiles {
+  const rows = result.metrics.map((m) => [
+    m.iteration,
+    m.preReturn,
+    m.postReturn,
+    m.objective,
+    m.gradNorm,
+    m.meanLogStd,
+  ]);
+  const total = result.params.reduce((n, p) => n + p.length, 0);
+  const bytes = new Uint8Array(total * 4);
+  const view = new DataView(bytes.buffer);
+  let offset = 0;
+  for (const p of result.params) {
+    for (const v of p) (view.setFloat32(offset, v, true), offset += 4);
+  }
+  return {
+    "config.json": canonicalJson(config),
+    "metrics.csv": csvFormat(METRICS_HEADER, rows),
+    "evaluation.json": canonicalJson(result.evaluation),
+    "params.bin": bytes,
+  };
+}
+
+/** Progress callbacks of {@linkcode runExperiments}. */
+export interface RunHooks {
+  onStart?(config: ExperimentConfig, index: number, total: number): void;
+  onIteration?(config: ExperimentConfig, metrics: IterationMetrics): void;
+  onDone?(config: ExperimentConfig, seconds: number): void;
+}
+
+/**
+ * Train every configuration and write its artefact directory under `outDir` (each atomically),
+ * then the profile manifest over every experiment directory present. Wall-clock times go to the
+ * unhashed timings.json.
+ */
+export async function runExperiments(
+  configs: readonly ExperimentConfig[],
+  outDir: string,
+  profile: string,
+  hooks: RunHooks = {},
+): Promise<{ root: string; seconds: Record<string, number> }> {
+  const seconds: Record<string, number> = {};
+  for (let i = 0; i < configs.length; i++) {
+    const config = configs[i];
+    await useBackend(config.backend);
+    hooks.onStart?.(config, i, configs.length);
+    const start = performance.now();
+    const result = train(config, (m) => hooks.onIteration?.(config, m));
+    await writeExperiment(outDir, config.id, experimentFiles(config, result));
+    seconds[config.id] = (performance.now() - start) / 1000;
+    hooks.onDone?.(config, seconds[config.id]);
+  }
+  const manifest = await writeProfileManifest(outDir, profile);
+  await writeTimings(outDir, seconds);
+  return { root: manifest.root, seconds };
+}
+
+async function writeTimings(outDir: string, seconds: Record<string, number>): Promise<void> {
+  let previous: Record<string, number> = {};
+  try {
+    previous = JSON.parse(await Deno.readTextFile(`${outDir}/${TIMINGS_FILE}`)).seconds ?? {};
+  } catch {
+    // No earlier timings.
+  }
+  const tmp = `${outDir}/.${TIMINGS_FILE}.tmp`;
+  await Deno.writeTextFile(tmp, canonicalJson({ seconds: { ...previous, ...seconds } }));
+  await Deno.rename(tmp, `${outDir}/${TIMINGS_FILE}`);
+}
+
+/**
+ * Filter configurations by `--only`: a pattern with `*` wildcards matched against the whole id,
+ * or, without `*`, a substring of the id. No match is an input error.
+ */
+export function selectExperiments(
+  configs: readonly ExperimentConfig[],
+  only: string | undefined,
+): ExperimentConfig[] {
+  if (only === undefined) return [...configs];
+  const matcher = only.includes("*")
+    ? new RegExp(`^${only.split("*").map(escapeRegExp).join(".*")}$`)
+    : null;
+  const selected = configs.filter((c) => matcher ? matcher.test(c.id) : c.id.includes(only));
+  if (selected.length === 0) {
+    throw new InputError(
+      `only: "${only}" matches no experiment id (ids look like ${configs[0]?.id ?? "?"})`,
+    );
+  }
+  return selected;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Read and validate the configurations stored in a profile directory's experiments. */
+export async function readStoredConfigs(dir: string): Promise<ExperimentConfig[]> {
+  const configs: ExperimentConfig[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    const path = `${dir}/${entry.name}/config.json`;
+    let value: unknown;
+    try {
+      value = JSON.parse(await Deno.readTextFile(path));
+    } catch (e) {
+      throw new InputError(`${path}: ${(e as Error).message}`);
+    }
+    configs.push(validateConfig(value, path));
+  }
+  return configs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** One row of the summary table. */
+export interface SummaryRow {
+  readonly env: string;
+  readonly algorithm: string;
+  readonly hessian: string;
+  readonly innerSteps: number;
+  readonly seeds: number;
+  readonly mean: number;
+  /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
+  readonly std: number;
+}
+
+/** Paper Table 1: mean meta-test reward after one adaptation step. */
+export const PAPER_TABLE1: Readonly<Record<string, string>> = {
+  sgmrl: "−16.901 ± 0.699",
+  maml: "−17.767 ± 0.106",
+  emaml: "−17.803 ± 0.115",
+};
+
+/** Group final evaluations by estimator and ζ: mean ± std over seeds. */
+export function summarize(
+  results: readonly { config: ExperimentConfig; evaluation: Evaluation }[],
+): SummaryRow[] {
+  const groups = new Map<string, { config: ExperimentConfig; values: number[] }>();
+  for (const { config, evaluation } of results) {
+    const key = `${config.env}|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
+    const g = groups.get(key) ?? { config, values: [] };
+    g.values.push(evaluation.postAdaptationReturn);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ config, values }) => {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
+    return {
+      env: config.env,
+      algorithm: config.algorithm,
+      hessian: config.hessian,
+      innerSteps: config.innerSteps,
+      seeds: values.length,
+      mean,
+      std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0,
+    };
+  }).sort((a, b) =>
+    a.innerSteps - b.innerSteps || a.hessian.localeCompare(b.hessian) ||
+    a.algorithm.localeCompare(b.algorithm)
+  );
+}
+
+/**
+ * The summary as a Markdown table in the form of the paper's Table 1, with the paper's figure
+ * beside each ζ = 1 row.
+ *
+ * @example
+ * ```ts
+ * import { summaryTable } from "./reproduce.ts";
+ * const md = summaryTable([{ env: "nav2d", algorithm: "sgmrl", hessian: "none", innerSteps: 1,
+ *   seeds: 2, mean: -17, std: 0.5 }]);
+ * if (!md.includes("| sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
+ *   throw new Error(md);
+ * }
+ * ```
+ */
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const fmt = (x: number) => x.toFixed(3).replace("-", "−");
+  const lines = [
+    "| algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) | seeds | paper (Table 1) |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of rows) {
+    const order = r.hessian === "autodiff" ? "second order" : "first order";
+    const paper = r.env === "nav2d" && r.innerSteps === 1 ? PAPER_TABLE1[r.algorithm] ?? "" : "";
+    lines.push(
+      `| ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
+        r.std.toFixed(3)
+      } | ${r.seeds} | ${paper} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Read the final evaluations of every experiment in a profile directory. */
+export async function readResults(
+  dir: string,
+): Promise<{ config: ExperimentConfig; evaluation: Evaluation }[]> {
+  const configs = await readStoredConfigs(dir);
+  return await Promise.all(configs.map(async (config) => ({
+    config,
+    evaluation: JSON.parse(
+      await Deno.readTextFile(`${dir}/${config.id}/evaluation.json`),
+    ) as Evaluation,
+  })));
+}
+
+/**
+ * Regenerate every experiment of the profile directory `dir` from its stored config.json into
+ * `scratch` (which is removed afterwards) and compare all artefacts byte for byte. Returns the
+ * first difference, or null when every byte matches.
+ */
+export async function verifyProfile(
+  dir: string,
+  scratch: string,
+  hooks: RunHooks = {},
+): Promise<{ experiments: number; difference: Difference | null }> {
+  let profile: string;
+  try {
+    profile = (await readProfileManifest(dir)).profile;
+  } catch (e) {
+    throw new InputError(
+      `dir: "${dir}" holds no readable profile manifest: ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+  const configs = await readStoredConfigs(dir);
+  try {
+    await Deno.mkdir(scratch, { recursive: true });
+    await runExperiments(configs, scratch, profile, hooks);
+    return { experiments: configs.length, difference: await compareProfiles(dir, scratch) };
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}

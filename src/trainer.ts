@@ -1,0 +1,269 @@
+/**
+ * Meta-training (sample, adapt, estimate the meta-gradient, Adam step) and meta-test evaluation,
+ * readable top to bottom. All hyperparameters come from one {@linkcode ExperimentConfig}.
+ *
+ * @module
+ */
+import { adamAscend, adamInit } from "./adam.ts";
+import {
+  explorationWeights,
+  type LearnerBatch,
+  learnerBatch,
+  type SurrogateConfig,
+} from "./batch.ts";
+import type { ExperimentConfig } from "./config.ts";
+import type { TaskFamily } from "./envs/env.ts";
+import { nav2d } from "./envs/nav2d.ts";
+import { innerStep, metaGradient, type TaskBatches } from "./meta_gradient.ts";
+import { cloneParams, initPolicyParams, type PolicyParams, type PolicySpec } from "./policy.ts";
+import { stream } from "./rng.ts";
+import { allJobs, samplePaths } from "./sampler.ts";
+
+/** The task family of an environment id. */
+export function taskFamily(env: ExperimentConfig["env"]): TaskFamily {
+  switch (env) {
+    case "nav2d":
+      return nav2d as TaskFamily;
+  }
+}
+
+/** The policy architecture of an experiment. */
+export function policySpec(config: ExperimentConfig): PolicySpec {
+  const family = taskFamily(config.env);
+  return { obsDim: family.obsDim, actDim: family.actDim, ...config.policy };
+}
+
+/** How an experiment turns paths into surrogate weights. */
+export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
+  return {
+    advantages: {
+      estimator: config.advantageEstimator,
+      gamma: config.gamma,
+      gaeLambda: config.gaeLambda,
+      baseline: config.baseline,
+      normalize: config.normalizeAdvantages,
+    },
+    mean: config.surrogateMean,
+  };
+}
+
+/** Metrics of one meta-iteration (one row of metrics.csv). */
+export interface IterationMetrics {
+  readonly iteration: number;
+  /** Mean undiscounted return of the pre-update batches D_1. */
+  readonly preReturn: number;
+  /** Mean undiscounted return of the outer batches D_o (after ζ adaptation steps). */
+  readonly postReturn: number;
+  /** The meta-objective's value. */
+  readonly objective: number;
+  /** ‖meta-gradient‖₂. */
+  readonly gradNorm: number;
+  /** Mean of the policy's log-std after the update. */
+  readonly meanLogStd: number;
+}
+
+/** Meta-test evaluation of one parameter vector. */
+export interface Evaluation {
+  /** Number of fresh tasks evaluated. */
+  readonly tasks: number;
+  /** Mean undiscounted return after t = 0 … ζ adaptation steps. */
+  readonly returnsByStep: number[];
+  /** returnsByStep[0]. */
+  readonly preAdaptationReturn: number;
+  /** returnsByStep[ζ]: the figure Table 1 reports. */
+  readonly postAdaptationReturn: number;
+}
+
+/** The outcome of {@linkcode train}. */
+export interface TrainResult {
+  readonly params: PolicyParams;
+  readonly metrics: IterationMetrics[];
+  readonly evaluation: Evaluation;
+}
+
+/** Wall-clock seconds of one meta-iteration's two stages (never part of an artefact). */
+export interface IterationTiming {
+  /** Sampling every batch, including the inner adaptation steps between them. */
+  readonly samplingSeconds: number;
+  /** The meta-gradient and the Adam step. */
+  readonly learningSeconds: number;
+}
+
+/** Raised when the loss or parameters become non-finite. */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
+}
+
+/** One adaptation rollout: the batches D_1 … D_ζ, D_o and the adapted parameters, per task. */
+interface Rollout {
+  readonly inner: LearnerBatch[][];
+  readonly outer: LearnerBatch[];
+  readonly adapted: PolicyParams[][];
+}
+
+/**
+ * Sample and adapt: D_1 from θ, θ¹ = θ + α∇L(θ; D_1), …, D_o from θ^ζ — for every task.
+ */
+function rollout<Task>(
+  config: ExperimentConfig,
+  spec: PolicySpec,
+  family: TaskFamily<Task>,
+  tasks: readonly Task[],
+  params: PolicyParams,
+  purpose: "action" | "eval-action",
+  iteration: number,
+  trajectories: number,
+): Rollout {
+  const surrogate = surrogateConfig(config);
+  const jobs = allJobs(tasks.length, trajectories);
+  let current = tasks.map(() => params);
+  const inner: LearnerBatch[][] = tasks.map(() => []);
+  const adapted: PolicyParams[][] = tasks.map(() => []);
+  const batches = (phase: number) => {
+    const paths = samplePaths({
+      family,
+      spec,
+      tasks,
+      params: current,
+      horizon: config.horizon,
+      seed: config.seed,
+      purpose,
+      iteration,
+      phase,
+    }, jobs);
+    return tasks.map((_, i) =>
+      learnerBatch(
+        paths.slice(i * trajectories, (i + 1) * trajectories),
+        spec.obsDim,
+        spec.actDim,
+        surrogate,
+      )
+    );
+  };
+  for (let t = 0; t < config.innerSteps; t++) {
+    const b = batches(t);
+    current = current.map((p, i) => innerStep(spec, p, b[i], config.innerLr));
+    b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
+  }
+  return { inner, outer: batches(config.innerSteps), adapted };
+}
+
+/**
+ * Run meta-training and the final meta-test evaluation of one experiment.
+ *
+ * `onIteration` is called after every meta-iteration (for progress display and benchmarks).
+ */
+export function train(
+  config: ExperimentConfig,
+  onIteration?: (m: IterationMetrics, timing: IterationTiming) => void,
+): TrainResult {
+  const family = taskFamily(config.env);
+  const spec = policySpec(config);
+  const params = initPolicyParams(spec, config.seed);
+  const adam = adamInit(params);
+  const metrics: IterationMetrics[] = [];
+  for (let iteration = 0; iteration < config.iterations; iteration++) {
+    const start = performance.now();
+    const tasks = Array.from(
+      { length: config.metaBatchSize },
+      (_, task) =>
+        family.sampleTask(stream({ seed: config.seed, purpose: "task", iteration, task })),
+    );
+    const r = rollout(
+      config,
+      spec,
+      family,
+      tasks,
+      params,
+      "action",
+      iteration,
+      config.trajectoriesPerTask,
+    );
+    const exploration = config.algorithm === "emaml"
+      ? explorationWeights(r.outer.map((b) => b.rewards))
+      : tasks.map(() => 0);
+    const taskBatches: TaskBatches[] = tasks.map((_, i) => ({
+      inner: r.inner[i],
+      outer: r.outer[i],
+      adapted: r.adapted[i],
+      explorationWeight: exploration[i],
+    }));
+    const sampled = performance.now();
+    const { gradient, objective } = metaGradient(spec, params, taskBatches, config);
+    const gradNorm = Math.sqrt(gradient.reduce((s, g) => s + sumSquares(g), 0));
+    if (!Number.isFinite(objective) || !Number.isFinite(gradNorm)) {
+      throw new DivergenceError(
+        `experiment ${config.id}: non-finite meta-objective or meta-gradient at iteration ${iteration}`,
+      );
+    }
+    adamAscend(params, gradient, adam, { lr: config.outerLr });
+    if (!params.every((p) => p.every(Number.isFinite))) {
+      throw new DivergenceError(
+        `experiment ${config.id}: non-finite parameters after iteration ${iteration}`,
+      );
+    }
+    const learned = performance.now();
+    const logStd = params[params.length - 1];
+    const m: IterationMetrics = {
+      iteration,
+      preReturn: mean(r.inner.map((b) => b[0].meanUndiscountedReturn)),
+      postReturn: mean(r.outer.map((b) => b.meanUndiscountedReturn)),
+      objective,
+      gradNorm,
+      meanLogStd: mean(Array.from(logStd)),
+    };
+    metrics.push(m);
+    onIteration?.(m, {
+      samplingSeconds: (sampled - start) / 1000,
+      learningSeconds: (learned - sampled) / 1000,
+    });
+  }
+  return { params: cloneParams(params), metrics, evaluation: evaluate(config, params) };
+}
+
+/**
+ * Meta-test: fresh tasks from the "eval-task" stream, adapt ζ steps from `params`, and report the
+ * mean undiscounted return before and after each adaptation step.
+ */
+export function evaluate(config: ExperimentConfig, params: PolicyParams): Evaluation {
+  const family = taskFamily(config.env);
+  const spec = policySpec(config);
+  const n = config.evaluation.tasks;
+  const tasks = Array.from(
+    { length: n },
+    (_, task) => family.sampleTask(stream({ seed: config.seed, purpose: "eval-task", task })),
+  );
+  const r = rollout(
+    config,
+    spec,
+    family,
+    tasks,
+    params,
+    "eval-action",
+    0,
+    config.evaluation.trajectoriesPerTask,
+  );
+  const returnsByStep = [
+    ...Array.from(
+      { length: config.innerSteps },
+      (_, t) => mean(r.inner.map((b) => b[t].meanUndiscountedReturn)),
+    ),
+    mean(r.outer.map((b) => b.meanUndiscountedReturn)),
+  ];
+  return {
+    tasks: n,
+    returnsByStep,
+    preAdaptationReturn: returnsByStep[0],
+    postAdaptationReturn: returnsByStep[config.innerSteps],
+  };
+}
+
+function mean(x: readonly number[]): number {
+  return x.reduce((a, b) => a + b, 0) / x.length;
+}
+
+function sumSquares(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}

@@ -1,0 +1,49 @@
+/**
+ * `deno task verify`: regenerate a profile's artefacts from their stored configurations and
+ * compare them byte for byte with the committed ones.
+ *
+ * @module
+ */
+import { describeDifference } from "../src/artifacts.ts";
+import { parseOptions, progressHooks, runMain } from "../src/cli.ts";
+import { verifyProfile } from "../src/reproduce.ts";
+
+const HELP = `Usage: deno task verify [options]
+
+Regenerate every experiment of a results directory from its stored config.json, then compare
+every artefact byte for byte (manifests and root digest included).
+
+Options:
+  --profile NAME   profile whose committed results to verify (default: quick)
+  --dir DIR        results directory to verify (default: results/PROFILE)
+  -h, --help       show this help
+
+Exit codes: 0 every byte matches; 1 a difference (the first differing file is named, and for
+metrics.csv the first differing iteration); 2 bad input.
+`;
+
+async function main(): Promise<number> {
+  const o = parseOptions(Deno.args, {
+    profile: { type: "string", default: "quick" },
+    dir: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (o.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const dir = (o.dir as string | undefined) ?? `results/${o.profile}`;
+  const { experiments, difference } = await verifyProfile(
+    dir,
+    `results/.verify-${Deno.pid}`,
+    progressHooks(),
+  );
+  if (difference === null) {
+    console.log(`verified: ${experiments} experiment(s) in ${dir} regenerate byte for byte`);
+    return 0;
+  }
+  console.error(`MISMATCH in ${dir}: ${describeDifference(difference)}`);
+  return 1;
+}
+
+if (import.meta.main) await runMain(main);

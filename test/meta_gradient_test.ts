@@ -1,0 +1,227 @@
+// The meta-gradient estimators against finite differences of the objectives they differentiate.
+//
+// For a linear Gaussian policy (no hidden layer) the inner step has a closed form, so the post-update
+// objective F(θ) = L(θ^ζ(θ); D_o) (plus SG-MRL's and E-MAML's terms) can be evaluated in float64 and
+// differentiated by central differences with an error far below float32's resolution. The package's
+// tfjs estimators (float32) must match those derivatives; the first-order variants must not.
+import assert from "node:assert/strict";
+import { useBackend } from "../src/backend.ts";
+import type { LearnerBatch } from "../src/batch.ts";
+import {
+  type EstimatorConfig,
+  innerStep,
+  leaveOneOutBaselines,
+  metaGradient,
+  type TaskBatches,
+} from "../src/meta_gradient.ts";
+import type { PolicyParams, PolicySpec } from "../src/policy.ts";
+import { stream } from "../src/rng.ts";
+
+await useBackend("wasm");
+
+const LINEAR: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
+
+function makeBatch(n: number, key: number, spec: PolicySpec): LearnerBatch {
+  const rng = stream({ seed: 99, purpose: "test", task: key });
+  const observations = Float32Array.from({ length: n * spec.obsDim }, () => rng.uniformIn(-1, 1));
+  const actions = Float32Array.from({ length: n * spec.actDim }, () => rng.uniformIn(-1.5, 1.5));
+  const weights = Float32Array.from({ length: n }, () => rng.uniformIn(-0.5, 0.5));
+  return {
+    observations,
+    actions,
+    weights,
+    sampleCount: n,
+    trajectoryCount: 2,
+    returnEstimate: rng.uniformIn(-2, 0),
+    meanUndiscountedReturn: 0,
+    scale: 0.7,
+    rewards: new Float64Array(n),
+  };
+}
+
+function randomParams(spec: PolicySpec, key: number): PolicyParams {
+  const rng = stream({ seed: 7, purpose: "test", task: key });
+  const sizes = [spec.obsDim, ...spec.hidden, spec.actDim];
+  const params: PolicyParams = [];
+  for (let k = 0; k + 1 < sizes.length; k++) {
+    params.push(Float32Array.from({ length: sizes[k] * sizes[k + 1] }, () => rng.uniformIn(-1, 1)));
+    params.push(Float32Array.from({ length: sizes[k + 1] }, () => rng.uniformIn(-0.3, 0.3)));
+  }
+  params.push(Float32Array.from({ length: spec.actDim }, () => rng.uniformIn(-0.3, 0.3)));
+  return params;
+}
+
+// ---- float64 reference for the linear Gaussian policy: θ = [W (2×2), b (2), logStd (2)] ----
+
+type Flat = Float64Array;
+const flatten = (p: PolicyParams): Flat => Float64Array.from(p.flatMap((a) => Array.from(a)));
+
+/** Σₙ cₙ log π(aₙ|sₙ; θ) and its gradient, for a linear policy, in float64. */
+function weightedLogProb(theta: Flat, b: LearnerBatch, coef: ArrayLike<number>) {
+  const W = theta.subarray(0, 4), bias = theta.subarray(4, 6), ls = theta.subarray(6, 8);
+  const grad = new Float64Array(8);
+  let value = 0;
+  for (let n = 0; n < b.sampleCount; n++) {
+    const s0 = b.observations[2 * n], s1 = b.observations[2 * n + 1];
+    for (let j = 0; j < 2; j++) {
+      const mu = s0 * W[j] + s1 * W[2 + j] + bias[j];
+      const sig = Math.exp(ls[j]);
+      const z = (b.actions[2 * n + j] - mu) / sig;
+      value += coef[n] * (-0.5 * z * z - ls[j] - 0.5 * Math.log(2 * Math.PI));
+      const dmu = coef[n] * z / sig;
+      grad[j] += dmu * s0;
+      grad[2 + j] += dmu * s1;
+      grad[4 + j] += dmu;
+      grad[6 + j] += coef[n] * (z * z - 1);
+    }
+  }
+  return { value, grad };
+}
+
+const step = (theta: Flat, b: LearnerBatch, alpha: number): Flat => {
+  const g = weightedLogProb(theta, b, b.weights).grad;
+  return theta.map((v, i) => v + alpha * g[i]);
+};
+
+/** The per-task meta-objective O(θ) (second order: through the exact inner steps). */
+function objective64(theta: Flat, task: TaskBatches, cfg: EstimatorConfig, baseline: number) {
+  let current = theta;
+  let total = 0;
+  for (let t = 0; t < cfg.innerSteps; t++) {
+    const b = task.inner[t];
+    if (cfg.algorithm === "sgmrl") {
+      const ones = new Float64Array(b.sampleCount).fill(1);
+      const factor = task.outer.scale * (task.outer.returnEstimate - baseline);
+      total += factor * weightedLogProb(current, b, ones).value;
+    }
+    if (cfg.algorithm === "emaml" && t === 0) {
+      const m = new Float64Array(b.sampleCount).fill(task.explorationWeight / b.sampleCount);
+      total += weightedLogProb(theta, b, m).value;
+    }
+    current = step(current, b, cfg.innerLr);
+  }
+  return total + weightedLogProb(current, task.outer, task.outer.weights).value;
+}
+
+function fdGradient(f: (t: Flat) => number, theta: Flat, eps = 1e-6): Flat {
+  return theta.map((_, i) => {
+    const p = theta.slice(), m = theta.slice();
+    p[i] += eps;
+    m[i] -= eps;
+    return (f(p) - f(m)) / (2 * eps);
+  });
+}
+
+function makeTasks(spec: PolicySpec, theta: PolicyParams, cfg: EstimatorConfig, n = 2) {
+  return Array.from({ length: n }, (_, i): TaskBatches => {
+    const inner = Array.from({ length: cfg.innerSteps }, (_, t) => makeBatch(5, 10 * i + t, spec));
+    const adapted: PolicyParams[] = [];
+    let current = theta;
+    for (const b of inner) {
+      current = innerStep(spec, current, b, cfg.innerLr);
+      adapted.push(current);
+    }
+    return {
+      inner,
+      outer: makeBatch(6, 10 * i + 9, spec),
+      adapted,
+      explorationWeight: 0.4 - 0.5 * i,
+    };
+  });
+}
+
+function relErr(a: Flat, b: Flat): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) (num += (a[i] - b[i]) ** 2, den += b[i] ** 2);
+  return Math.sqrt(num / den);
+}
+
+for (const algorithm of ["sgmrl", "maml", "emaml"] as const) {
+  for (const innerSteps of [1, 2]) {
+    Deno.test(`${algorithm}, ζ = ${innerSteps}: second order equals the finite-difference gradient of the meta-objective`, () => {
+      const theta = randomParams(LINEAR, 1);
+      const cfg: EstimatorConfig = {
+        algorithm,
+        hessian: "autodiff",
+        innerSteps,
+        innerLr: 0.3,
+        sgmrlBaseline: "leave-one-out",
+      };
+      const tasks = makeTasks(LINEAR, theta, cfg);
+      const b = leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate));
+      const f = (t: Flat) =>
+        tasks.reduce((s, task, i) => s + objective64(t, task, cfg, b[i]), 0) / tasks.length;
+      const expected = fdGradient(f, flatten(theta));
+      const so = flatten(metaGradient(LINEAR, theta, tasks, cfg).gradient);
+      assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
+      // Dropping the inner Jacobians (first order) must be visibly different here.
+      const fo = flatten(metaGradient(LINEAR, theta, tasks, { ...cfg, hessian: "none" }).gradient);
+      assert.ok(relErr(fo, expected) > 1e-2, `first order too close: ${relErr(fo, expected)}`);
+    });
+  }
+}
+
+Deno.test("first order equals the finite-difference gradient with every inner Jacobian the identity", () => {
+  const theta = randomParams(LINEAR, 2);
+  const cfg: EstimatorConfig = {
+    algorithm: "sgmrl",
+    hessian: "none",
+    innerSteps: 2,
+    innerLr: 0.3,
+    sgmrlBaseline: "none",
+  };
+  const tasks = makeTasks(LINEAR, theta, cfg, 1);
+  const task = tasks[0];
+  const t0 = flatten(theta);
+  const offsets = task.adapted.map((a) => flatten(a).map((v, i) => v - t0[i]));
+  // O_fo(θ) = L(θ + Δ_ζ; D_o) + c·J̃·Σ_t Σ_n log π(θ + Δ_{t−1}), Δ constant, Δ_0 = 0.
+  const f = (t: Flat) => {
+    const at = (k: number) => k === 0 ? t : t.map((v, i) => v + offsets[k - 1][i]);
+    let total = weightedLogProb(at(2), task.outer, task.outer.weights).value;
+    for (let k = 0; k < 2; k++) {
+      const ones = new Float64Array(task.inner[k].sampleCount).fill(1);
+      total += task.outer.scale * task.outer.returnEstimate *
+        weightedLogProb(at(k), task.inner[k], ones).value;
+    }
+    return total;
+  };
+  const fo = flatten(metaGradient(LINEAR, theta, tasks, cfg).gradient);
+  const expected = fdGradient(f, t0);
+  assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
+});
+
+Deno.test("second order through a tanh MLP agrees with float32 central differences", () => {
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 };
+  const theta = randomParams(spec, 3);
+  const cfg: EstimatorConfig = {
+    algorithm: "maml",
+    hessian: "autodiff",
+    innerSteps: 1,
+    innerLr: 1.0,
+    sgmrlBaseline: "none",
+  };
+  const tasks = makeTasks(spec, theta, cfg, 1);
+  const g = flatten(metaGradient(spec, theta, tasks, cfg).gradient);
+  const fo = flatten(metaGradient(spec, theta, tasks, { ...cfg, hessian: "none" }).gradient);
+  // Directional derivatives along three random directions, by central differences of the
+  // objective value that metaGradient reports (float32; ε = 1e-2).
+  const rng = stream({ seed: 5, purpose: "test" });
+  for (let k = 0; k < 3; k++) {
+    const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
+    const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
+    const value = (p: PolicyParams) => metaGradient(spec, p, tasks, cfg).objective;
+    const eps = 1e-2;
+    const fd = (value(shifted(eps)) - value(shifted(-eps))) / (2 * eps);
+    const dir = flatten(d);
+    const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
+    const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);
+    const tol = 2e-3 * Math.max(1, Math.abs(fd));
+    assert.ok(Math.abs(ad - fd) < tol, `direction ${k}: autodiff ${ad}, differences ${fd}`);
+    assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
+  }
+});
+
+Deno.test("leave-one-out baselines", () => {
+  assert.deepEqual(leaveOneOutBaselines([1, 2, 6]), [4, 3.5, 1.5]);
+  assert.deepEqual(leaveOneOutBaselines([5]), [0]);
+});

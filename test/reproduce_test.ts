@@ -1,0 +1,151 @@
+// End to end: artefacts are byte-deterministic, independent of how the work is split, verified
+// byte for byte, and bad input is refused with a one-line error, exit code 2 and nothing written.
+import assert from "node:assert/strict";
+import { checkManifests, compareProfiles, readProfileManifest } from "../src/artifacts.ts";
+import { useBackend } from "../src/backend.ts";
+import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { experimentId } from "../src/profiles.ts";
+import { runExperiments, verifyProfile } from "../src/reproduce.ts";
+import { DivergenceError, train } from "../src/trainer.ts";
+
+await useBackend("wasm");
+
+function tiny(
+  algorithm: ExperimentConfig["algorithm"],
+  hessian: ExperimentConfig["hessian"],
+  innerSteps: number,
+  seed: number,
+): ExperimentConfig {
+  const variant = { algorithm, hessian, innerSteps };
+  return validateConfig({
+    ...PAPER_NAV2D,
+    ...variant,
+    seed,
+    id: experimentId("nav2d", variant, seed),
+    iterations: 2,
+    metaBatchSize: 3,
+    trajectoriesPerTask: 2,
+    horizon: 8,
+    policy: { hidden: [8], activation: "relu", initStd: 1 },
+    evaluation: { tasks: 2, trajectoriesPerTask: 2 },
+  });
+}
+
+const CONFIGS = [
+  tiny("sgmrl", "autodiff", 1, 0),
+  tiny("maml", "autodiff", 2, 0),
+  tiny("emaml", "none", 1, 1),
+  tiny("sgmrl", "none", 2, 1),
+];
+
+async function inTempDirs<T>(n: number, f: (dirs: string[]) => Promise<T>): Promise<T> {
+  const dirs = await Promise.all(Array.from({ length: n }, () => Deno.makeTempDir()));
+  try {
+    return await f(dirs);
+  } finally {
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+  }
+}
+
+Deno.test("two runs give identical bytes, and splitting the work into 3 parts changes nothing", async () => {
+  await inTempDirs(3, async ([a, b, c]) => {
+    const ra = await runExperiments(CONFIGS, a, "t");
+    const rb = await runExperiments(CONFIGS, b, "t");
+    assert.equal(ra.root, rb.root);
+    assert.equal(await compareProfiles(a, b), null);
+    // The same experiments in three separate runs, in another order.
+    await runExperiments([CONFIGS[3]], c, "t");
+    await runExperiments([CONFIGS[0], CONFIGS[2]], c, "t");
+    const rc = await runExperiments([CONFIGS[1]], c, "t");
+    assert.equal(rc.root, ra.root);
+    assert.equal(await compareProfiles(a, c), null);
+    assert.deepEqual(await checkManifests(a), []);
+    assert.equal((await readProfileManifest(a)).root, ra.root);
+  });
+});
+
+Deno.test("verify passes on untouched artefacts and names the file and iteration of a changed byte", async () => {
+  await inTempDirs(2, async ([dir, scratchParent]) => {
+    await runExperiments(CONFIGS.slice(0, 2), dir, "t");
+    const ok = await verifyProfile(dir, `${scratchParent}/s1`);
+    assert.equal(ok.difference, null);
+    assert.equal(ok.experiments, 2);
+    // Flip one digit of iteration 1's post-adaptation return.
+    const file = `${dir}/${CONFIGS[1].id}/metrics.csv`;
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    const cells = lines[2].split(",");
+    const last = cells[2].length - 1;
+    cells[2] = cells[2].slice(0, last) + (cells[2][last] === "1" ? "2" : "1");
+    lines[2] = cells.join(",");
+    await Deno.writeTextFile(file, lines.join("\n"));
+    const bad = await verifyProfile(dir, `${scratchParent}/s2`);
+    assert.ok(bad.difference !== null);
+    assert.equal(bad.difference.file, `${CONFIGS[1].id}/metrics.csv`);
+    assert.match(bad.difference.detail ?? "", /iteration 1\b/);
+  });
+});
+
+Deno.test("a run whose parameters become non-finite stops naming the experiment and iteration", () => {
+  const config = validateConfig({ ...tiny("maml", "none", 1, 0), outerLr: 1e300, id: "blowup" });
+  assert.throws(
+    () => train(config),
+    (e: unknown) =>
+      e instanceof DivergenceError && /experiment blowup: .*iteration \d+/.test(e.message),
+  );
+});
+
+async function runTask(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read=.", "--allow-write=results", "tasks/reproduce.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+}
+
+Deno.test("bad input: one line naming the field, exit 2, nothing written", async () => {
+  const out = "results/.bad-input-test";
+  await Deno.remove(out, { recursive: true }).catch(() => {});
+  const badConfig = await Deno.makeTempFile({ dir: "results", suffix: ".json" });
+  try {
+    const cases: [string[], RegExp][] = [
+      [["--profile", "nope"], /profile must be one of paper, quick/],
+      [["--seeds", "0"], /seeds must be a positive integer/],
+      [["--seeds", "-3"], /seeds/],
+      [["--backend", "gpu"], /backend must be one of wasm, cpu/],
+      [["--only", "no-such-experiment"], /only: .* matches no experiment/],
+      [["--config", badConfig], /config/],
+      [["--frobnicate"], /frobnicate/],
+    ];
+    for (
+      const [config, body] of [
+        ['{"iterations": 0}', /config\.iterations/],
+        ['{"metaBatchSize": -1}', /config\.metaBatchSize/],
+        ['{"innerLr": -0.1}', /config\.innerLr/],
+        ['{"outerLr": "fast"}', /config\.outerLr/],
+        ['{"itrations": 5}', /unknown key "itrations"/],
+        ['{"iterations": 5', /not valid JSON/],
+      ] as const
+    ) {
+      await Deno.writeTextFile(badConfig, config);
+      const r = await runTask(["--out", out, "--config", badConfig]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, body);
+      assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+    }
+    await Deno.writeTextFile(badConfig, '{"horizon": 0}');
+    for (const [args, message] of cases) {
+      const r = await runTask(["--out", out, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+    }
+    const denied = await runTask(["--out", "/proc/forbidden", "--only", "sgmrl-so-z1-s0"]);
+    assert.equal(denied.code, 2, denied.stderr);
+    assert.match(denied.stderr, /out: .* is not writable/);
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(badConfig);
+    await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+});
