@@ -45,6 +45,8 @@ export {
 export { type Episode, scaleAction, type TaskFamily } from "./src/envs/env.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
 export {
+  type DifferentiablePolicy,
+  gaussianMlp,
   initPolicyParams,
   logProbTensor,
   meanActions,

@@ -22,10 +22,9 @@ import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "./backend.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
-  logProbTensor,
+  type DifferentiablePolicy,
   paramsToTensors,
   type PolicyParams,
-  type PolicySpec,
   tensorsToParams,
 } from "./policy.ts";
 
@@ -74,20 +73,20 @@ interface BatchTensors {
   readonly w: tfType.Tensor1D;
 }
 
-function batchTensors(spec: PolicySpec, b: LearnerBatch): BatchTensors {
+function batchTensors(policy: DifferentiablePolicy, b: LearnerBatch): BatchTensors {
   return {
-    obs: tf.tensor2d(b.observations, [b.sampleCount, spec.obsDim]),
-    act: tf.tensor2d(b.actions, [b.sampleCount, spec.actDim]),
+    obs: tf.tensor2d(b.observations, [b.sampleCount, policy.obsDim]),
+    act: tf.tensor2d(b.actions, [b.sampleCount, policy.actDim]),
     w: tf.tensor1d(b.weights),
   };
 }
 
 function surrogate(
-  spec: PolicySpec,
+  policy: DifferentiablePolicy,
   params: readonly tfType.Tensor[],
   b: BatchTensors,
 ): tfType.Scalar {
-  return tf.sum(tf.mul(logProbTensor(spec, params, b.obs, b.act), b.w));
+  return tf.sum(tf.mul(policy.logProb(params, b.obs, b.act), b.w));
 }
 
 /**
@@ -95,12 +94,12 @@ function surrogate(
  * `params` (the second-order terms included).
  */
 function innerStepTensors(
-  spec: PolicySpec,
+  policy: DifferentiablePolicy,
   params: readonly tfType.Tensor[],
   b: BatchTensors,
   alpha: number,
 ): tfType.Tensor[] {
-  const grads = tf.grads((...p: tfType.Tensor[]) => surrogate(spec, p, b))([...params]);
+  const grads = tf.grads((...p: tfType.Tensor[]) => surrogate(policy, p, b))([...params]);
   return params.map((p, i) => tf.add(p, tf.mul(grads[i], alpha)));
 }
 
@@ -110,7 +109,7 @@ function innerStepTensors(
  * @example
  * ```ts
  * import { innerStep } from "./meta_gradient.ts";
- * import { initPolicyParams } from "./policy.ts";
+ * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
@@ -120,21 +119,21 @@ function innerStepTensors(
  *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: 0,
  *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]),
  * };
- * const next = innerStep(spec, theta, batch, 0.1);
+ * const next = innerStep(gaussianMlp(spec), theta, batch, 0.1);
  * // ∂ log N(a; w·s + b, 1)/∂b = a − (w·s + b); the bias moves by 0.1 times that.
  * const expected = 0.1 * (1 - theta[0][0]);
  * if (Math.abs(next[1][0] - expected) > 1e-6) throw new Error("unexpected step");
  * ```
  */
 export function innerStep(
-  spec: PolicySpec,
+  policy: DifferentiablePolicy,
   params: PolicyParams,
   batch: LearnerBatch,
   alpha: number,
 ): PolicyParams {
   return tf.tidy(() => {
-    const theta = paramsToTensors(spec, params);
-    return tensorsToParams(innerStepTensors(spec, theta, batchTensors(spec, batch), alpha));
+    const theta = paramsToTensors(policy, params);
+    return tensorsToParams(innerStepTensors(policy, theta, batchTensors(policy, batch), alpha));
   });
 }
 
@@ -153,7 +152,7 @@ export function leaveOneOutBaselines(returns: readonly number[]): number[] {
  * module documentation), evaluated at `params`.
  */
 export function metaGradient(
-  spec: PolicySpec,
+  policy: DifferentiablePolicy,
   params: PolicyParams,
   tasks: readonly TaskBatches[],
   config: EstimatorConfig,
@@ -168,10 +167,10 @@ export function metaGradient(
     ? leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate))
     : tasks.map(() => 0);
   return tf.tidy(() => {
-    const theta = paramsToTensors(spec, params);
+    const theta = paramsToTensors(policy, params);
     const data = tasks.map((t) => ({
-      inner: t.inner.map((b) => batchTensors(spec, b)),
-      outer: batchTensors(spec, t.outer),
+      inner: t.inner.map((b) => batchTensors(policy, b)),
+      outer: batchTensors(policy, t.outer),
       // First order: θᵗ = θ + (θᵗ_realised − θ) with the difference a constant.
       offsets: config.hessian === "none"
         ? t.adapted.map((a) => a.map((v, i) => tf.tensor(sub(v, params[i]), theta[i].shape)))
@@ -186,17 +185,17 @@ export function metaGradient(
         for (let t = 0; t < config.innerSteps; t++) {
           const b = d.inner[t];
           if (config.algorithm === "sgmrl") {
-            scoreSum = tf.add(scoreSum, tf.sum(logProbTensor(spec, current, b.obs, b.act)));
+            scoreSum = tf.add(scoreSum, tf.sum(policy.logProb(current, b.obs, b.act)));
           }
           if (config.algorithm === "emaml" && t === 0) {
-            const ll = tf.mean(logProbTensor(spec, th, b.obs, b.act));
+            const ll = tf.mean(policy.logProb(th, b.obs, b.act));
             total = tf.add(total, tf.mul(ll, task.explorationWeight));
           }
           current = config.hessian === "autodiff"
-            ? innerStepTensors(spec, current, b, config.innerLr)
+            ? innerStepTensors(policy, current, b, config.innerLr)
             : th.map((p, k) => tf.add(p, d.offsets[t][k]));
         }
-        total = tf.add(total, surrogate(spec, current, d.outer));
+        total = tf.add(total, surrogate(policy, current, d.outer));
         if (config.algorithm === "sgmrl") {
           const factor = task.outer.scale * (task.outer.returnEstimate - baselines[i]);
           total = tf.add(total, tf.mul(scoreSum, factor));

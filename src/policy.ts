@@ -172,9 +172,58 @@ export function gaussianLogDensity(
   return s;
 }
 
-/** Upload parameters as tensors (caller disposes them). */
-export function paramsToTensors(spec: PolicySpec, params: PolicyParams): tfType.Tensor[] {
-  return paramShapes(spec).map((shape, i) => tf.tensor(params[i], shape, "float32"));
+/**
+ * What the learner needs of a policy: the shapes of its parameter arrays and a log-density that
+ * is differentiable to every order in them. The estimators in meta_gradient.ts see nothing else,
+ * so any policy that implements this (a Gaussian MLP, a tabular softmax) trains and is checked by
+ * the same code.
+ */
+export interface DifferentiablePolicy {
+  /** Width of one observation row of a batch. */
+  readonly obsDim: number;
+  /** Width of one action row of a batch. */
+  readonly actDim: number;
+  /** Shapes of the parameter arrays, in {@linkcode PolicyParams} order. */
+  readonly shapes: readonly (readonly number[])[];
+  /** log π(a | s; θ) for every row, shape [rows]. */
+  logProb(
+    params: readonly tfType.Tensor[],
+    obs: tfType.Tensor2D,
+    actions: tfType.Tensor2D,
+  ): tfType.Tensor1D;
+}
+
+/**
+ * The Gaussian MLP of `spec` as a {@linkcode DifferentiablePolicy}.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * const policy = gaussianMlp({ obsDim: 2, actDim: 2, hidden: [4], activation: "relu", initStd: 1 });
+ * if (policy.shapes.length !== 5) throw new Error("W0, b0, W1, b1, logStd");
+ * ```
+ */
+export function gaussianMlp(spec: PolicySpec): DifferentiablePolicy {
+  validateSpec(spec);
+  return {
+    obsDim: spec.obsDim,
+    actDim: spec.actDim,
+    shapes: paramShapes(spec),
+    logProb: (params, obs, actions) => logProbTensor(spec, params, obs, actions),
+  };
+}
+
+/** Upload parameters as tensors shaped for `policy` (the caller disposes them). */
+export function paramsToTensors(
+  policy: Pick<DifferentiablePolicy, "shapes">,
+  params: PolicyParams,
+): tfType.Tensor[] {
+  if (params.length !== policy.shapes.length) {
+    throw new RangeError(
+      `params must hold ${policy.shapes.length} arrays for this policy, got ${params.length}`,
+    );
+  }
+  return policy.shapes.map((shape, i) => tf.tensor(params[i], [...shape], "float32"));
 }
 
 /** Download parameter tensors into fresh `Float32Array`s. */

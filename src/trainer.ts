@@ -15,7 +15,13 @@ import type { ExperimentConfig } from "./config.ts";
 import type { TaskFamily } from "./envs/env.ts";
 import { nav2d } from "./envs/nav2d.ts";
 import { innerStep, metaGradient, type TaskBatches } from "./meta_gradient.ts";
-import { cloneParams, initPolicyParams, type PolicyParams, type PolicySpec } from "./policy.ts";
+import {
+  cloneParams,
+  gaussianMlp,
+  initPolicyParams,
+  type PolicyParams,
+  type PolicySpec,
+} from "./policy.ts";
 import { stream } from "./rng.ts";
 import { allJobs, samplePaths } from "./sampler.ts";
 
@@ -115,6 +121,7 @@ function rollout<Task>(
   trajectories: number,
 ): Rollout {
   const surrogate = surrogateConfig(config);
+  const policy = gaussianMlp(spec);
   const jobs = allJobs(tasks.length, trajectories);
   let current = tasks.map(() => params);
   const inner: LearnerBatch[][] = tasks.map(() => []);
@@ -142,7 +149,7 @@ function rollout<Task>(
   };
   for (let t = 0; t < config.innerSteps; t++) {
     const b = batches(t);
-    current = current.map((p, i) => innerStep(spec, p, b[i], config.innerLr));
+    current = current.map((p, i) => innerStep(policy, p, b[i], config.innerLr));
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
   return { inner, outer: batches(config.innerSteps), adapted };
@@ -159,6 +166,7 @@ export function train(
 ): TrainResult {
   const family = taskFamily(config.env);
   const spec = policySpec(config);
+  const policy = gaussianMlp(spec);
   const params = initPolicyParams(spec, config.seed);
   const adam = adamInit(params);
   const metrics: IterationMetrics[] = [];
@@ -189,7 +197,7 @@ export function train(
       explorationWeight: exploration[i],
     }));
     const sampled = performance.now();
-    const { gradient, objective } = metaGradient(spec, params, taskBatches, config);
+    const { gradient, objective } = metaGradient(policy, params, taskBatches, config);
     const gradNorm = Math.sqrt(gradient.reduce((s, g) => s + sumSquares(g), 0));
     if (!Number.isFinite(objective) || !Number.isFinite(gradNorm)) {
       throw new DivergenceError(

@@ -14,7 +14,7 @@ import {
   metaGradient,
   type TaskBatches,
 } from "../src/meta_gradient.ts";
-import type { PolicyParams, PolicySpec } from "../src/policy.ts";
+import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/policy.ts";
 import { stream } from "../src/rng.ts";
 
 await useBackend("wasm");
@@ -118,7 +118,7 @@ function makeTasks(spec: PolicySpec, theta: PolicyParams, cfg: EstimatorConfig, 
     const adapted: PolicyParams[] = [];
     let current = theta;
     for (const b of inner) {
-      current = innerStep(spec, current, b, cfg.innerLr);
+      current = innerStep(gaussianMlp(spec), current, b, cfg.innerLr);
       adapted.push(current);
     }
     return {
@@ -152,10 +152,12 @@ for (const algorithm of ["sgmrl", "maml", "emaml"] as const) {
       const f = (t: Flat) =>
         tasks.reduce((s, task, i) => s + objective64(t, task, cfg, b[i]), 0) / tasks.length;
       const expected = fdGradient(f, flatten(theta));
-      const so = flatten(metaGradient(LINEAR, theta, tasks, cfg).gradient);
+      const so = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
       assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
       // Dropping the inner Jacobians (first order) must be visibly different here.
-      const fo = flatten(metaGradient(LINEAR, theta, tasks, { ...cfg, hessian: "none" }).gradient);
+      const fo = flatten(
+        metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+      );
       assert.ok(relErr(fo, expected) > 1e-2, `first order too close: ${relErr(fo, expected)}`);
     });
   }
@@ -185,7 +187,7 @@ Deno.test("first order equals the finite-difference gradient with every inner Ja
     }
     return total;
   };
-  const fo = flatten(metaGradient(LINEAR, theta, tasks, cfg).gradient);
+  const fo = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
   const expected = fdGradient(f, t0);
   assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
 });
@@ -201,15 +203,17 @@ Deno.test("second order through a tanh MLP agrees with float32 central differenc
     sgmrlBaseline: "none",
   };
   const tasks = makeTasks(spec, theta, cfg, 1);
-  const g = flatten(metaGradient(spec, theta, tasks, cfg).gradient);
-  const fo = flatten(metaGradient(spec, theta, tasks, { ...cfg, hessian: "none" }).gradient);
+  const g = flatten(metaGradient(gaussianMlp(spec), theta, tasks, cfg).gradient);
+  const fo = flatten(
+    metaGradient(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+  );
   // Directional derivatives along three random directions, by central differences of the
   // objective value that metaGradient reports (float32; ε = 1e-2).
   const rng = stream({ seed: 5, purpose: "test" });
   for (let k = 0; k < 3; k++) {
     const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
     const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
-    const value = (p: PolicyParams) => metaGradient(spec, p, tasks, cfg).objective;
+    const value = (p: PolicyParams) => metaGradient(gaussianMlp(spec), p, tasks, cfg).objective;
     const eps = 1e-2;
     const fd = (value(shifted(eps)) - value(shifted(-eps))) / (2 * eps);
     const dir = flatten(d);
@@ -224,4 +228,17 @@ Deno.test("second order through a tanh MLP agrees with float32 central differenc
 Deno.test("leave-one-out baselines", () => {
   assert.deepEqual(leaveOneOutBaselines([1, 2, 6]), [4, 3.5, 1.5]);
   assert.deepEqual(leaveOneOutBaselines([5]), [0]);
+});
+
+Deno.test("the inner step equals θ + α times the finite-difference gradient of the surrogate", () => {
+  const theta = randomParams(LINEAR, 4);
+  const batch = makeBatch(7, 3, LINEAR);
+  const alpha = 0.25;
+  const next = flatten(innerStep(gaussianMlp(LINEAR), theta, batch, alpha));
+  const t0 = flatten(theta);
+  const grad = fdGradient((t) => weightedLogProb(t, batch, batch.weights).value, t0);
+  const expected = t0.map((v, i) => v + alpha * grad[i]);
+  const step = next.map((v, i) => v - t0[i]);
+  const expectedStep = expected.map((v, i) => v - t0[i]);
+  assert.ok(relErr(step, expectedStep) < 1e-5, `relative error ${relErr(step, expectedStep)}`);
 });
