@@ -1,0 +1,99 @@
+// The exact bias analysis: problem-file validation, the size limit, and the two-task mixture.
+import assert from "node:assert/strict";
+import { useBackend } from "../src/backend.ts";
+import { InputError } from "../src/config.ts";
+import {
+  analyseBias,
+  combinationCount,
+  MAX_COMBINATIONS,
+  parseTheoryInput,
+} from "../src/theory.ts";
+import { twoTaskMixture, workedExample } from "../src/theory_suite.ts";
+
+await useBackend("wasm");
+
+Deno.test("two-task mixture: sgmrl unbiased, sgmrl-fo, maml and maml-fo visibly biased", () => {
+  const report = analyseBias(twoTaskMixture());
+  const norm = Math.hypot(...report.gradV);
+  assert.ok(report.estimators.sgmrl.bias < 1e-5 * norm, `sgmrl ${report.estimators.sgmrl.bias}`);
+  for (const name of ["sgmrl-fo", "maml", "maml-fo"]) {
+    assert.ok(report.estimators[name].bias > 0.1 * norm, `${name} ${report.estimators[name].bias}`);
+  }
+});
+
+function rejects(edit: (p: Record<string, unknown>) => void, field: RegExp) {
+  const p = structuredClone(workedExample(1)) as unknown as Record<string, unknown>;
+  edit(p);
+  assert.throws(
+    () => parseTheoryInput(p),
+    (e: unknown) => e instanceof InputError && field.test(e.message) && !e.message.includes("\n"),
+  );
+}
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+Deno.test("problem files: every malformed field is named", () => {
+  rejects((p) => delete p.gamma, /^gamma:/);
+  rejects((p) => p.extra = 1, /unknown key "extra"/);
+  rejects((p) => p.states = 0, /^states:/);
+  rejects((p) => p.theta = [1, 2, 3], /^theta: expected 4 entries, got 3/);
+  rejects((p) => (p.tasks as Any)[0].mu = [0.5, 0.4], /^tasks\.0\.mu: probabilities must sum to 1/);
+  rejects((p) => (p.tasks as Any)[0].mu = [1], /^tasks\.0\.mu: expected 2 entries/);
+  rejects((p) => (p.tasks as Any)[0].P[1][0] = [0.5, 0.5 + 2e-9], /^tasks\.0\.P\.1\.0: .*sum to 1/);
+  rejects((p) => (p.tasks as Any)[0].P[1] = [[1, 0]], /^tasks\.0\.P\.1: expected 2 entries/);
+  rejects((p) => (p.tasks as Any)[0].r[0] = [1], /^tasks\.0\.r\.0: expected 2 entries/);
+  rejects((p) => (p.tasks as Any)[0].weight = -1, /^tasks\.0\.weight:/);
+  rejects((p) => (p.tasks as Any)[0].weight = 0.5, /^tasks\.\*\.weight: .*sum to 1/);
+  // Within 1e-9 is accepted.
+  const ok = structuredClone(workedExample(1));
+  (ok.tasks[0].P[1][0] as number[]) = [0.5, 0.5 + 5e-10];
+  assert.doesNotThrow(() => parseTheoryInput(ok));
+});
+
+Deno.test("a problem too large to enumerate is refused before any work", () => {
+  const big = { ...workedExample(1), horizon: 6 };
+  assert.ok(combinationCount(big) > MAX_COMBINATIONS);
+  assert.throws(
+    () => analyseBias(big),
+    (e: unknown) => e instanceof InputError && /too large/.test(e.message),
+  );
+  assert.equal(combinationCount(workedExample(2)), 16 ** 3);
+});
+
+Deno.test("deno task theory --mdp: JSON output, and exit 2 with one line on bad input", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const run = async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", "tasks/theory.ts", "--mdp", file, "--json"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      return {
+        code: out.code,
+        stdout: dec.decode(out.stdout),
+        stderr: dec.decode(out.stderr).trim(),
+      };
+    };
+    await Deno.writeTextFile(file, JSON.stringify(workedExample(1)));
+    const good = await run();
+    assert.equal(good.code, 0, good.stderr);
+    const report = JSON.parse(good.stdout);
+    assert.deepEqual(Object.keys(report.estimators).sort(), [
+      "maml",
+      "maml-fo",
+      "sgmrl",
+      "sgmrl-fo",
+    ]);
+    assert.ok(Math.abs(report.estimators["maml-fo"].bias - 0.0129) < 1e-4);
+    await Deno.writeTextFile(file, "{ not json");
+    const bad = await run();
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: mdp: .* is not valid JSON/);
+    assert.equal(bad.stderr.split("\n").length, 1);
+  } finally {
+    await Deno.remove(file);
+  }
+});
