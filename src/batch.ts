@@ -33,6 +33,8 @@ export interface LearnerBatch {
   readonly weights: Float32Array;
   /** N. */
   readonly sampleCount: number;
+  /** Length of each trajectory, in order (needed only by the paper's eq. 13 Jacobian). */
+  readonly pathLengths?: Int32Array;
   /** |D|: the number of trajectories. */
   readonly trajectoryCount: number;
   /** J̃(θ, D) = mean_τ Σ_h γ^h r_h, from raw rewards (never from normalised advantages). */
@@ -96,6 +98,7 @@ export function learnerBatch(
     actions,
     weights,
     sampleCount: n,
+    pathLengths: processed.pathLengths,
     trajectoryCount: paths.length,
     returnEstimate: mean(processed.discountedReturns),
     meanUndiscountedReturn: mean(processed.undiscountedReturns),

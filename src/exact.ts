@@ -13,8 +13,8 @@ import { learnerBatch, type SurrogateConfig } from "./batch.ts";
 import {
   type Algorithm,
   type EstimatorConfig,
-  type HessianMode,
   innerStep,
+  type JacobianMode,
   metaGradient,
 } from "./meta_gradient.ts";
 import type { PolicyParams } from "./policy.ts";
@@ -30,12 +30,13 @@ import {
 
 /** Estimators whose exact expectation this module computes. */
 export const EXACT_ESTIMATORS: Readonly<
-  Record<string, { algorithm: Algorithm; hessian: HessianMode }>
+  Record<string, { algorithm: Algorithm; hessian: JacobianMode }>
 > = {
   "sgmrl": { algorithm: "sgmrl", hessian: "autodiff" },
   "sgmrl-fo": { algorithm: "sgmrl", hessian: "none" },
   "maml": { algorithm: "maml", hessian: "autodiff" },
   "maml-fo": { algorithm: "maml", hessian: "none" },
+  "sgmrl-eq13": { algorithm: "sgmrl", hessian: "paper-eq13" },
 };
 
 /** Step sizes and batch sizes of the exact analysis. */

@@ -12,7 +12,10 @@
  * with L(θ; D) = Σₙ wₙ log π(aₙ|sₙ; θ) (see batch.ts). Differentiating O through the inner updates
  * with the batches held fixed ("autodiff") gives M_ζᵀ∇L(θ^ζ; D_o) + c_o(J̃ − b)Σ_t M_{t−1}ᵀ Σ s(τ;
  * θᵗ⁻¹), the SG-MRL estimator of eq. 39 — with the true Jacobian of the inner
- * step, which is what makes it unbiased. With `hessian: "none"` every θᵗ is θ plus a constant, so
+ * step, which is what makes it unbiased. With `hessian: "paper-eq13"` the inner Jacobians are
+ * instead I + α·mean_{τ∈D_t}[∇²ν(τ) + ∇ν(τ) s(τ)ᵀ], built from the paper's policy-Hessian estimate
+ * u of eq. 8–9 as its eq. 13 writes them (biased: the score term is already carried by the J̃
+ * term); it exists for the exact bias analysis. With `hessian: "none"` every θᵗ is θ plus a constant, so
  * every M is the identity (first order). J̃ is the outer batch's mean discounted return from raw
  * rewards, never from normalised advantages, and all ζ inner batches contribute.
  *
@@ -36,11 +39,15 @@ export type Algorithm = typeof ALGORITHMS[number];
 export const HESSIANS = ["autodiff", "none"] as const;
 /** "autodiff": second order, differentiate through the inner updates; "none": first order. */
 export type HessianMode = typeof HESSIANS[number];
+/** The Jacobian modes of the estimators: {@linkcode HessianMode}, or the paper's eq. 13 Jacobian. */
+export const JACOBIANS = [...HESSIANS, "paper-eq13"] as const;
+/** A Jacobian mode accepted by {@linkcode metaGradient}. */
+export type JacobianMode = typeof JACOBIANS[number];
 
 /** Everything that selects an estimator. */
 export interface EstimatorConfig {
   readonly algorithm: Algorithm;
-  readonly hessian: HessianMode;
+  readonly hessian: JacobianMode;
   /** ζ ≥ 1. */
   readonly innerSteps: number;
   /** α. */
@@ -175,6 +182,9 @@ export function metaGradient(
       offsets: config.hessian === "none"
         ? t.adapted.map((a) => a.map((v, i) => tf.tensor(sub(v, params[i]), theta[i].shape)))
         : [],
+      scoreTerms: config.hessian === "paper-eq13"
+        ? t.inner.map((b, k) => eq13Constants(policy, k === 0 ? params : t.adapted[k - 1], b))
+        : [],
     }));
     const objective = (...th: tfType.Tensor[]): tfType.Scalar => {
       let total: tfType.Tensor = tf.scalar(0);
@@ -191,9 +201,14 @@ export function metaGradient(
             const ll = tf.mean(policy.logProb(th, b.obs, b.act));
             total = tf.add(total, tf.mul(ll, task.explorationWeight));
           }
-          current = config.hessian === "autodiff"
-            ? innerStepTensors(policy, current, b, config.innerLr)
-            : th.map((p, k) => tf.add(p, d.offsets[t][k]));
+          if (config.hessian === "none") {
+            current = th.map((p, k) => tf.add(p, d.offsets[t][k]));
+          } else {
+            const next = innerStepTensors(policy, current, b, config.innerLr);
+            current = config.hessian === "autodiff"
+              ? next
+              : addEq13Term(policy, current, next, b, d.scoreTerms[t], config.innerLr);
+          }
         }
         total = tf.add(total, surrogate(policy, current, d.outer));
         if (config.algorithm === "sgmrl") {
@@ -210,6 +225,78 @@ export function metaGradient(
   });
 }
 
+/** What the eq. 13 Jacobian needs of one inner batch, evaluated at the realised θᵗ⁻¹. */
+interface Eq13Constants {
+  /** [|D|, N] indicator of which samples belong to which trajectory. */
+  readonly segments: tfType.Tensor2D;
+  /** log q(τ; θᵗ⁻¹) = Σ_{n∈τ} log π(aₙ|sₙ), shape [|D|, 1]. */
+  readonly logq: tfType.Tensor2D;
+  /** ∇ν(τ; θᵗ⁻¹) per parameter array, each of shape [|D|, size]. */
+  readonly gradNu: tfType.Tensor2D[];
+}
+
+function eq13Constants(
+  policy: DifferentiablePolicy,
+  at: PolicyParams,
+  batch: LearnerBatch,
+): Eq13Constants {
+  const lengths = batch.pathLengths;
+  if (lengths === undefined) {
+    throw new RangeError(`hessian "paper-eq13" needs the batches' pathLengths`);
+  }
+  const d = lengths.length, n = batch.sampleCount;
+  const indicator = new Float32Array(d * n);
+  let offset = 0;
+  lengths.forEach((len, k) => {
+    for (let j = 0; j < len; j++) indicator[k * n + offset + j] = 1;
+    offset += len;
+  });
+  const theta = paramsToTensors(policy, at);
+  const b = batchTensors(policy, batch);
+  const segments = tf.tensor2d(indicator, [d, n]);
+  const lp = policy.logProb(theta, b.obs, b.act);
+  const logq = tf.matMul(segments, tf.reshape(lp, [n, 1])) as tfType.Tensor2D;
+  // ∇ν(τ) = |D|·∇Σ_{n∈τ} wₙ log π: the trajectory's share of the batch gradient, times |D|.
+  const perTrajectory = lengths.length === 0 ? [] : Array.from(lengths, (_, k) => {
+    const w = tf.mul(tf.mul(b.w, segments.slice([k, 0], [1, n]).reshape([n])), d);
+    return tf.grads((...p: tfType.Tensor[]) => tf.sum(tf.mul(policy.logProb(p, b.obs, b.act), w)))(
+      theta,
+    );
+  });
+  const gradNu = theta.map((p, i) =>
+    tf.stack(perTrajectory.map((g) => tf.reshape(g[i], [-1]))) as tfType.Tensor2D
+  );
+  return {
+    segments,
+    logq: tf.tensor2d(logq.dataSync() as Float32Array, [d, 1]),
+    gradNu: gradNu.map((g) => tf.tensor2d(g.dataSync() as Float32Array, g.shape)),
+  };
+}
+
+/**
+ * θᵗ plus α·mean_τ ∇ν(τ)·(log q(τ; θᵗ⁻¹) − its realised value): zero in value, and its Jacobian
+ * adds α·mean_τ ∇ν(τ) s(τ)ᵀ, the part of the paper's u that the true Jacobian lacks.
+ */
+function addEq13Term(
+  policy: DifferentiablePolicy,
+  previous: readonly tfType.Tensor[],
+  next: tfType.Tensor[],
+  b: BatchTensors,
+  c: Eq13Constants,
+  alpha: number,
+): tfType.Tensor[] {
+  const n = b.obs.shape[0];
+  const lp = tf.reshape(policy.logProb(previous, b.obs, b.act), [n, 1]);
+  const delta = tf.sub(tf.matMul(c.segments, lp), c.logq); // [|D|, 1], zero in value
+  const d = c.segments.shape[0];
+  return next.map((p, i) =>
+    tf.add(
+      p,
+      tf.reshape(tf.mul(tf.matMul(delta, c.gradNu[i], true, false), alpha / d), p.shape),
+    )
+  );
+}
+
 function sub(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] - b[i];
@@ -223,8 +310,8 @@ export function validateEstimatorConfig(config: EstimatorConfig): void {
       `algorithm must be one of ${ALGORITHMS.join(", ")}, got "${config.algorithm}"`,
     );
   }
-  if (!HESSIANS.includes(config.hessian)) {
-    throw new RangeError(`hessian must be one of ${HESSIANS.join(", ")}, got "${config.hessian}"`);
+  if (!JACOBIANS.includes(config.hessian)) {
+    throw new RangeError(`hessian must be one of ${JACOBIANS.join(", ")}, got "${config.hessian}"`);
   }
   if (!Number.isInteger(config.innerSteps) || config.innerSteps < 1) {
     throw new RangeError(`innerSteps must be an integer ≥ 1, got ${config.innerSteps}`);

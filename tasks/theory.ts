@@ -14,7 +14,8 @@ const HELP = `Usage: deno task theory [--mdp FILE] [--json]
 Enumerate every trajectory batch of a tabular meta-RL problem exactly and compare each
 meta-gradient estimator's exact expectation (the package's own estimator code run on every batch
 combination, weighted by its probability; raw mode) with the exact ∇V_ζ (float64 enumeration and
-central differences). Estimators: sgmrl, sgmrl-fo, maml, maml-fo.
+central differences). Estimators: sgmrl, sgmrl-fo, maml, maml-fo, sgmrl-eq13 (SG-MRL with
+the inner Jacobians built from the paper's policy-Hessian estimate u, eq. 8-9 and 13).
 
 Options:
   --mdp FILE   JSON problem: {"states": S, "actions": A, "horizon": H, "gamma": γ, "alpha": α,

@@ -68,8 +68,8 @@ const dist = (a: ArrayLike<number>, b: ArrayLike<number>) =>
 
 for (
   const [innerSteps, expected] of [
-    [1, { "sgmrl-fo": 0.0398, "maml": 0.0491, "maml-fo": 0.0129 }],
-    [2, { "sgmrl-fo": 0.0778, "maml": 0.0872, "maml-fo": 0.0235 }],
+    [1, { "sgmrl-fo": 0.0398, "maml": 0.0491, "maml-fo": 0.0129, "sgmrl-eq13": 0.0461 }],
+    [2, { "sgmrl-fo": 0.0778, "maml": 0.0872, "maml-fo": 0.0235, "sgmrl-eq13": 0.0878 }],
   ] as const
 ) {
   Deno.test(`worked example, ζ = ${innerSteps}: sgmrl is unbiased, the others are biased as tabulated`, () => {
