@@ -102,5 +102,8 @@ export {
   train,
   type TrainResult,
 } from "./src/trainer.ts";
+export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";
+export { analyseBias, parseTheoryInput } from "./src/theory.ts";
+export { type TabularProblem, tabularSoftmax } from "./src/tabular.ts";
 export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
 export { runExperiments, summarize, summaryTable, verifyProfile } from "./src/reproduce.ts";

@@ -257,13 +257,13 @@ function eq13Constants(
   const lp = policy.logProb(theta, b.obs, b.act);
   const logq = tf.matMul(segments, tf.reshape(lp, [n, 1])) as tfType.Tensor2D;
   // ∇ν(τ) = |D|·∇Σ_{n∈τ} wₙ log π: the trajectory's share of the batch gradient, times |D|.
-  const perTrajectory = lengths.length === 0 ? [] : Array.from(lengths, (_, k) => {
+  const perTrajectory = Array.from(lengths, (_, k) => {
     const w = tf.mul(tf.mul(b.w, segments.slice([k, 0], [1, n]).reshape([n])), d);
     return tf.grads((...p: tfType.Tensor[]) => tf.sum(tf.mul(policy.logProb(p, b.obs, b.act), w)))(
       theta,
     );
   });
-  const gradNu = theta.map((p, i) =>
+  const gradNu = theta.map((_, i) =>
     tf.stack(perTrajectory.map((g) => tf.reshape(g[i], [-1]))) as tfType.Tensor2D
   );
   return {
