@@ -17,6 +17,7 @@ import {
 import { canonicalJson } from "./canonical_json.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
+import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
 import { type Evaluation, type IterationMetrics, train, type TrainResult } from "./trainer.ts";
 
 /** Columns of metrics.csv. */
@@ -239,8 +240,9 @@ export async function readResults(
 }
 
 /**
- * Regenerate every experiment of the profile directory `dir` from its stored config.json into
- * `scratch` (which is removed afterwards) and compare all artefacts byte for byte. Returns the
+ * Regenerate every experiment of the profile directory `dir` into `scratch` (which is removed
+ * afterwards) — training runs from their stored config.json, the theory profile from its built-in
+ * problems — and compare all artefacts byte for byte. Returns the
  * first difference, or null when every byte matches.
  */
 export async function verifyProfile(
@@ -256,11 +258,19 @@ export async function verifyProfile(
       `dir: "${dir}" holds no readable profile manifest: ${(e as Error).message.split("\n")[0]}`,
     );
   }
-  const configs = await readStoredConfigs(dir);
   try {
     await Deno.mkdir(scratch, { recursive: true });
-    await runExperiments(configs, scratch, profile, hooks);
-    return { experiments: configs.length, difference: await compareProfiles(dir, scratch) };
+    let experiments: number;
+    if (profile === THEORY_PROFILE) {
+      await useBackend("wasm");
+      await writeTheoryArtifacts(scratch);
+      experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
+    } else {
+      const configs = await readStoredConfigs(dir);
+      await runExperiments(configs, scratch, profile, hooks);
+      experiments = configs.length;
+    }
+    return { experiments, difference: await compareProfiles(dir, scratch) };
   } finally {
     await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }

@@ -4,10 +4,11 @@
  * @module
  */
 import { useBackend } from "../src/backend.ts";
-import { parseOptions, runMain } from "../src/cli.ts";
+import { ensureWritableDir, parseOptions, runMain } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
 import { analyseBias, biasTable, MAX_COMBINATIONS, parseTheoryInput } from "../src/theory.ts";
 import { THEORY_SUITE } from "../src/theory_suite.ts";
+import { writeTheoryArtifacts } from "../src/theory_artifacts.ts";
 
 const HELP = `Usage: deno task theory [--mdp FILE] [--json]
 
@@ -24,9 +25,13 @@ Options:
                "theta": [S·A logits, row-major: state, then action]}
                Trajectories have steps h = 0..H; batches are ordered draws with replacement.
                At most ${MAX_COMBINATIONS} batch combinations.
-               Without --mdp: the built-in problems (${Object.keys(THEORY_SUITE).join(", ")}).
-  --json       exactly one JSON object on stdout: {"gradV": [...], "estimators": {name: {"mean",
-               "bias"}}} (with the built-in problems: one such object per problem, by name)
+               Without --mdp: the built-in problems (${Object.keys(THEORY_SUITE).join(", ")})
+               and a sweep of every estimator's bias over α on the worked example, written as
+               hashed artefacts to --out (bias tables, bias.md, bias-vs-alpha.svg).
+  --out DIR    where the built-in analysis is written (default: results/theory); verified by
+               deno task verify --profile theory
+  --json       with --mdp: exactly one JSON object on stdout: {"gradV": [...], "estimators":
+               {name: {"mean", "bias"}}}
   -h, --help   show this help
 
 Exit codes: 0 done; 2 bad input (malformed JSON, wrong shapes, probabilities that do not sum to 1
@@ -37,6 +42,7 @@ async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
     mdp: { type: "string" },
     json: { type: "boolean" },
+    out: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (o.help) {
@@ -49,13 +55,14 @@ async function main(): Promise<number> {
     console.log(o.json ? JSON.stringify(report) : biasTable(report));
     return 0;
   }
-  const reports: Record<string, unknown> = {};
-  for (const [name, make] of Object.entries(THEORY_SUITE)) {
-    const report = analyseBias(make());
-    reports[name] = report;
-    if (!o.json) console.log(`## ${name}\n\n${biasTable(report)}\n`);
+  if (o.json) {
+    throw new InputError("json: only with --mdp (the built-in analysis writes artefacts)");
   }
-  if (o.json) console.log(JSON.stringify(reports));
+  const out = (o.out as string | undefined) ?? "results/theory";
+  await ensureWritableDir("out", out);
+  const root = await writeTheoryArtifacts(out);
+  console.log(await Deno.readTextFile(`${out}/summary/bias.md`));
+  console.log(`written to ${out}; root digest ${root}`);
   return 0;
 }
 
