@@ -42,6 +42,26 @@ export function positiveInt(name: string, value: string | undefined): number | u
 }
 
 /**
+ * Read and parse a JSON file named by option `option`; unreadable files and malformed JSON are
+ * input errors naming the option and the file.
+ */
+export async function readJsonFile(option: string, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new InputError(
+      `${option}: cannot read "${path}": ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${option}: "${path}" is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Run a task's main function: input errors print one line and exit 2; other errors print their
  * message and exit 1.
  */

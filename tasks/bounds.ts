@@ -4,9 +4,15 @@
  *
  * @module
  */
-import { parseOptions, runMain } from "../src/cli.ts";
+import { parseOptions, readJsonFile, runMain } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
-import { type BoundsInput, type TheoryBounds, theoryBounds } from "../src/bounds.ts";
+import {
+  type BoundsInput,
+  SOFTMAX_ONE_HOT,
+  type TheoryBounds,
+  theoryBounds,
+} from "../src/bounds.ts";
+import { parseTheoryInput } from "../src/theory.ts";
 
 const HELP = `Usage: deno task bounds --G G --L L --rho RHO --R R --gamma GAMMA --H H --Din DIN
                         --B B --Do DO --epsilon EPS [--zeta ZETA] [--alpha A] [--beta B] [--json]
@@ -30,6 +36,9 @@ Options:
   --zeta ZETA    inner steps ζ, integer ≥ 1 (default: 1)
   --alpha A      inner step size, > 0 (default: the largest admissible, 1/η_H)
   --beta B       outer step size, > 0 (default: the largest admissible, 1/L_V(ζ))
+  --mdp FILE     a tabular problem file (the format of deno task theory --mdp): takes G = √2 and
+                 L = 1 (tabular softmax with one-hot features), R = max |r|, γ, H, D_in, D_o,
+                 ζ and α from it; options given explicitly override those values
   --json         exactly one JSON object on stdout instead of the table
   -h, --help     show this help
 
@@ -59,11 +68,35 @@ const OPTIONAL = new Set(["zeta", "alpha", "beta"]);
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function parseInput(o: Record<string, string | boolean | undefined>): BoundsInput {
+/** The constants a tabular softmax problem determines, by BoundsInput field. */
+export function constantsFromProblem(value: unknown): Record<string, number> {
+  const p = parseTheoryInput(value);
+  const R = Math.max(...p.tasks.flatMap((t) => t.r.flat().map(Math.abs)));
+  return {
+    G: SOFTMAX_ONE_HOT.G,
+    L: SOFTMAX_ONE_HOT.L,
+    R,
+    gamma: p.gamma,
+    H: p.horizon,
+    Din: p.batchIn,
+    Do: p.batchOut,
+    innerSteps: p.innerSteps,
+    alpha: p.alpha,
+  };
+}
+
+function parseInput(
+  o: Record<string, string | boolean | undefined>,
+  fromProblem: Record<string, number> = {},
+): BoundsInput {
   const input: Record<string, number> = {};
   for (const [option, field] of NUMERIC) {
     const text = o[option] as string | undefined;
     if (text === undefined) {
+      if (field in fromProblem) {
+        input[field] = fromProblem[field];
+        continue;
+      }
       if (OPTIONAL.has(option)) continue;
       throw new InputError(`${option} must be given (--${option} NUMBER)`);
     }
@@ -170,7 +203,7 @@ function table(b: TheoryBounds): string {
   ].join("\n");
 }
 
-function main(): Promise<number> {
+async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
     G: { type: "string" },
     L: { type: "string" },
@@ -185,16 +218,20 @@ function main(): Promise<number> {
     zeta: { type: "string" },
     alpha: { type: "string" },
     beta: { type: "string" },
+    mdp: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (o.help) {
     console.log(HELP);
-    return Promise.resolve(0);
+    return 0;
   }
-  const bounds = compute(parseInput(o));
+  const fromProblem = o.mdp === undefined
+    ? {}
+    : constantsFromProblem(await readJsonFile("mdp", o.mdp as string));
+  const bounds = compute(parseInput(o, fromProblem));
   console.log(o.json ? JSON.stringify(bounds) : table(bounds));
-  return Promise.resolve(0);
+  return 0;
 }
 
 if (import.meta.main) await runMain(main);

@@ -9,6 +9,7 @@ import {
   parseOptions,
   positiveInt,
   progressHooks,
+  readJsonFile,
   runMain,
 } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
@@ -84,18 +85,7 @@ async function main(): Promise<number> {
 }
 
 async function readOverrides(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new InputError(`config: cannot read "${path}": ${(e as Error).message.split("\n")[0]}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`config: "${path}" is not valid JSON: ${(e as Error).message}`);
-  }
+  const value = await readJsonFile("config", path);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InputError(`config: "${path}" must hold a JSON object of configuration fields`);
   }

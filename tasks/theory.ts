@@ -4,7 +4,7 @@
  * @module
  */
 import { useBackend } from "../src/backend.ts";
-import { ensureWritableDir, parseOptions, runMain } from "../src/cli.ts";
+import { ensureWritableDir, parseOptions, readJsonFile, runMain } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
 import { analyseBias, biasTable, MAX_COMBINATIONS, parseTheoryInput } from "../src/theory.ts";
 import { THEORY_SUITE } from "../src/theory_suite.ts";
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   }
   await useBackend("wasm");
   if (o.mdp !== undefined) {
-    const report = analyseBias(parseTheoryInput(await readJson(o.mdp as string)));
+    const report = analyseBias(parseTheoryInput(await readJsonFile("mdp", o.mdp as string)));
     console.log(o.json ? JSON.stringify(report) : biasTable(report));
     return 0;
   }
@@ -64,20 +64,6 @@ async function main(): Promise<number> {
   console.log(await Deno.readTextFile(`${out}/summary/bias.md`));
   console.log(`written to ${out}; root digest ${root}`);
   return 0;
-}
-
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new InputError(`mdp: cannot read "${path}": ${(e as Error).message.split("\n")[0]}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`mdp: "${path}" is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 if (import.meta.main) await runMain(main);

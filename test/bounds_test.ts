@@ -1,6 +1,7 @@
 // The constants of the convergence theory: hand-computed values, the ζ = 1 case of the general-ζ
 // formulas, monotonicity, admissibility, validation, and the `deno task bounds` command line.
 import assert from "node:assert/strict";
+import { workedExample } from "../src/theory_suite.ts";
 import {
   alphaMax,
   betaMax,
@@ -368,4 +369,47 @@ Deno.test("deno task bounds: exit 2 and one line on stderr for bad input", async
   const missing = await cli("--G", "1");
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, "error: L must be given (--L NUMBER)");
+});
+
+Deno.test("CLI --mdp: G, L, R, γ, H, D_in, D_o, ζ and α come from a tabular problem file", async () => {
+  const file = await Deno.makeTempFile({ dir: "results", suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, JSON.stringify(workedExample(2)));
+    const r = await cli("--mdp", file, "--rho", "1", "--B", "1", "--epsilon", "0.1", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    const { input } = result;
+    // The worked example: rewards up to 0.9, γ = 0.9, H = 1, |D_t| = |D_o| = 1, ζ = 2, α = 0.5.
+    assert.equal(input.G, Math.SQRT2);
+    assert.equal(input.L, 1);
+    assert.equal(input.R, 0.9);
+    assert.equal(input.gamma, 0.9);
+    assert.equal(input.H, 1);
+    assert.equal(input.Din, 1);
+    assert.equal(input.Do, 1);
+    assert.equal(input.innerSteps, 2);
+    assert.equal(result.alpha, 0.5);
+    assert.equal(result.alphaGiven, true);
+    // Explicit options override the file.
+    const o = await cli(
+      "--mdp",
+      file,
+      "--rho",
+      "1",
+      "--B",
+      "1",
+      "--epsilon",
+      "0.1",
+      "--H",
+      "3",
+      "--json",
+    );
+    assert.equal(JSON.parse(o.stdout).input.H, 3);
+    await Deno.writeTextFile(file, '{"states": 2}');
+    const bad = await cli("--mdp", file, "--rho", "1", "--B", "1", "--epsilon", "0.1");
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.trim().split("\n").length, 1);
+  } finally {
+    await Deno.remove(file);
+  }
 });
