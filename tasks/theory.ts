@@ -10,7 +10,7 @@ import { analyseBias, biasTable, MAX_COMBINATIONS, parseTheoryInput } from "../s
 import { THEORY_SUITE } from "../src/theory_suite.ts";
 import { writeTheoryArtifacts } from "../src/theory_artifacts.ts";
 
-const HELP = `Usage: deno task theory [--mdp FILE] [--json]
+const HELP = `Usage: deno task theory [--mdp FILE [--json]] [--out DIR]
 
 Enumerate every trajectory batch of a tabular meta-RL problem exactly and compare each
 meta-gradient estimator's exact expectation (the package's own estimator code run on every batch

@@ -10,11 +10,12 @@ import { verifyProfile } from "../src/reproduce.ts";
 
 const HELP = `Usage: deno task verify [options]
 
-Regenerate every experiment of a results directory from its stored config.json, then compare
-every artefact byte for byte (manifests and root digest included).
+Regenerate every experiment of a results directory (training runs from their stored
+config.json; the theory profile from its built-in problems), then compare every artefact byte for
+byte (manifests and root digest included).
 
 Options:
-  --profile NAME   profile whose committed results to verify (default: quick)
+  --profile NAME   profile whose committed results to verify: quick, paper, theory (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
   -h, --help       show this help
 
