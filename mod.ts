@@ -58,10 +58,12 @@ export {
 export { type Purpose, RandomStream, stream, type StreamKey } from "./src/rng.ts";
 export {
   allJobs,
+  gaussianSampling,
   type Path,
   type SampleJob,
   samplePaths,
   type SampleRequest,
+  type SamplingPolicy,
 } from "./src/sampler.ts";
 export {
   type AdvantageConfig,
@@ -104,6 +106,11 @@ export {
 } from "./src/trainer.ts";
 export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";
 export { analyseBias, parseTheoryInput } from "./src/theory.ts";
-export { type TabularProblem, tabularSoftmax } from "./src/tabular.ts";
+export {
+  tabularFamily,
+  type TabularProblem,
+  tabularSampling,
+  tabularSoftmax,
+} from "./src/tabular.ts";
 export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
 export { runExperiments, summarize, summaryTable, verifyProfile } from "./src/reproduce.ts";

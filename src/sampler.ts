@@ -32,10 +32,47 @@ export interface SampleJob {
   readonly trajectory: number;
 }
 
+/** How a policy turns observations into actions while sampling. */
+export interface SamplingPolicy {
+  /** Width of one action row. */
+  readonly actDim: number;
+  /**
+   * Write raw actions for `rows` observations (row-major) into `out` (rows × actDim). Row k
+   * draws only from `noise[k]` and depends only on its own observation, so a trajectory's actions
+   * do not depend on which trajectories share the call.
+   */
+  act(
+    params: PolicyParams,
+    obs: Float64Array,
+    rows: number,
+    noise: readonly RandomStream[],
+    out: Float64Array,
+  ): void;
+}
+
+/**
+ * The Gaussian MLP of `spec` while sampling: a = μ_θ(s) + σ ⊙ ε, ε from the row's stream (one
+ * normal per action dimension, in order), μ in float64 ({@linkcode meanActions}).
+ */
+export function gaussianSampling(spec: PolicySpec): SamplingPolicy {
+  return {
+    actDim: spec.actDim,
+    act(params, obs, rows, noise, out) {
+      const mean = meanActions(spec, params, obs, rows);
+      const std = Array.from(params[params.length - 1], (l) => Math.exp(l));
+      const d = spec.actDim;
+      for (let k = 0; k < rows; k++) {
+        for (let j = 0; j < d; j++) out[k * d + j] = mean[k * d + j] + std[j] * noise[k].normal();
+      }
+    },
+  };
+}
+
 /** What to sample: tasks, the parameters each task acts with, and the keys of the noise streams. */
 export interface SampleRequest<Task> {
   readonly family: TaskFamily<Task>;
-  readonly spec: PolicySpec;
+  /** How actions are drawn (see {@linkcode gaussianSampling}). */
+  readonly policy: SamplingPolicy;
   readonly tasks: readonly Task[];
   /** Parameters per task (after adaptation each task acts with its own). */
   readonly params: readonly PolicyParams[];
@@ -83,13 +120,13 @@ interface Running {
  *
  * @example
  * ```ts
- * import { allJobs, samplePaths } from "./sampler.ts";
+ * import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
  * import { nav2d } from "./envs/nav2d.ts";
  * import { initPolicyParams } from "./policy.ts";
  * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
  * const params = initPolicyParams(spec, 0);
  * const paths = samplePaths({
- *   family: nav2d, spec, tasks: [{ goal: [0.3, -0.2] }], params: [params], horizon: 5,
+ *   family: nav2d, policy: gaussianSampling(spec), tasks: [{ goal: [0.3, -0.2] }], params: [params], horizon: 5,
  *   seed: 0, purpose: "action", iteration: 0, phase: 0,
  * }, allJobs(1, 3));
  * if (paths.length !== 3 || paths[0].length !== 5) throw new Error("unexpected paths");
@@ -158,30 +195,33 @@ function stepInLockstep<Task>(
   params: PolicyParams,
   runs: Running[],
 ): void {
-  const { family, spec } = request;
+  const { family, policy } = request;
   const { obsDim, actDim } = family;
-  const std = Array.from(params[params.length - 1], (l) => Math.exp(l));
-  const action = new Float64Array(actDim);
+  if (policy.actDim !== actDim) {
+    throw new RangeError(`policy acts in ${policy.actDim} dimensions, ${family.id} in ${actDim}`);
+  }
   const envAction = new Float64Array(actDim);
   for (let h = 0; h < request.horizon; h++) {
     const active = runs.filter((r) => !r.done);
     if (active.length === 0) break;
     const obs = new Float64Array(active.length * obsDim);
     active.forEach((r, k) => obs.set(r.episode.observation, k * obsDim));
-    const mean = meanActions(spec, params, obs, active.length);
+    const actions = new Float64Array(active.length * actDim);
+    policy.act(params, obs, active.length, active.map((r) => r.noise), actions);
     active.forEach((run, k) => {
+      const action = actions.subarray(k * actDim, (k + 1) * actDim);
       for (let j = 0; j < actDim; j++) {
-        action[j] = mean[k * actDim + j] + std[j] * run.noise.normal();
         if (!Number.isFinite(action[j])) {
-          throw new RangeError(
-            `${family.id}: non-finite action at task ${run.task}, step ${h}`,
-          );
+          throw new RangeError(`${family.id}: non-finite action at task ${run.task}, step ${h}`);
         }
       }
       for (let i = 0; i < obsDim; i++) run.obs.push(obs[k * obsDim + i]);
       for (let j = 0; j < actDim; j++) run.act.push(action[j]);
-      scaleAction(action, family.actionLow, family.actionHigh, envAction);
-      const { reward, done } = run.episode.step(envAction);
+      const { reward, done } = run.episode.step(
+        family.discreteActions
+          ? action
+          : scaleAction(action, family.actionLow, family.actionHigh, envAction),
+      );
       run.rew.push(reward);
       run.done = done;
     });

@@ -13,7 +13,9 @@
  */
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "./backend.ts";
+import type { Episode, TaskFamily } from "./envs/env.ts";
 import type { DifferentiablePolicy } from "./policy.ts";
+import type { SamplingPolicy } from "./sampler.ts";
 import { exp } from "./tensor_ops.ts";
 
 /** One task of a tabular problem. */
@@ -235,6 +237,68 @@ export function tabularSoftmax(states: number, actions: number): DifferentiableP
       const lse = tf.log(tf.sum(exp(shifted), 1, true));
       const onehot = tf.oneHot(tf.cast(tf.reshape(act, [-1]), "int32"), actions);
       return tf.sum(tf.mul(onehot, tf.sub(shifted, lse)), 1) as tfType.Tensor1D;
+    },
+  };
+}
+
+/**
+ * The tasks of a tabular problem as a {@linkcode TaskFamily}, so that the sampler draws its
+ * trajectories like any other task's: observations are one-hot states, actions are indices, the
+ * initial state and every transition come from the episode's own random stream. Run it with a
+ * horizon of H + 1 steps (steps h = 0..H).
+ */
+export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> {
+  const { states, actions } = problem;
+  const draw = (p: readonly number[], u: number) => {
+    let acc = 0;
+    for (let i = 0; i < p.length; i++) if (u < (acc += p[i])) return i;
+    return p.length - 1;
+  };
+  return {
+    id: "tabular",
+    obsDim: states,
+    actDim: 1,
+    discreteActions: true,
+    actionLow: [0],
+    actionHigh: [actions - 1],
+    sampleTask: (rng) => problem.tasks[draw(problem.tasks.map((t) => t.weight), rng.uniform())],
+    describeTask: (task) => ({ weight: task.weight, mu: [...task.mu] }),
+    reset(task, rng): Episode {
+      const observation = new Float64Array(states);
+      let s = draw(task.mu, rng.uniform());
+      observation[s] = 1;
+      return {
+        observation,
+        step(action) {
+          const a = action[0];
+          const reward = task.r[s][a];
+          observation[s] = 0;
+          s = draw(task.P[s][a], rng.uniform());
+          observation[s] = 1;
+          return { reward, done: false };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The tabular softmax policy while sampling: the row's state is read from its one-hot observation
+ * and the action drawn from softmax(θ[s, ·]) by inverting the CDF at one uniform of the row's stream.
+ */
+export function tabularSampling(states: number, actions: number): SamplingPolicy {
+  return {
+    actDim: 1,
+    act(params, obs, rows, noise, out) {
+      const pi = softmaxRows(params[0], states, actions);
+      for (let k = 0; k < rows; k++) {
+        let s = 0;
+        while (s < states - 1 && obs[k * states + s] !== 1) s++;
+        const u = noise[k].uniform();
+        let acc = 0, a = 0;
+        while (a < actions - 1 && u >= (acc += pi[s][a])) a++;
+        out[k] = a;
+      }
     },
   };
 }

@@ -23,7 +23,7 @@ import {
   type PolicySpec,
 } from "./policy.ts";
 import { stream } from "./rng.ts";
-import { allJobs, samplePaths } from "./sampler.ts";
+import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
 
 /** The task family of an environment id. */
 export function taskFamily(env: ExperimentConfig["env"]): TaskFamily {
@@ -122,6 +122,7 @@ function rollout<Task>(
 ): Rollout {
   const surrogate = surrogateConfig(config);
   const policy = gaussianMlp(spec);
+  const sampling = gaussianSampling(spec);
   const jobs = allJobs(tasks.length, trajectories);
   let current = tasks.map(() => params);
   const inner: LearnerBatch[][] = tasks.map(() => []);
@@ -129,7 +130,7 @@ function rollout<Task>(
   const batches = (phase: number) => {
     const paths = samplePaths({
       family,
-      spec,
+      policy: sampling,
       tasks,
       params: current,
       horizon: config.horizon,

@@ -11,7 +11,13 @@ import {
   type PolicySpec,
 } from "../src/policy.ts";
 import { stream } from "../src/rng.ts";
-import { allJobs, type Path, samplePaths, type SampleRequest } from "../src/sampler.ts";
+import {
+  allJobs,
+  gaussianSampling,
+  type Path,
+  samplePaths,
+  type SampleRequest,
+} from "../src/sampler.ts";
 
 const SPEC: PolicySpec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 };
 const TASKS: Nav2dTask[] = [{ goal: [0.3, -0.2] }, { goal: [-0.45, 0.1] }, { goal: [0.05, 0.4] }];
@@ -19,7 +25,7 @@ const TASKS: Nav2dTask[] = [{ goal: [0.3, -0.2] }, { goal: [-0.45, 0.1] }, { goa
 function request(overrides: Partial<SampleRequest<Nav2dTask>> = {}): SampleRequest<Nav2dTask> {
   return {
     family: nav2d,
-    spec: SPEC,
+    policy: gaussianSampling(SPEC),
     tasks: TASKS,
     params: TASKS.map((_, i) => initPolicyParams(SPEC, 10 + i)),
     horizon: 6,
@@ -116,7 +122,7 @@ Deno.test("samplePaths: sharding is byte-identical when paths end at different s
     new Float32Array([100 * t.goal[0], 100 * t.goal[1]]),
     new Float32Array([0, 0]),
   ]);
-  const req = request({ spec, tasks, params, horizon: 15 });
+  const req = request({ policy: gaussianSampling(spec), tasks, params, horizon: 15 });
   const jobs = allJobs(3, 6);
   const whole = samplePaths(req, jobs);
   const lengths = new Set(whole.map((p) => p.length));
@@ -140,7 +146,7 @@ Deno.test("samplePaths: sharding is byte-identical when paths end at different s
 Deno.test("samplePaths: a path ends at the step the episode reports done", () => {
   // Mean action (5, 0) in policy units with σ = 0 → environment action (0.05, 0) every step.
   const { spec, params } = constantPolicy([5, 0]);
-  const base = { ...request(), spec, params: [params], horizon: 10 };
+  const base = { ...request(), policy: gaussianSampling(spec), params: [params], horizon: 10 };
   // Goal (0.05, 0): reached by the first step.
   const [one] = samplePaths({ ...base, tasks: [{ goal: [0.05, 0] }] }, allJobs(1, 1));
   assert.equal(one.length, 1);
@@ -273,7 +279,11 @@ Deno.test("samplePaths: invalid requests are refused", () => {
   const { spec, params } = constantPolicy([0, 0]);
   params[1][0] = NaN;
   assert.throws(
-    () => samplePaths({ ...request(), spec, tasks: [TASKS[0]], params: [params] }, allJobs(1, 1)),
+    () =>
+      samplePaths(
+        { ...request(), policy: gaussianSampling(spec), tasks: [TASKS[0]], params: [params] },
+        allJobs(1, 1),
+      ),
     /non-finite action/,
   );
 });

@@ -2,12 +2,15 @@
 import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/backend.ts";
 import { exactExpectation } from "../src/exact.ts";
+import { allJobs, samplePaths } from "../src/sampler.ts";
 import {
   enumerateTrajectories,
   exactMetaGradient,
   exactReturn,
   softmaxRows,
+  tabularFamily,
   type TabularProblem,
+  tabularSampling,
   tabularSoftmax,
 } from "../src/tabular.ts";
 
@@ -85,3 +88,41 @@ for (
     }
   });
 }
+
+Deno.test("tabular tasks through the sampler: trajectory frequencies match the exact probabilities", () => {
+  const task = WORKED_EXAMPLE.tasks[0];
+  const theta = Float32Array.from(WORKED_THETA);
+  const n = 20000;
+  const paths = samplePaths({
+    family: tabularFamily(WORKED_EXAMPLE),
+    policy: tabularSampling(2, 2),
+    tasks: [task],
+    params: [[theta]],
+    horizon: WORKED_EXAMPLE.horizon + 1,
+    seed: 11,
+    purpose: "action",
+    iteration: 0,
+    phase: 0,
+  }, allJobs(1, n));
+  const key = (states: ArrayLike<number>, actions: ArrayLike<number>) =>
+    `${Array.from(states).join(",")}|${Array.from(actions).join(",")}`;
+  const counts = new Map<string, number>();
+  for (const p of paths) {
+    assert.equal(p.length, WORKED_EXAMPLE.horizon + 1);
+    const states = Array.from({ length: p.length }, (_, h) => p.observations[2 * h + 1]);
+    const k = key(states, p.actions);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    // The reward of each step is r[s][a].
+    p.rewards.forEach((r, h) => assert.equal(r, task.r[states[h]][p.actions[h]]));
+  }
+  const exact = enumerateTrajectories(WORKED_EXAMPLE, task, theta);
+  assert.equal(exact.length, 16);
+  for (const t of exact) {
+    const freq = (counts.get(key(t.states, t.actions)) ?? 0) / n;
+    const sd = Math.sqrt(t.probability * (1 - t.probability) / n);
+    assert.ok(
+      Math.abs(freq - t.probability) < 4.5 * sd,
+      `${key(t.states, t.actions)}: ${freq} vs ${t.probability}`,
+    );
+  }
+});

@@ -21,6 +21,11 @@ export interface TaskFamily<Task = unknown> {
   readonly id: string;
   readonly obsDim: number;
   readonly actDim: number;
+  /**
+   * True when actions are indices (a discrete action space): the sampler passes them to the
+   * environment as they are, without the box scaling of {@linkcode scaleAction}.
+   */
+  readonly discreteActions?: boolean;
   /** Lower bounds of the environment's action space. */
   readonly actionLow: readonly number[];
   /** Upper bounds of the environment's action space. */
