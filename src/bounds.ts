@@ -148,20 +148,8 @@ export interface BoundsInput extends PolicyConstants {
  * ```
  */
 export interface TheoryBounds {
-  /** The validated input, with ζ filled in. */
-  input: {
-    G: number;
-    L: number;
-    rho: number;
-    R: number;
-    gamma: number;
-    H: number;
-    Din: number;
-    B: number;
-    Do: number;
-    epsilon: number;
-    innerSteps: number;
-  };
+  /** The validated input, with ζ filled in (α and β are reported below). */
+  input: Required<Omit<BoundsInput, "alpha" | "beta">>;
   /** η_G of Lemma 1(i). */
   etaG: number;
   /** η_H of Lemma 1(ii). */

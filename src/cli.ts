@@ -7,6 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
+import { type BackendName, BACKENDS, isBackendName } from "./backend.ts";
 import { InputError } from "./config.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { RunHooks } from "./reproduce.ts";
@@ -59,6 +60,14 @@ export async function readJsonFile(option: string, path: string): Promise<unknow
   } catch (e) {
     throw new InputError(`${option}: "${path}" is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** Parse a `--backend` value; throws {@linkcode InputError} listing the allowed backends. */
+export function backendOption(value: string): BackendName {
+  if (!isBackendName(value)) {
+    throw new InputError(`backend must be one of ${BACKENDS.join(", ")}, got "${value}"`);
+  }
+  return value;
 }
 
 /**

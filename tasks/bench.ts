@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { BACKENDS, isBackendName, useBackend } from "../src/backend.ts";
-import { parseOptions, positiveInt, runMain } from "../src/cli.ts";
-import { type ExperimentConfig, InputError, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { BACKENDS, useBackend } from "../src/backend.ts";
+import { backendOption, parseOptions, positiveInt, runMain } from "../src/cli.ts";
+import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import type { Algorithm } from "../src/meta_gradient.ts";
 import { train } from "../src/trainer.ts";
 
@@ -72,10 +72,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const iterations = positiveInt("iterations", o.iterations as string | undefined) ?? 3;
-  const backend = o.backend as string;
-  if (!isBackendName(backend)) {
-    throw new InputError(`backend must be one of ${BACKENDS.join(", ")}, got "${backend}"`);
-  }
+  const backend = backendOption(o.backend as string);
   await useBackend(backend);
   const sgmrl = timeAlgorithm("sgmrl", iterations, backend);
   const maml = timeAlgorithm("maml", iterations, backend);

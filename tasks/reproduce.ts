@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { BACKENDS, isBackendName } from "../src/backend.ts";
+import { BACKENDS } from "../src/backend.ts";
 import {
+  backendOption,
   ensureWritableDir,
   parseOptions,
   positiveInt,
@@ -62,10 +63,7 @@ async function main(): Promise<number> {
     ? {}
     : await readOverrides(o.config as string);
   if (o.backend !== undefined) {
-    if (!isBackendName(o.backend as string)) {
-      throw new InputError(`backend must be one of ${BACKENDS.join(", ")}, got "${o.backend}"`);
-    }
-    overrides.backend = o.backend;
+    overrides.backend = backendOption(o.backend as string);
   }
   const configs = selectExperiments(
     expandProfile(profile, {
