@@ -4,6 +4,10 @@
 #   docker run --rm -v "$PWD/results:/app/results" sgmrl verify
 # Everything is fetched at build time (deno.lock is frozen); the tasks need no network at run time.
 FROM denoland/deno:debian-2.9.6
+# The native MuJoCo library's mujoco-testspeed, which `deno task bench` compares the WebAssembly
+# build with (optional: the bench reports it as not installed without it).
+RUN apt-get update && apt-get install -y --no-install-recommends libmujoco-samples \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY deno.json deno.lock ./
 COPY mod.ts ./

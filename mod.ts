@@ -10,7 +10,9 @@
  *   `hessian: "autodiff"` for second order, `"none"` for first order; ζ ≥ 1 inner steps) on
  *   batches from {@linkcode learnerBatch}.
  * - {@linkcode samplePaths}: trajectories of any {@linkcode TaskFamily} (such as
- *   {@linkcode nav2d}) under a Gaussian MLP policy ({@linkcode initPolicyParams}).
+ *   {@linkcode nav2d}, or a MuJoCo locomotion task from {@linkcode loadTaskFamily}) under a
+ *   Gaussian MLP policy ({@linkcode initPolicyParams}); {@linkcode createSampler} spreads them over
+ *   worker threads with the same bytes for any worker count.
  * - {@linkcode processBatch}: reward-to-go, GAE, the linear baseline and normalisation, each
  *   switchable ({@linkcode rawAdvantageConfig} gives the raw estimator of eq. 5).
  * - {@linkcode stream}: the counter-based random streams every draw comes from.
@@ -25,7 +27,7 @@
  *   policy: { hidden: [8], activation: "relu", initStd: 1 },
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 },
  * });
- * const { metrics, evaluation } = train(config);
+ * const { metrics, evaluation } = await train(config);
  * if (metrics.length !== 2 || !Number.isFinite(evaluation.postAdaptationReturn)) {
  *   throw new Error("training failed");
  * }
@@ -39,11 +41,39 @@ export {
   type ExperimentConfig,
   ExperimentConfigSchema,
   InputError,
+  PAPER_LOCOMOTION,
   PAPER_NAV2D,
   validateConfig,
 } from "./src/config.ts";
 export { type Episode, scaleAction, type TaskFamily } from "./src/envs/env.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
+export {
+  environmentDims,
+  type EnvironmentId,
+  ENVIRONMENTS,
+  loadTaskFamily,
+} from "./src/envs/registry.ts";
+export {
+  loadLocomotionFamily,
+  LOCOMOTION_TASKS,
+  type LocomotionId,
+  type LocomotionSpec,
+  type LocomotionTask,
+} from "./src/envs/locomotion.ts";
+export {
+  type CompiledModel,
+  compileModelFile,
+  compileModelXml,
+  loadMujoco,
+  ModelCompileError,
+} from "./src/envs/mujoco.ts";
+export {
+  createSampler,
+  localSampler,
+  type PortableSampleRequest,
+  type Sampler,
+  workerSampler,
+} from "./src/parallel_sampler.ts";
 export {
   type DifferentiablePolicy,
   gaussianMlp,
@@ -102,6 +132,7 @@ export {
   type Evaluation,
   type IterationMetrics,
   train,
+  type TrainOptions,
   type TrainResult,
 } from "./src/trainer.ts";
 export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";

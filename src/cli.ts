@@ -62,6 +62,14 @@ export async function readJsonFile(option: string, path: string): Promise<unknow
   }
 }
 
+/** The default number of sampling workers: the machine's logical cores. */
+export const DEFAULT_WORKERS: number = Math.max(1, navigator.hardwareConcurrency || 1);
+
+/** Parse a `--workers` value (default {@linkcode DEFAULT_WORKERS}). */
+export function workersOption(value: string | undefined): number {
+  return positiveInt("workers", value) ?? DEFAULT_WORKERS;
+}
+
 /** Parse a `--backend` value; throws {@linkcode InputError} listing the allowed backends. */
 export function backendOption(value: string): BackendName {
   if (!isBackendName(value)) {

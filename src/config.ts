@@ -5,10 +5,12 @@
  */
 import { z } from "zod";
 import { BACKENDS } from "./backend.ts";
+import { ENVIRONMENTS } from "./envs/registry.ts";
+import { InputError } from "./errors.ts";
 import { ALGORITHMS, HESSIANS } from "./meta_gradient.ts";
 
-/** Task families known to the trainer. */
-export const ENVIRONMENTS = ["nav2d"] as const;
+export { ENVIRONMENTS } from "./envs/registry.ts";
+export { InputError } from "./errors.ts";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
@@ -60,11 +62,6 @@ export const ExperimentConfigSchema = z.strictObject({
 
 /** Every hyperparameter of one experiment. */
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
-
-/** An error in user input: the CLI prints its message on one line and exits with code 2. */
-export class InputError extends Error {
-  override name = "InputError";
-}
 
 /** Format the first zod issue as `field: message`. */
 export function formatIssue(prefix: string, error: z.ZodError): string {
@@ -128,4 +125,18 @@ export const PAPER_NAV2D: BaseConfig = {
   policy: { hidden: [100, 100], activation: "relu", initStd: 1 },
   evaluation: { tasks: 40, trajectoriesPerTask: 20 },
   backend: "wasm",
+};
+
+/**
+ * The paper's locomotion setup (Table 2; paper App. H and the published configs): as
+ * {@linkcode PAPER_NAV2D} but 40 tasks × 20 trajectories, H = 200, and 500 iterations (the paper's
+ * figure; the published MuJoCo config says 400). `env` is set per experiment.
+ */
+export const PAPER_LOCOMOTION: Omit<BaseConfig, "env"> = {
+  ...PAPER_NAV2D,
+  metaBatchSize: 40,
+  trajectoriesPerTask: 20,
+  horizon: 200,
+  iterations: 500,
+  evaluation: { tasks: 40, trajectoriesPerTask: 20 },
 };

@@ -7,6 +7,7 @@ import {
   type BaseConfig,
   type ExperimentConfig,
   InputError,
+  PAPER_LOCOMOTION,
   PAPER_NAV2D,
   validateConfig,
 } from "./config.ts";
@@ -19,13 +20,18 @@ export interface Variant {
   readonly innerSteps: number;
 }
 
-/** A named grid of experiments: variants × seeds on a shared base configuration. */
-export interface Profile {
-  readonly name: string;
-  readonly description: string;
+/** Variants × seeds on one shared base configuration. */
+export interface ProfileGroup {
   readonly base: BaseConfig;
   readonly variants: readonly Variant[];
   readonly seeds: number;
+}
+
+/** A named grid of experiments: one or more groups of variants × seeds. */
+export interface Profile {
+  readonly name: string;
+  readonly description: string;
+  readonly groups: readonly ProfileGroup[];
 }
 
 const ALL_ESTIMATORS: readonly Omit<Variant, "innerSteps">[] = [
@@ -37,33 +43,76 @@ const ALL_ESTIMATORS: readonly Omit<Variant, "innerSteps">[] = [
   { algorithm: "emaml", hessian: "none" },
 ];
 
+/** The three environments of the paper's Table 2. */
+const TABLE2_ENVS = ["half-cheetah-dir", "half-cheetah-vel", "swimmer-vel"] as const;
+
+/** SG-MRL and MAML, second order, for each ζ in `steps`. */
+const sgmrlAndMaml = (steps: readonly number[]): Variant[] =>
+  steps.flatMap((innerSteps) =>
+    (["sgmrl", "maml"] as const).map((algorithm) => ({
+      algorithm,
+      hessian: "autodiff" as const,
+      innerSteps,
+    }))
+  );
+
+/** The quick profile's scaled-down locomotion setup. */
+const QUICK_LOCOMOTION: Omit<BaseConfig, "env"> = {
+  ...PAPER_LOCOMOTION,
+  metaBatchSize: 8,
+  trajectoriesPerTask: 8,
+  horizon: 100,
+  iterations: 10,
+  outerLr: 1e-2,
+  policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+  evaluation: { tasks: 8, trajectoriesPerTask: 8 },
+};
+
 /** The profiles by name. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   paper: {
     name: "paper",
     description:
-      "Table 1 (2D navigation): sgmrl, maml, emaml second order and sgmrl, maml first order; ζ = 1; 10 seeds; the reference setup (README)",
-    base: PAPER_NAV2D,
-    variants: ALL_ESTIMATORS.filter((v) => !(v.algorithm === "emaml" && v.hessian === "none"))
-      .map((v) => ({ ...v, innerSteps: 1 })),
-    seeds: 10,
+      "Table 1 (2D navigation: sgmrl, maml, emaml second order and sgmrl, maml first order; ζ = 1; 10 seeds) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (README)",
+    groups: [
+      {
+        base: PAPER_NAV2D,
+        variants: ALL_ESTIMATORS.filter((v) => !(v.algorithm === "emaml" && v.hessian === "none"))
+          .map((v) => ({ ...v, innerSteps: 1 })),
+        seeds: 10,
+      },
+      ...TABLE2_ENVS.map((env) => ({
+        base: { ...PAPER_LOCOMOTION, env },
+        variants: sgmrlAndMaml([1, 2, 3]),
+        seeds: 4,
+      })),
+    ],
   },
   quick: {
     name: "quick",
     description:
-      "the paper's pipeline scaled down (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01): every estimator, ζ = 1 and 2, 2 seeds",
-    base: {
-      ...PAPER_NAV2D,
-      metaBatchSize: 8,
-      trajectoriesPerTask: 8,
-      horizon: 50,
-      iterations: 20,
-      outerLr: 1e-2,
-      policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
-      evaluation: { tasks: 16, trajectoriesPerTask: 8 },
-    },
-    variants: [1, 2].flatMap((innerSteps) => ALL_ESTIMATORS.map((v) => ({ ...v, innerSteps }))),
-    seeds: 2,
+      "the paper's pipeline scaled down: 2D navigation (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01; every estimator, ζ = 1 and 2, 2 seeds) and locomotion (half-cheetah-dir, half-cheetah-vel, swimmer-vel; 32-32 policy, 8 tasks × 8 trajectories, H = 100, 10 iterations, β = 0.01; sgmrl and maml, ζ = 1 and 2, 1 seed)",
+    groups: [
+      {
+        base: {
+          ...PAPER_NAV2D,
+          metaBatchSize: 8,
+          trajectoriesPerTask: 8,
+          horizon: 50,
+          iterations: 20,
+          outerLr: 1e-2,
+          policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+          evaluation: { tasks: 16, trajectoriesPerTask: 8 },
+        },
+        variants: [1, 2].flatMap((innerSteps) => ALL_ESTIMATORS.map((v) => ({ ...v, innerSteps }))),
+        seeds: 2,
+      },
+      ...TABLE2_ENVS.map((env) => ({
+        base: { ...QUICK_LOCOMOTION, env },
+        variants: sgmrlAndMaml([1, 2]),
+        seeds: 1,
+      })),
+    ],
   },
 };
 
@@ -78,7 +127,7 @@ export function experimentId(env: string, v: Variant, seed: number): string {
 
 /** Options that change a profile's grid. */
 export interface ProfileOptions {
-  /** Number of seeds (0 … seeds−1) instead of the profile's. */
+  /** Number of seeds (0 … seeds−1) instead of each group's. */
   readonly seeds?: number;
   /** Overrides of the shared configuration (from `--config FILE` and `--backend`). */
   readonly overrides?: Record<string, unknown>;
@@ -102,13 +151,12 @@ export function getProfile(name: string): Profile {
  * ```ts
  * import { expandProfile, PROFILES } from "./profiles.ts";
  * const configs = expandProfile(PROFILES.paper);
- * if (configs.length !== 50) throw new Error("5 estimators × 10 seeds");
+ * if (configs.length !== 50 + 72) throw new Error("Table 1: 5 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
  * ```
  */
 export function expandProfile(profile: Profile, options: ProfileOptions = {}): ExperimentConfig[] {
-  const seeds = options.seeds ?? profile.seeds;
-  if (!Number.isInteger(seeds) || seeds < 1) {
-    throw new InputError(`seeds must be a positive integer, got ${seeds}`);
+  if (options.seeds !== undefined && !(Number.isInteger(options.seeds) && options.seeds >= 1)) {
+    throw new InputError(`seeds must be a positive integer, got ${options.seeds}`);
   }
   const overrides = options.overrides ?? {};
   for (const key of ["id", "algorithm", "hessian", "innerSteps", "seed"]) {
@@ -119,11 +167,13 @@ export function expandProfile(profile: Profile, options: ProfileOptions = {}): E
     }
   }
   const configs: ExperimentConfig[] = [];
-  for (const v of profile.variants) {
-    for (let seed = 0; seed < seeds; seed++) {
-      const merged = { ...profile.base, ...overrides, ...v, seed, id: "" };
-      merged.id = experimentId(String(merged.env), v, seed);
-      configs.push(validateConfig(merged, "config"));
+  for (const group of profile.groups) {
+    for (const v of group.variants) {
+      for (let seed = 0; seed < (options.seeds ?? group.seeds); seed++) {
+        const merged = { ...group.base, ...overrides, ...v, seed, id: "" };
+        merged.id = experimentId(String(merged.env), v, seed);
+        configs.push(validateConfig(merged, "config"));
+      }
     }
   }
   return configs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

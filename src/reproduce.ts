@@ -18,6 +18,7 @@ import { canonicalJson } from "./canonical_json.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
+import type { Sampler } from "./parallel_sampler.ts";
 import { type Evaluation, type IterationMetrics, train, type TrainResult } from "./trainer.ts";
 
 /** Columns of metrics.csv. */
@@ -68,13 +69,15 @@ export interface RunHooks {
 /**
  * Train every configuration and write its artefact directory under `outDir` (each atomically),
  * then the profile manifest over every experiment directory present. Wall-clock times go to the
- * unhashed timings.json.
+ * unhashed timings.json. Trajectories are sampled by `sampler` (default: in the calling thread);
+ * the artefacts do not depend on which.
  */
 export async function runExperiments(
   configs: readonly ExperimentConfig[],
   outDir: string,
   profile: string,
   hooks: RunHooks = {},
+  sampler?: Sampler,
 ): Promise<{ root: string; seconds: Record<string, number> }> {
   const seconds: Record<string, number> = {};
   for (let i = 0; i < configs.length; i++) {
@@ -82,7 +85,10 @@ export async function runExperiments(
     await useBackend(config.backend);
     hooks.onStart?.(config, i, configs.length);
     const start = performance.now();
-    const result = train(config, (m) => hooks.onIteration?.(config, m));
+    const result = await train(config, {
+      sampler,
+      onIteration: (m) => hooks.onIteration?.(config, m),
+    });
     await writeExperiment(outDir, config.id, experimentFiles(config, result));
     seconds[config.id] = (performance.now() - start) / 1000;
     hooks.onDone?.(config, seconds[config.id]);
@@ -158,12 +164,38 @@ export interface SummaryRow {
   readonly std: number;
 }
 
-/** Paper Table 1: mean meta-test reward after one adaptation step. */
-export const PAPER_TABLE1: Readonly<Record<string, string>> = {
-  sgmrl: "−16.901 ± 0.699",
-  maml: "−17.767 ± 0.106",
-  emaml: "−17.803 ± 0.115",
+/**
+ * The paper's figures (mean meta-test reward ± over seeds), keyed `env|algorithm|ζ`: Table 1
+ * (2D navigation, one adaptation step) and Table 2 (locomotion, 1–3 steps; the swimmer row is the
+ * published reward, `swimmer-vel`).
+ */
+export const PAPER_FIGURES: Readonly<Record<string, string>> = {
+  "nav2d|sgmrl|1": "−16.901 ± 0.699",
+  "nav2d|maml|1": "−17.767 ± 0.106",
+  "nav2d|emaml|1": "−17.803 ± 0.115",
+  ...table2("half-cheetah-dir", [
+    ["580.143 ± 38.22", "465.624 ± 54.07"],
+    ["580.203 ± 33.63", "441.247 ± 58.34"],
+    ["504.747 ± 45.07", "477.086 ± 64.71"],
+  ]),
+  ...table2("half-cheetah-vel", [
+    ["−91.73 ± 0.34", "−92.92 ± 0.70"],
+    ["−52.64 ± 6.86", "−56.71 ± 6.73"],
+    ["−33.39 ± 0.67", "−32.48 ± 0.50"],
+  ]),
+  ...table2("swimmer-vel", [
+    ["118.77 ± 9.99", "104.53 ± 24.18"],
+    ["134.57 ± 1.67", "108.47 ± 23.36"],
+    ["110.91 ± 12.56", "90.60 ± 14.99"],
+  ]),
 };
+
+function table2(env: string, rows: [string, string][]): Record<string, string> {
+  return Object.fromEntries(rows.flatMap(([sgmrl, maml], k) => [
+    [`${env}|sgmrl|${k + 1}`, sgmrl],
+    [`${env}|maml|${k + 1}`, maml],
+  ]));
+}
 
 /** Group final evaluations by estimator and ζ: mean ± std over seeds. */
 export function summarize(
@@ -189,21 +221,22 @@ export function summarize(
       std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0,
     };
   }).sort((a, b) =>
-    a.innerSteps - b.innerSteps || a.hessian.localeCompare(b.hessian) ||
+    a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
+    a.hessian.localeCompare(b.hessian) ||
     a.algorithm.localeCompare(b.algorithm)
   );
 }
 
 /**
- * The summary as a Markdown table in the form of the paper's Table 1, with the paper's figure
- * beside each ζ = 1 row.
+ * The summary as a Markdown table in the form of the paper's Tables 1 and 2, with the paper's
+ * figure beside each row the paper reports.
  *
  * @example
  * ```ts
  * import { summaryTable } from "./reproduce.ts";
  * const md = summaryTable([{ env: "nav2d", algorithm: "sgmrl", hessian: "none", innerSteps: 1,
  *   seeds: 2, mean: -17, std: 0.5 }]);
- * if (!md.includes("| sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
+ * if (!md.includes("| nav2d | sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
  *   throw new Error(md);
  * }
  * ```
@@ -211,14 +244,14 @@ export function summarize(
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const fmt = (x: number) => x.toFixed(3).replace("-", "−");
   const lines = [
-    "| algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) | seeds | paper (Table 1) |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) | seeds | paper |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
     const order = r.hessian === "autodiff" ? "second order" : "first order";
-    const paper = r.env === "nav2d" && r.innerSteps === 1 ? PAPER_TABLE1[r.algorithm] ?? "" : "";
+    const paper = PAPER_FIGURES[`${r.env}|${r.algorithm}|${r.innerSteps}`] ?? "";
     lines.push(
-      `| ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
+      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
         r.std.toFixed(3)
       } | ${r.seeds} | ${paper} |`,
     );
@@ -249,6 +282,7 @@ export async function verifyProfile(
   dir: string,
   scratch: string,
   hooks: RunHooks = {},
+  sampler?: Sampler,
 ): Promise<{ experiments: number; difference: Difference | null }> {
   let profile: string;
   try {
@@ -267,7 +301,7 @@ export async function verifyProfile(
       experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
     } else {
       const configs = await readStoredConfigs(dir);
-      await runExperiments(configs, scratch, profile, hooks);
+      await runExperiments(configs, scratch, profile, hooks, sampler);
       experiments = configs.length;
     }
     return { experiments, difference: await compareProfiles(dir, scratch) };

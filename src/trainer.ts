@@ -13,7 +13,7 @@ import {
 } from "./batch.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { TaskFamily } from "./envs/env.ts";
-import { nav2d } from "./envs/nav2d.ts";
+import { environmentDims, loadTaskFamily } from "./envs/registry.ts";
 import { innerStep, metaGradient, type TaskBatches } from "./meta_gradient.ts";
 import {
   cloneParams,
@@ -22,21 +22,13 @@ import {
   type PolicyParams,
   type PolicySpec,
 } from "./policy.ts";
+import { localSampler, type Sampler } from "./parallel_sampler.ts";
 import { stream } from "./rng.ts";
-import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
-
-/** The task family of an environment id. */
-export function taskFamily(env: ExperimentConfig["env"]): TaskFamily {
-  switch (env) {
-    case "nav2d":
-      return nav2d as TaskFamily;
-  }
-}
+import { allJobs } from "./sampler.ts";
 
 /** The policy architecture of an experiment. */
 export function policySpec(config: ExperimentConfig): PolicySpec {
-  const family = taskFamily(config.env);
-  return { obsDim: family.obsDim, actDim: family.actDim, ...config.policy };
+  return { ...environmentDims(config.env), ...config.policy };
 }
 
 /** How an experiment turns paths into surrogate weights. */
@@ -107,30 +99,40 @@ interface Rollout {
   readonly adapted: PolicyParams[][];
 }
 
+/** Where an experiment's trajectories are sampled, and what a caller is told after each iteration. */
+export interface TrainOptions {
+  /**
+   * The sampler (for example `createSampler(workers)` from parallel_sampler.ts). The artefacts do
+   * not depend on it. Default: sampling in the calling thread. A sampler passed in stays open.
+   */
+  readonly sampler?: Sampler;
+  /** Called after every meta-iteration (for progress display and benchmarks). */
+  readonly onIteration?: (metrics: IterationMetrics, timing: IterationTiming) => void;
+}
+
 /**
  * Sample and adapt: D_1 from θ, θ¹ = θ + α∇L(θ; D_1), …, D_o from θ^ζ — for every task.
  */
-function rollout<Task>(
+async function rollout(
   config: ExperimentConfig,
-  spec: PolicySpec,
-  family: TaskFamily<Task>,
-  tasks: readonly Task[],
+  sampler: Sampler,
+  tasks: readonly unknown[],
   params: PolicyParams,
   purpose: "action" | "eval-action",
   iteration: number,
   trajectories: number,
-): Rollout {
+): Promise<Rollout> {
+  const spec = policySpec(config);
   const surrogate = surrogateConfig(config);
   const policy = gaussianMlp(spec);
-  const sampling = gaussianSampling(spec);
   const jobs = allJobs(tasks.length, trajectories);
   let current = tasks.map(() => params);
   const inner: LearnerBatch[][] = tasks.map(() => []);
   const adapted: PolicyParams[][] = tasks.map(() => []);
-  const batches = (phase: number) => {
-    const paths = samplePaths({
-      family,
-      policy: sampling,
+  const batches = async (phase: number) => {
+    const paths = await sampler.sample({
+      env: config.env,
+      policy: spec,
       tasks,
       params: current,
       horizon: config.horizon,
@@ -149,23 +151,34 @@ function rollout<Task>(
     );
   };
   for (let t = 0; t < config.innerSteps; t++) {
-    const b = batches(t);
+    const b = await batches(t);
     current = current.map((p, i) => innerStep(policy, p, b[i], config.innerLr));
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
-  return { inner, outer: batches(config.innerSteps), adapted };
+  return { inner, outer: await batches(config.innerSteps), adapted };
 }
 
 /**
  * Run meta-training and the final meta-test evaluation of one experiment.
- *
- * `onIteration` is called after every meta-iteration (for progress display and benchmarks).
  */
-export function train(
+export async function train(
   config: ExperimentConfig,
-  onIteration?: (m: IterationMetrics, timing: IterationTiming) => void,
-): TrainResult {
-  const family = taskFamily(config.env);
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const sampler = options.sampler ?? localSampler();
+  try {
+    return await trainWith(config, sampler, options.onIteration);
+  } finally {
+    if (options.sampler === undefined) sampler.close();
+  }
+}
+
+async function trainWith(
+  config: ExperimentConfig,
+  sampler: Sampler,
+  onIteration: TrainOptions["onIteration"],
+): Promise<TrainResult> {
+  const family = await loadTaskFamily(config.env);
   const spec = policySpec(config);
   const policy = gaussianMlp(spec);
   const params = initPolicyParams(spec, config.seed);
@@ -178,10 +191,9 @@ export function train(
       (_, task) =>
         family.sampleTask(stream({ seed: config.seed, purpose: "task", iteration, task })),
     );
-    const r = rollout(
+    const r = await rollout(
       config,
-      spec,
-      family,
+      sampler,
       tasks,
       params,
       "action",
@@ -227,25 +239,41 @@ export function train(
       learningSeconds: (learned - sampled) / 1000,
     });
   }
-  return { params: cloneParams(params), metrics, evaluation: evaluate(config, params) };
+  const evaluation = await evaluate(config, params, sampler);
+  return { params: cloneParams(params), metrics, evaluation };
 }
 
 /**
  * Meta-test: fresh tasks from the "eval-task" stream, adapt ζ steps from `params`, and report the
  * mean undiscounted return before and after each adaptation step.
  */
-export function evaluate(config: ExperimentConfig, params: PolicyParams): Evaluation {
-  const family = taskFamily(config.env);
-  const spec = policySpec(config);
+export async function evaluate(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  sampler?: Sampler,
+): Promise<Evaluation> {
+  const own = sampler ?? localSampler();
+  try {
+    return await evaluateWith(config, params, own, await loadTaskFamily(config.env));
+  } finally {
+    if (sampler === undefined) own.close();
+  }
+}
+
+async function evaluateWith(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  sampler: Sampler,
+  family: TaskFamily,
+): Promise<Evaluation> {
   const n = config.evaluation.tasks;
   const tasks = Array.from(
     { length: n },
     (_, task) => family.sampleTask(stream({ seed: config.seed, purpose: "eval-task", task })),
   );
-  const r = rollout(
+  const r = await rollout(
     config,
-    spec,
-    family,
+    sampler,
     tasks,
     params,
     "eval-action",

@@ -4,20 +4,40 @@
  * @module
  */
 import { BACKENDS, useBackend } from "../src/backend.ts";
-import { backendOption, parseOptions, positiveInt, runMain } from "../src/cli.ts";
-import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import {
+  backendOption,
+  DEFAULT_WORKERS,
+  parseOptions,
+  positiveInt,
+  runMain,
+  workersOption,
+} from "../src/cli.ts";
+import { type ExperimentConfig, InputError, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
 import type { Algorithm } from "../src/meta_gradient.ts";
+import { benchPhysics, NATIVE_TESTSPEED, type PhysicsBenchResult } from "../src/physics_bench.ts";
 import { train } from "../src/trainer.ts";
+
+const PARTS = ["all", "nav2d", "mujoco"] as const;
 
 const HELP = `Usage: deno task bench [options]
 
-Time meta-iterations of the 2D-navigation paper configuration (20 tasks × 20 trajectories,
+nav2d: time meta-iterations of the 2D-navigation paper configuration (20 tasks × 20 trajectories,
 H = 100, 100-100 ReLU policy, ζ = 1, second order) for sgmrl and maml: median seconds per
 iteration, split into sampling (including the inner adaptation steps) and learning (meta-gradient
 and Adam step), and the ratio sgmrl / maml. The first iteration is a warm-up and is not counted.
 
+mujoco: for each locomotion task, physics steps per second (environment steps × frame skip) while
+sampling 8 tasks × 4 trajectories × 200 steps with the paper's 100-100 policy in the loop, with
+1 … N sampling workers (median of 5 batches after a warm-up); the policy's share of single-thread
+time; and the native MuJoCo library's rate on the same model file
+(\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples; reported as null
+when it is not installed) with the ratio between the two.
+
 Options:
-  --iterations N   timed iterations per algorithm (default 3)
+  --part P         ${PARTS.join(" | ")} (default: all)
+  --iterations N   timed nav2d iterations per algorithm (default 3)
+  --workers N      largest sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
   --json           print exactly one JSON object on stdout
   -h, --help       show this help
@@ -35,7 +55,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function timeAlgorithm(algorithm: Algorithm, iterations: number, backend: string): StageMedians {
+async function timeAlgorithm(
+  algorithm: Algorithm,
+  iterations: number,
+  backend: string,
+): Promise<StageMedians> {
   const config: ExperimentConfig = validateConfig({
     ...PAPER_NAV2D,
     id: `bench-${algorithm}`,
@@ -48,10 +72,12 @@ function timeAlgorithm(algorithm: Algorithm, iterations: number, backend: string
     backend,
   });
   const sampling: number[] = [], learning: number[] = [];
-  train(config, (m, t) => {
-    if (m.iteration === 0) return;
-    sampling.push(t.samplingSeconds);
-    learning.push(t.learningSeconds);
+  await train(config, {
+    onIteration: (m, t) => {
+      if (m.iteration === 0) return;
+      sampling.push(t.samplingSeconds);
+      learning.push(t.learningSeconds);
+    },
   });
   return {
     iterSeconds: median(sampling.map((s, i) => s + learning[i])),
@@ -62,6 +88,8 @@ function timeAlgorithm(algorithm: Algorithm, iterations: number, backend: string
 
 async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
+    part: { type: "string", default: "all" },
+    workers: { type: "string" },
     iterations: { type: "string" },
     backend: { type: "string", default: "wasm" },
     json: { type: "boolean" },
@@ -71,32 +99,97 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const part = o.part as string;
+  if (!(PARTS as readonly string[]).includes(part)) {
+    throw new InputError(`part must be one of ${PARTS.join(", ")}, got "${part}"`);
+  }
   const iterations = positiveInt("iterations", o.iterations as string | undefined) ?? 3;
+  const maxWorkers = workersOption(o.workers as string | undefined);
   const backend = backendOption(o.backend as string);
   await useBackend(backend);
-  const sgmrl = timeAlgorithm("sgmrl", iterations, backend);
-  const maml = timeAlgorithm("maml", iterations, backend);
-  const result = {
+  const result: Record<string, unknown> = {
     machine: { cores: navigator.hardwareConcurrency, backend, deno: Deno.version.deno },
-    nav2d: {
-      sgmrl,
-      maml,
-      sgmrlOverMaml: sgmrl.iterSeconds / maml.iterSeconds,
-      paperExperimentSeconds: {
-        sgmrl: sgmrl.iterSeconds * PAPER_NAV2D.iterations,
-        maml: maml.iterSeconds * PAPER_NAV2D.iterations,
-      },
-    },
   };
+  if (part !== "mujoco") result.nav2d = await benchNav2d(iterations, backend);
+  if (part !== "nav2d") result.mujoco = await benchMujoco(maxWorkers);
   if (o.json) {
     console.log(JSON.stringify(result));
     return 0;
   }
+  console.log(`${navigator.hardwareConcurrency} cores, backend ${backend}\n`);
+  if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);
+  if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);
+  return 0;
+}
+
+interface Nav2dBench {
+  sgmrl: StageMedians;
+  maml: StageMedians;
+  sgmrlOverMaml: number;
+  paperExperimentSeconds: { sgmrl: number; maml: number };
+}
+
+async function benchNav2d(iterations: number, backend: string): Promise<Nav2dBench> {
+  const sgmrl = await timeAlgorithm("sgmrl", iterations, backend);
+  const maml = await timeAlgorithm("maml", iterations, backend);
+  return {
+    sgmrl,
+    maml,
+    sgmrlOverMaml: sgmrl.iterSeconds / maml.iterSeconds,
+    paperExperimentSeconds: {
+      sgmrl: sgmrl.iterSeconds * PAPER_NAV2D.iterations,
+      maml: maml.iterSeconds * PAPER_NAV2D.iterations,
+    },
+  };
+}
+
+async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBenchResult>> {
+  const out: Record<string, PhysicsBenchResult> = {};
+  for (const id of Object.keys(LOCOMOTION_TASKS) as LocomotionId[]) {
+    out[id] = await benchPhysics(id, {
+      tasks: 8,
+      trajectoriesPerTask: 4,
+      horizon: 200,
+      hidden: [100, 100],
+      workers: Array.from({ length: maxWorkers }, (_, i) => i + 1),
+      repeats: 5,
+    });
+  }
+  return out;
+}
+
+function printMujoco(results: Record<string, PhysicsBenchResult>): void {
+  const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
+  const counts = Object.keys(Object.values(results)[0].scaling);
+  console.log(
+    "\nMuJoCo sampling, physics steps per second (100-100 policy in the loop; native: " +
+      `${NATIVE_TESTSPEED} MODEL 100000 1 0.01)\n`,
+  );
+  console.log(
+    `| task | frame skip | per worker | native | ratio | policy share | ${
+      counts.map((c) => `${c} worker${c === "1" ? "" : "s"}`).join(" | ")
+    } |`,
+  );
+  console.log(`| --- | --- | --- | --- | --- | --- | ${counts.map(() => "---").join(" | ")} |`);
+  for (const [id, r] of Object.entries(results)) {
+    const scaling = counts.map((c) =>
+      `${k(r.scaling[c])} (${(r.scaling[c] / r.scaling[counts[0]]).toFixed(2)}×)`
+    );
+    console.log(
+      `| ${id} | ${r.frameSkip} | ${k(r.physicsStepsPerSecondPerWorker)} | ${
+        r.nativeStepsPerSecond === null ? "not installed" : k(r.nativeStepsPerSecond)
+      } | ${r.ratioToNative === null ? "–" : r.ratioToNative.toFixed(2)} | ${
+        (100 * r.policyShare).toFixed(0)
+      }% | ${scaling.join(" | ")} |`,
+    );
+  }
+}
+
+function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void {
+  const { sgmrl, maml } = nav;
   const f = (x: number) => x.toFixed(3);
   console.log(`2D navigation, paper configuration, ζ = 1, second order, backend ${backend}`);
-  console.log(
-    `median of ${iterations} iteration(s) after one warm-up, ${result.machine.cores} cores\n`,
-  );
+  console.log(`median of ${iterations} iteration(s) after one warm-up\n`);
   console.log("| algorithm | s / iteration | sampling | learning | 500 iterations |");
   console.log("| --- | --- | --- | --- | --- |");
   for (const [name, m] of [["sgmrl", sgmrl], ["maml", maml]] as const) {
@@ -106,8 +199,7 @@ async function main(): Promise<number> {
       } min |`,
     );
   }
-  console.log(`\nsgmrl / maml per iteration: ${result.nav2d.sgmrlOverMaml.toFixed(3)}`);
-  return 0;
+  console.log(`\nsgmrl / maml per iteration: ${nav.sgmrlOverMaml.toFixed(3)}`);
 }
 
 if (import.meta.main) await runMain(main);

@@ -6,14 +6,17 @@
 import { BACKENDS } from "../src/backend.ts";
 import {
   backendOption,
+  DEFAULT_WORKERS,
   ensureWritableDir,
   parseOptions,
   positiveInt,
   progressHooks,
   readJsonFile,
   runMain,
+  workersOption,
 } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
+import { createSampler } from "../src/parallel_sampler.ts";
 import { expandProfile, getProfile, PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
 import {
   readResults,
@@ -37,6 +40,8 @@ ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.descri
   --out DIR        output directory (default: results/PROFILE); tasks may write only under results/
   --seeds N        number of seeds 0..N-1 (default: the profile's)
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
+  --workers N      sampling threads (default: the number of cores, here ${DEFAULT_WORKERS}); the
+                   artefacts are the same bytes for any N
   --config FILE    JSON object of configuration fields that override the profile's shared ones,
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors
   -h, --help       show this help
@@ -52,6 +57,7 @@ async function main(): Promise<number> {
     seeds: { type: "string" },
     backend: { type: "string" },
     config: { type: "string" },
+    workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (o.help) {
@@ -72,10 +78,17 @@ async function main(): Promise<number> {
     }),
     o.only as string | undefined,
   );
+  const workers = workersOption(o.workers as string | undefined);
   const out = (o.out as string | undefined) ?? `results/${profile.name}`;
   await ensureWritableDir("out", out);
   const hooks = progressHooks();
-  const { root } = await runExperiments(configs, out, profile.name, hooks);
+  const sampler = createSampler(workers);
+  let root: string;
+  try {
+    ({ root } = await runExperiments(configs, out, profile.name, hooks, sampler));
+  } finally {
+    sampler.close();
+  }
   console.log(`# ${profile.name}: ${configs.length} experiment(s) written to ${out}`);
   console.log(`root digest ${root}\n`);
   console.log(summaryTable(summarize(await readResults(out))));

@@ -5,7 +5,14 @@
  * @module
  */
 import { describeDifference } from "../src/artifacts.ts";
-import { parseOptions, progressHooks, runMain } from "../src/cli.ts";
+import {
+  DEFAULT_WORKERS,
+  parseOptions,
+  progressHooks,
+  runMain,
+  workersOption,
+} from "../src/cli.ts";
+import { createSampler } from "../src/parallel_sampler.ts";
 import { verifyProfile } from "../src/reproduce.ts";
 
 const HELP = `Usage: deno task verify [options]
@@ -17,6 +24,7 @@ byte (manifests and root digest included).
 Options:
   --profile NAME   profile whose committed results to verify: quick, paper, theory (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
+  --workers N      sampling threads (default: the number of cores, here ${DEFAULT_WORKERS})
   -h, --help       show this help
 
 Exit codes: 0 every byte matches; 1 a difference (the first differing file is named, and for
@@ -27,6 +35,7 @@ async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
     profile: { type: "string", default: "quick" },
     dir: { type: "string" },
+    workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (o.help) {
@@ -34,11 +43,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const dir = (o.dir as string | undefined) ?? `results/${o.profile}`;
-  const { experiments, difference } = await verifyProfile(
-    dir,
-    `results/.verify-${Deno.pid}`,
-    progressHooks(),
-  );
+  const sampler = createSampler(workersOption(o.workers as string | undefined));
+  let result: Awaited<ReturnType<typeof verifyProfile>>;
+  try {
+    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, progressHooks(), sampler);
+  } finally {
+    sampler.close();
+  }
+  const { experiments, difference } = result;
   if (difference === null) {
     console.log(`verified: ${experiments} experiment(s) in ${dir} regenerate byte for byte`);
     return 0;

@@ -5,6 +5,7 @@ import { checkManifests, compareProfiles, readProfileManifest } from "../src/art
 import { useBackend } from "../src/backend.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import { experimentId } from "../src/profiles.ts";
+import { createSampler } from "../src/parallel_sampler.ts";
 import { runExperiments, verifyProfile } from "../src/reproduce.ts";
 import { DivergenceError, train } from "../src/trainer.ts";
 
@@ -15,13 +16,15 @@ function tiny(
   hessian: ExperimentConfig["hessian"],
   innerSteps: number,
   seed: number,
+  env: ExperimentConfig["env"] = "nav2d",
 ): ExperimentConfig {
   const variant = { algorithm, hessian, innerSteps };
   return validateConfig({
     ...PAPER_NAV2D,
     ...variant,
+    env,
     seed,
-    id: experimentId("nav2d", variant, seed),
+    id: experimentId(env, variant, seed),
     iterations: 2,
     metaBatchSize: 3,
     trajectoriesPerTask: 2,
@@ -46,6 +49,27 @@ async function inTempDirs<T>(n: number, f: (dirs: string[]) => Promise<T>): Prom
     for (const d of dirs) await Deno.remove(d, { recursive: true });
   }
 }
+
+Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling workers (nav2d and MuJoCo)", async () => {
+  const configs = [
+    tiny("sgmrl", "autodiff", 2, 0, "half-cheetah-dir"),
+    tiny("maml", "autodiff", 1, 1, "swimmer-vel"),
+    tiny("sgmrl", "autodiff", 1, 0),
+  ];
+  await inTempDirs(4, async (dirs) => {
+    const roots: string[] = [];
+    for (const [k, workers] of [1, 2, 3, 5].entries()) {
+      const sampler = createSampler(workers);
+      try {
+        roots.push((await runExperiments(configs, dirs[k], "t", {}, sampler)).root);
+      } finally {
+        sampler.close();
+      }
+      assert.equal(await compareProfiles(dirs[0], dirs[k]), null, `${workers} workers`);
+    }
+    assert.equal(new Set(roots).size, 1);
+  });
+});
 
 Deno.test("two runs give identical bytes, and splitting the work into 3 parts changes nothing", async () => {
   await inTempDirs(3, async ([a, b, c]) => {
@@ -85,9 +109,9 @@ Deno.test("verify passes on untouched artefacts and names the file and iteration
   });
 });
 
-Deno.test("a run whose parameters become non-finite stops naming the experiment and iteration", () => {
+Deno.test("a run whose parameters become non-finite stops naming the experiment and iteration", async () => {
   const config = validateConfig({ ...tiny("maml", "none", 1, 0), outerLr: 1e300, id: "blowup" });
-  assert.throws(
+  await assert.rejects(
     () => train(config),
     (e: unknown) =>
       e instanceof DivergenceError && /experiment blowup: .*iteration \d+/.test(e.message),
@@ -96,7 +120,14 @@ Deno.test("a run whose parameters become non-finite stops naming the experiment 
 
 async function runTask(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read=.", "--allow-write=results", "tasks/reproduce.ts", ...args],
+    args: [
+      "run",
+      "--allow-sys=cpus",
+      "--allow-read=.",
+      "--allow-write=results",
+      "tasks/reproduce.ts",
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -116,6 +147,8 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
       [["--only", "no-such-experiment"], /only: .* matches no experiment/],
       [["--config", badConfig], /config/],
       [["--frobnicate"], /frobnicate/],
+      [["--workers", "0"], /workers must be a positive integer/],
+      [["--workers", "two"], /workers must be a positive integer/],
     ];
     for (
       const [config, body] of [
@@ -124,6 +157,7 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
         ['{"innerLr": -0.1}', /config\.innerLr/],
         ['{"outerLr": "fast"}', /config\.outerLr/],
         ['{"itrations": 5}', /unknown key "itrations"/],
+        ['{"env": "ant-dir"}', /config\.env: .*"half-cheetah-dir".*"swimmer-vel-goal"/],
         ['{"iterations": 5', /not valid JSON/],
       ] as const
     ) {

@@ -1,0 +1,240 @@
+/**
+ * The paper's MuJoCo locomotion tasks (Table 2), as the reference implementations define them:
+ *
+ * | id | model, frame skip | task | reward per step | observation | reset noise |
+ * | --- | --- | --- | --- | --- | --- |
+ * | `half-cheetah-dir` | half_cheetah, 5 | d ∈ {−1, +1} uniformly | d·v − 0.05‖a‖² | qpos[1:] ⊕ qvel (17) | qpos += U(−0.1, 0.1), qvel += 0.1·N(0, 1) |
+ * | `half-cheetah-vel` | half_cheetah, 5 | v* ~ U[0, 3] | −\|v − v*\| − 0.05‖a‖² | the same | the same |
+ * | `swimmer-vel` | swimmer, 4 | v* ~ U[0.1, 0.2] | +\|v − v*\| − 1e-4‖a‖² (as published) | qpos[2:] ⊕ qvel (8) | qpos, qvel += U(−0.1, 0.1) |
+ * | `swimmer-vel-goal` | swimmer, 4 | v* ~ U[0.1, 0.2] | −\|v − v*\| − 1e-4‖a‖² (corrected) | the same | the same |
+ *
+ * v = Δx/dt is the root's forward speed over one frame-skipped step (dt = timestep × frame skip),
+ * a the actuator controls in [−1, 1] (the policy's action scaled from [−10, 10]). The observation is
+ * taken after the step. No task terminates early.
+ *
+ * `swimmer-vel` keeps the published code's reward, which pays for being far from the goal speed;
+ * `swimmer-vel-goal` is the reward the paper's text describes, for comparison.
+ *
+ * @module
+ */
+import type { Episode, TaskFamily } from "./env.ts";
+import { type CompiledModel, compileModelFile, type MjData } from "./mujoco.ts";
+import type { RandomStream } from "../rng.ts";
+
+/** The ids of the locomotion task families. */
+export type LocomotionId =
+  | "half-cheetah-dir"
+  | "half-cheetah-vel"
+  | "swimmer-vel"
+  | "swimmer-vel-goal";
+
+/** A locomotion task: a running direction (±1) or a goal speed, depending on the family. */
+export interface LocomotionTask {
+  readonly goal: number;
+}
+
+/** How one locomotion family is built from its model. */
+export interface LocomotionSpec {
+  readonly id: LocomotionId;
+  /** MJCF file name under `models/`. */
+  readonly model: "half_cheetah.xml" | "swimmer.xml";
+  readonly frameSkip: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  /** The observation starts at qpos[qposStart] (the root's position coordinates are left out). */
+  readonly qposStart: number;
+  /** Name of the task's one parameter in artefacts. */
+  readonly goalName: "direction" | "goalVelocity";
+  readonly sampleGoal: (rng: RandomStream) => number;
+  /** Reward from the forward speed, the goal and ‖a‖². */
+  readonly reward: (velocity: number, goal: number, controlSquared: number) => number;
+  /** Reset noise: "cheetah" = qpos U(±0.1), qvel 0.1·N(0,1); "swimmer" = both U(±0.1). */
+  readonly resetNoise: "cheetah" | "swimmer";
+}
+
+const CHEETAH_CONTROL_COST = 0.05;
+const SWIMMER_CONTROL_COST = 1e-4;
+
+/** What the two HalfCheetah families share. */
+const HALF_CHEETAH = {
+  model: "half_cheetah.xml",
+  frameSkip: 5,
+  obsDim: 17,
+  actDim: 6,
+  qposStart: 1,
+  resetNoise: "cheetah",
+} as const;
+
+/** What the two Swimmer families share: the task distribution too. */
+const SWIMMER = {
+  model: "swimmer.xml",
+  frameSkip: 4,
+  obsDim: 8,
+  actDim: 2,
+  qposStart: 2,
+  resetNoise: "swimmer",
+  goalName: "goalVelocity",
+  sampleGoal: (rng: RandomStream) => rng.uniformIn(0.1, 0.2),
+} as const;
+
+/** Every locomotion family's definition, by id. */
+export const LOCOMOTION_TASKS: Readonly<Record<LocomotionId, LocomotionSpec>> = {
+  "half-cheetah-dir": {
+    ...HALF_CHEETAH,
+    id: "half-cheetah-dir",
+    goalName: "direction",
+    sampleGoal: (rng) => rng.uniform() < 0.5 ? -1 : 1,
+    reward: (v, d, c) => d * v - CHEETAH_CONTROL_COST * c,
+  },
+  "half-cheetah-vel": {
+    ...HALF_CHEETAH,
+    id: "half-cheetah-vel",
+    goalName: "goalVelocity",
+    sampleGoal: (rng) => rng.uniformIn(0, 3),
+    reward: (v, goal, c) => -Math.abs(v - goal) - CHEETAH_CONTROL_COST * c,
+  },
+  "swimmer-vel": {
+    ...SWIMMER,
+    id: "swimmer-vel",
+    reward: (v, goal, c) => Math.abs(v - goal) - SWIMMER_CONTROL_COST * c,
+  },
+  "swimmer-vel-goal": {
+    ...SWIMMER,
+    id: "swimmer-vel-goal",
+    reward: (v, goal, c) => -Math.abs(v - goal) - SWIMMER_CONTROL_COST * c,
+  },
+};
+
+const RESET_SCALE = 0.1;
+
+/** The URL of one of the package's MJCF models. */
+export function modelUrl(file: LocomotionSpec["model"]): URL {
+  return new URL(`./models/${file}`, import.meta.url);
+}
+
+const models = new Map<string, Promise<CompiledModel>>();
+
+/** The compiled model of a file, compiled once per thread. */
+export function sharedModel(file: LocomotionSpec["model"]): Promise<CompiledModel> {
+  let model = models.get(file);
+  if (model === undefined) {
+    model = compileModelFile(modelUrl(file));
+    models.set(file, model);
+    model.catch(() => models.delete(file));
+  }
+  return model;
+}
+
+class LocomotionEpisode implements Episode {
+  readonly observation: Float64Array;
+  #data: MjData | undefined;
+  #step = 0;
+  readonly #dt: number;
+
+  constructor(
+    private readonly spec: LocomotionSpec,
+    private readonly compiled: CompiledModel,
+    private readonly task: LocomotionTask,
+    rng: RandomStream,
+  ) {
+    const { mujoco, model } = compiled;
+    this.observation = new Float64Array(spec.obsDim);
+    this.#dt = model.opt.timestep * spec.frameSkip;
+    const data = compiled.acquire();
+    this.#data = data;
+    mujoco.mj_resetData(model, data);
+    const qpos = data.qpos, qvel = data.qvel;
+    for (let i = 0; i < qpos.length; i++) qpos[i] += rng.uniformIn(-RESET_SCALE, RESET_SCALE);
+    for (let i = 0; i < qvel.length; i++) {
+      qvel[i] += spec.resetNoise === "cheetah"
+        ? RESET_SCALE * rng.normal()
+        : rng.uniformIn(-RESET_SCALE, RESET_SCALE);
+    }
+    mujoco.mj_forward(model, data);
+    this.#observe(data);
+  }
+
+  step(action: Float64Array): { reward: number; done: boolean } {
+    const data = this.#data;
+    if (data === undefined) throw new Error(`${this.spec.id}: step after close`);
+    const { mujoco, model } = this.compiled;
+    const ctrl = data.ctrl;
+    let controlSquared = 0;
+    for (let j = 0; j < this.spec.actDim; j++) {
+      const a = action[j];
+      if (!Number.isFinite(a)) {
+        throw new RangeError(
+          `${this.spec.id} (${this.spec.goalName} ${this.task.goal}): non-finite action at step ${this.#step}`,
+        );
+      }
+      ctrl[j] = a;
+      controlSquared += a * a;
+    }
+    const before = data.qpos[0];
+    for (let k = 0; k < this.spec.frameSkip; k++) mujoco.mj_step(model, data);
+    const velocity = (data.qpos[0] - before) / this.#dt;
+    this.#observe(data);
+    this.#step++;
+    return { reward: this.spec.reward(velocity, this.task.goal, controlSquared), done: false };
+  }
+
+  close(): void {
+    if (this.#data !== undefined) this.compiled.release(this.#data);
+    this.#data = undefined;
+  }
+
+  #observe(data: MjData): void {
+    const qpos = data.qpos, qvel = data.qvel, obs = this.observation;
+    const skip = this.spec.qposStart;
+    for (let i = skip; i < qpos.length; i++) obs[i - skip] = qpos[i];
+    obs.set(qvel, qpos.length - skip);
+  }
+}
+
+/**
+ * A locomotion task family over an already compiled model (see {@linkcode loadLocomotionFamily}).
+ * Checks that the model's dimensions fit the spec.
+ */
+export function locomotionFamily(
+  spec: LocomotionSpec,
+  compiled: CompiledModel,
+): TaskFamily<LocomotionTask> {
+  const { model } = compiled;
+  if (model.nq - spec.qposStart + model.nv !== spec.obsDim || model.nu !== spec.actDim) {
+    throw new Error(
+      `${compiled.source}: ${spec.id} needs ${spec.obsDim} observations and ${spec.actDim} controls, the model gives ${
+        model.nq - spec.qposStart + model.nv
+      } and ${model.nu}`,
+    );
+  }
+  return {
+    id: spec.id,
+    obsDim: spec.obsDim,
+    actDim: spec.actDim,
+    actionLow: Array.from({ length: spec.actDim }, () => -1),
+    actionHigh: Array.from({ length: spec.actDim }, () => 1),
+    sampleTask: (rng) => ({ goal: spec.sampleGoal(rng) }),
+    describeTask: (task) => ({ [spec.goalName]: task.goal }),
+    reset: (task, rng) => new LocomotionEpisode(spec, compiled, task, rng),
+  };
+}
+
+/**
+ * The task family `id`, on the package's model (compiled once per thread).
+ *
+ * @example
+ * ```ts
+ * import { loadLocomotionFamily } from "./locomotion.ts";
+ * import { stream } from "../rng.ts";
+ * const family = await loadLocomotionFamily("half-cheetah-vel");
+ * const task = family.sampleTask(stream({ seed: 0, purpose: "task" }));
+ * const episode = family.reset(task, stream({ seed: 0, purpose: "reset" }));
+ * const { reward, done } = episode.step(new Float64Array(6));
+ * episode.close?.();
+ * if (!Number.isFinite(reward) || done) throw new Error("a finite reward, no termination");
+ * ```
+ */
+export async function loadLocomotionFamily(id: LocomotionId): Promise<TaskFamily<LocomotionTask>> {
+  const spec = LOCOMOTION_TASKS[id];
+  return locomotionFamily(spec, await sharedModel(spec.model));
+}

@@ -1,0 +1,49 @@
+/**
+ * What a sampling thread does with a {@linkcode PortableSampleRequest}: resolve the family (cached
+ * per environment id) and sample. Shared by the in-process sampler and the worker module.
+ *
+ * @module
+ */
+import type { TaskFamily } from "./envs/env.ts";
+import { loadTaskFamily } from "./envs/registry.ts";
+import type { PortableSampleRequest } from "./parallel_sampler.ts";
+import { gaussianSampling, type Path, type SampleJob, samplePaths } from "./sampler.ts";
+
+/** A worker's reply to a request with id `id`. */
+export type SampleReply =
+  | { readonly id: number; readonly paths: Path[] }
+  | { readonly id: number; readonly error: { name: string; message: string } };
+
+const families = new Map<string, Promise<TaskFamily>>();
+
+/**
+ * Sample a portable request in this thread.
+ *
+ * @example
+ * ```ts
+ * import { samplePortable } from "./sampling_worker_core.ts";
+ * import { initPolicyParams } from "./policy.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * const [path] = await samplePortable({
+ *   env: "nav2d", policy: spec, tasks: [{ goal: [0.2, 0.2] }], params: [initPolicyParams(spec, 0)],
+ *   horizon: 3, seed: 0, purpose: "action", iteration: 0, phase: 0,
+ * }, [{ task: 0, trajectory: 0 }]);
+ * if (path.length > 3) throw new Error("at most the horizon");
+ * ```
+ */
+export async function samplePortable(
+  request: PortableSampleRequest,
+  jobs: readonly SampleJob[],
+): Promise<Path[]> {
+  let family = families.get(request.env);
+  if (family === undefined) {
+    family = loadTaskFamily(request.env);
+    families.set(request.env, family);
+    family.catch(() => families.delete(request.env));
+  }
+  return samplePaths({
+    ...request,
+    family: await family,
+    policy: gaussianSampling(request.policy),
+  }, jobs);
+}
