@@ -90,7 +90,8 @@ interface Pending {
 
 /**
  * Sampling on `workers` Deno Workers, created on first use and reused. Worker k samples the k-th
- * contiguous run of jobs. An error inside sampling arrives with its name and message; a worker
+ * contiguous run of jobs. An error inside sampling arrives with its name and message (when several
+ * runs fail, the earliest run's error, as sampling in one thread would report); a worker
  * that crashes fails every pending and every later call with `sampling worker K crashed: …`.
  * Workers inherit the caller's permissions.
  *
@@ -170,10 +171,13 @@ export function workerSampler(workers: number, options: WorkerSamplerOptions = {
       const parts = chunkBounds(jobs.length, workers)
         .map(([lo, hi], k) => ({ k, lo, hi }))
         .filter(({ lo, hi }) => hi > lo);
-      const results = await Promise.all(
+      const results = await Promise.allSettled(
         parts.map(({ k, lo, hi }) => call(workersNow[k], request, jobs.slice(lo, hi))),
       );
-      return results.flat();
+      // The first failing chunk in job order: the error sampling in one thread would meet first.
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      return results.flatMap((r) => r.status === "fulfilled" ? r.value : []);
     },
     close() {
       closed = true;

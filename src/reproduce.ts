@@ -1,6 +1,6 @@
 /**
  * Running a profile's experiments into hashed artefact directories, regenerating them for
- * verification, and summarising them as the paper's Table 1.
+ * verification, and summarising them as the paper's Tables 1 and 2.
  *
  * @module
  */

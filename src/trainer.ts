@@ -68,7 +68,7 @@ export interface Evaluation {
   readonly returnsByStep: number[];
   /** returnsByStep[0]. */
   readonly preAdaptationReturn: number;
-  /** returnsByStep[ζ]: the figure Table 1 reports. */
+  /** returnsByStep[ζ]: the figure Tables 1 and 2 report. */
   readonly postAdaptationReturn: number;
 }
 

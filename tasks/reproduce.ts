@@ -30,7 +30,7 @@ const HELP = `Usage: deno task reproduce [options]
 
 Run a profile's meta-RL experiments and write one hashed artefact directory per experiment
 (config.json, metrics.csv, evaluation.json, params.bin, manifest.json) plus a profile manifest
-with a root digest, then print a summary in the form of the paper's Table 1.
+with a root digest, then print a summary in the form of the paper's Tables 1 and 2.
 
 Options:
   --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: quick)

@@ -108,11 +108,28 @@ Deno.test("errors inside a worker arrive with their type and message", async () 
     inThread = (e as Error).message;
   }
   assert.match(inThread, /^nav2d: non-finite action at task 0, step 0$/);
+  // Both workers fail, the second at once, the first only after 40 long healthy trajectories of task
+  // 0: the error is still the first run's, the one sampling in one thread meets first.
+  const three = await request("nav2d", 100, 3);
+  const late = {
+    ...three,
+    params: three.params.map((p, i) => i === 0 ? p : p.map((a) => a.map(() => NaN))),
+  };
+  const jobs = [
+    ...Array.from({ length: 40 }, (_, trajectory) => ({ task: 0, trajectory })),
+    { task: 1, trajectory: 0 },
+    ...Array.from({ length: 41 }, (_, trajectory) => ({ task: 2, trajectory })),
+  ];
+  assert.throws(
+    () => samplePaths({ ...late, family, policy: gaussianSampling(req.policy) }, jobs),
+    /^RangeError: nav2d: non-finite action at task 1, step 0$/,
+  );
   await withSampler(workerSampler(2), async (s) => {
     await assert.rejects(
       () => s.sample(broken, allJobs(2, 2)),
       (e: unknown) => e instanceof RangeError && e.message === inThread,
     );
+    await assert.rejects(() => s.sample(late, jobs), /^RangeError: nav2d: .* at task 1, step 0$/);
     await assert.rejects(
       () => s.sample({ ...req, env: "ant" as typeof req.env }, allJobs(2, 1)),
       (e: unknown) =>

@@ -5,7 +5,7 @@ import { checkManifests, compareProfiles, readProfileManifest } from "../src/art
 import { useBackend } from "../src/backend.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import { experimentId } from "../src/profiles.ts";
-import { createSampler } from "../src/parallel_sampler.ts";
+import { createSampler, workerSampler } from "../src/parallel_sampler.ts";
 import { runExperiments, verifyProfile } from "../src/reproduce.ts";
 import { DivergenceError, train } from "../src/trainer.ts";
 
@@ -68,6 +68,22 @@ Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling workers (
       assert.equal(await compareProfiles(dirs[0], dirs[k]), null, `${workers} workers`);
     }
     assert.equal(new Set(roots).size, 1);
+  });
+});
+
+Deno.test("a sampling worker that crashes fails the run with a clear error and writes nothing", async () => {
+  const url = new URL("./fixtures/crashing_worker.ts", import.meta.url);
+  await inTempDirs(1, async ([dir]) => {
+    const sampler = workerSampler(2, { workerUrl: url });
+    try {
+      await assert.rejects(
+        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, sampler),
+        /sampling worker \d crashed: .*boom/,
+      );
+    } finally {
+      sampler.close();
+    }
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
   });
 });
 
