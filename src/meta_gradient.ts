@@ -157,6 +157,10 @@ export function leaveOneOutBaselines(returns: readonly number[]): number[] {
 /**
  * The meta-gradient estimate for a meta-batch of tasks: the mean over tasks of ∇O (see the
  * module documentation), evaluated at `params`.
+ *
+ * Each task's ∇O is taken on its own tape and freed before the next task's, so tensor memory is
+ * that of one task whatever the meta-batch size; the per-task gradients are summed in float64 in
+ * task order.
  */
 export function metaGradient(
   policy: DifferentiablePolicy,
@@ -173,55 +177,74 @@ export function metaGradient(
   const baselines = config.sgmrlBaseline === "leave-one-out"
     ? leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate))
     : tasks.map(() => 0);
+  const sums = params.map((p) => new Float64Array(p.length));
+  let objectiveSum = 0;
+  tasks.forEach((task, i) => {
+    const { value, grads } = taskGradient(policy, params, task, baselines[i], config);
+    objectiveSum += value;
+    grads.forEach((g, k) => {
+      const sum = sums[k];
+      for (let j = 0; j < g.length; j++) sum[j] += g[j];
+    });
+  });
+  return {
+    gradient: sums.map((sum) => Float32Array.from(sum, (v) => v / tasks.length)),
+    objective: objectiveSum / tasks.length,
+  };
+}
+
+/** ∇O and O of one task (see the module documentation), on a tape of its own. */
+function taskGradient(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  task: TaskBatches,
+  baseline: number,
+  config: EstimatorConfig,
+): { value: number; grads: PolicyParams } {
   return tf.tidy(() => {
     const theta = paramsToTensors(policy, params);
-    const data = tasks.map((t) => ({
-      inner: t.inner.map((b) => batchTensors(policy, b)),
-      outer: batchTensors(policy, t.outer),
+    const d = {
+      inner: task.inner.map((b) => batchTensors(policy, b)),
+      outer: batchTensors(policy, task.outer),
       // First order: θᵗ = θ + (θᵗ_realised − θ) with the difference a constant.
       offsets: config.hessian === "none"
-        ? t.adapted.map((a) => a.map((v, i) => tf.tensor(sub(v, params[i]), theta[i].shape)))
+        ? task.adapted.map((a) => a.map((v, i) => tf.tensor(sub(v, params[i]), theta[i].shape)))
         : [],
       scoreTerms: config.hessian === "paper-eq13"
-        ? t.inner.map((b, k) => eq13Constants(policy, k === 0 ? params : t.adapted[k - 1], b))
+        ? task.inner.map((b, k) => eq13Constants(policy, k === 0 ? params : task.adapted[k - 1], b))
         : [],
-    }));
+    };
     const objective = (...th: tfType.Tensor[]): tfType.Scalar => {
       let total: tfType.Tensor = tf.scalar(0);
-      data.forEach((d, i) => {
-        const task = tasks[i];
-        let current: tfType.Tensor[] = th;
-        let scoreSum: tfType.Tensor = tf.scalar(0);
-        for (let t = 0; t < config.innerSteps; t++) {
-          const b = d.inner[t];
-          if (config.algorithm === "sgmrl") {
-            scoreSum = tf.add(scoreSum, tf.sum(policy.logProb(current, b.obs, b.act)));
-          }
-          if (config.algorithm === "emaml" && t === 0) {
-            const ll = tf.mean(policy.logProb(th, b.obs, b.act));
-            total = tf.add(total, tf.mul(ll, task.explorationWeight));
-          }
-          if (config.hessian === "none") {
-            current = th.map((p, k) => tf.add(p, d.offsets[t][k]));
-          } else {
-            const next = innerStepTensors(policy, current, b, config.innerLr);
-            current = config.hessian === "autodiff"
-              ? next
-              : addEq13Term(policy, current, next, b, d.scoreTerms[t], config.innerLr);
-          }
-        }
-        total = tf.add(total, surrogate(policy, current, d.outer));
+      let current: tfType.Tensor[] = th;
+      let scoreSum: tfType.Tensor = tf.scalar(0);
+      for (let t = 0; t < config.innerSteps; t++) {
+        const b = d.inner[t];
         if (config.algorithm === "sgmrl") {
-          const factor = task.outer.scale * (task.outer.returnEstimate - baselines[i]);
-          total = tf.add(total, tf.mul(scoreSum, factor));
+          scoreSum = tf.add(scoreSum, tf.sum(policy.logProb(current, b.obs, b.act)));
         }
-      });
-      return tf.div(total, tasks.length) as tfType.Scalar;
+        if (config.algorithm === "emaml" && t === 0) {
+          const ll = tf.mean(policy.logProb(th, b.obs, b.act));
+          total = tf.add(total, tf.mul(ll, task.explorationWeight));
+        }
+        if (config.hessian === "none") {
+          current = th.map((p, k) => tf.add(p, d.offsets[t][k]));
+        } else {
+          const next = innerStepTensors(policy, current, b, config.innerLr);
+          current = config.hessian === "autodiff"
+            ? next
+            : addEq13Term(policy, current, next, b, d.scoreTerms[t], config.innerLr);
+        }
+      }
+      total = tf.add(total, surrogate(policy, current, d.outer));
+      if (config.algorithm === "sgmrl") {
+        const factor = task.outer.scale * (task.outer.returnEstimate - baseline);
+        total = tf.add(total, tf.mul(scoreSum, factor));
+      }
+      return total as tfType.Scalar;
     };
     const { value, grads } = tf.valueAndGrads((...th: tfType.Tensor[]) => objective(...th))(theta);
-    const gradient = tensorsToParams(grads);
-    const objectiveValue = value.dataSync()[0];
-    return { gradient, objective: objectiveValue };
+    return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
   });
 }
 

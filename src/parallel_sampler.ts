@@ -70,7 +70,17 @@ export interface WorkerSamplerOptions {
   readonly workerUrl?: string | URL;
 }
 
-/** The contiguous chunks of `n` jobs for `parts` workers; earlier chunks take the remainder. */
+/**
+ * The contiguous chunks of `n` jobs for `parts` workers, as [start, end) index pairs; their sizes
+ * differ by at most one, earlier chunks taking the remainder.
+ *
+ * @example
+ * ```ts
+ * import { chunkBounds } from "./parallel_sampler.ts";
+ * const bounds = chunkBounds(7, 3);
+ * if (JSON.stringify(bounds) !== "[[0,3],[3,5],[5,7]]") throw new Error("3 + 2 + 2 jobs");
+ * ```
+ */
 export function chunkBounds(n: number, parts: number): [number, number][] {
   const bounds: [number, number][] = [];
   const base = Math.floor(n / parts), extra = n % parts;

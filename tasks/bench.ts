@@ -12,13 +12,22 @@ import {
   runMain,
   workersOption,
 } from "../src/cli.ts";
-import { type ExperimentConfig, InputError, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import {
+  type ExperimentConfig,
+  InputError,
+  PAPER_LOCOMOTION,
+  PAPER_NAV2D,
+  validateConfig,
+} from "../src/config.ts";
 import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
 import type { Algorithm } from "../src/meta_gradient.ts";
+import { benchLearner, type LearnerBench } from "../src/learner_bench.ts";
+import { benchMemory, type MemoryBench } from "../src/memory_bench.ts";
+import { createSampler } from "../src/parallel_sampler.ts";
 import { benchPhysics, NATIVE_TESTSPEED, type PhysicsBenchResult } from "../src/physics_bench.ts";
 import { train } from "../src/trainer.ts";
 
-const PARTS = ["all", "nav2d", "mujoco"] as const;
+const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
 
 const HELP = `Usage: deno task bench [options]
 
@@ -34,9 +43,20 @@ time; and the native MuJoCo library's rate on the same model file
 (\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples; reported as null
 when it is not installed) with the ratio between the two.
 
+learner: one second-order sgmrl meta-gradient (ζ = 1) on the 2D-navigation paper batch: its
+matrix-product FLOPs (from TensorFlow.js' kernel profile) per second of wall time, beside the
+backend's rate on one 1024 × 1024 × 1024 product measured in the same run, and the kernel time by
+kernel.
+
+memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
+200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
+size after each iteration (flat when nothing accumulates). Several minutes per iteration.
+
 Options:
   --part P         ${PARTS.join(" | ")} (default: all)
   --iterations N   timed nav2d iterations per algorithm (default 3)
+  --memory-iterations N
+                   iterations of the memory measurement (default 2)
   --workers N      largest sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
   --json           print exactly one JSON object on stdout
@@ -55,21 +75,28 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timeAlgorithm(
-  algorithm: Algorithm,
-  iterations: number,
-  backend: string,
-): Promise<StageMedians> {
-  const config: ExperimentConfig = validateConfig({
+/** The 2D-navigation paper configuration, second order, ζ = 1, minimal evaluation. */
+function paperNav2d(algorithm: Algorithm, backend: string) {
+  return {
     ...PAPER_NAV2D,
     id: `bench-${algorithm}`,
     algorithm,
     hessian: "autodiff",
     innerSteps: 1,
     seed: 0,
-    iterations: iterations + 1,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
     backend,
+  };
+}
+
+async function timeAlgorithm(
+  algorithm: Algorithm,
+  iterations: number,
+  backend: string,
+): Promise<StageMedians> {
+  const config: ExperimentConfig = validateConfig({
+    ...paperNav2d(algorithm, backend),
+    iterations: iterations + 1,
   });
   const sampling: number[] = [], learning: number[] = [];
   await train(config, {
@@ -91,6 +118,7 @@ async function main(): Promise<number> {
     part: { type: "string", default: "all" },
     workers: { type: "string" },
     iterations: { type: "string" },
+    "memory-iterations": { type: "string" },
     backend: { type: "string", default: "wasm" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -105,21 +133,86 @@ async function main(): Promise<number> {
   }
   const iterations = positiveInt("iterations", o.iterations as string | undefined) ?? 3;
   const maxWorkers = workersOption(o.workers as string | undefined);
+  const memoryIterations = positiveInt(
+    "memory-iterations",
+    o["memory-iterations"] as string | undefined,
+  ) ?? 2;
   const backend = backendOption(o.backend as string);
   await useBackend(backend);
   const result: Record<string, unknown> = {
     machine: { cores: navigator.hardwareConcurrency, backend, deno: Deno.version.deno },
   };
-  if (part !== "mujoco") result.nav2d = await benchNav2d(iterations, backend);
-  if (part !== "nav2d") result.mujoco = await benchMujoco(maxWorkers);
+  const wanted = (p: string) => part === "all" || part === p;
+  if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend);
+  if (wanted("learner")) {
+    result.learner = await benchLearner(
+      validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 }),
+    );
+  }
+  if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
+  if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
   if (o.json) {
     console.log(JSON.stringify(result));
     return 0;
   }
   console.log(`${navigator.hardwareConcurrency} cores, backend ${backend}\n`);
   if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);
+  if (result.learner) printLearner(result.learner as LearnerBench);
   if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);
+  if (result.memory) printMemory(result.memory as MemoryBench);
   return 0;
+}
+
+async function memoryOfHalfCheetah(iterations: number, workers: number): Promise<MemoryBench> {
+  const config = validateConfig({
+    ...PAPER_LOCOMOTION,
+    env: "half-cheetah-dir",
+    id: "bench-memory",
+    algorithm: "sgmrl",
+    hessian: "autodiff",
+    innerSteps: 3,
+    seed: 0,
+    iterations,
+    evaluation: { tasks: 1, trajectoriesPerTask: 1 },
+  });
+  const sampler = createSampler(workers);
+  try {
+    return await benchMemory(config, sampler);
+  } finally {
+    sampler.close();
+  }
+}
+
+function printLearner(l: LearnerBench): void {
+  console.log(
+    `\nLearner: one sgmrl meta-gradient (2D navigation paper batch, ζ = 1, second order): ${
+      l.seconds.toFixed(2)
+    } s, ${(l.matmulFlops / 1e9).toFixed(2)} GFLOP in matrix products = ${
+      l.gflops.toFixed(2)
+    } GFLOP/s; the backend's 1024³ product: ${l.matmulGflops.toFixed(2)} GFLOP/s (${
+      (100 * l.gflops / l.matmulGflops).toFixed(0)
+    }%); peak tensor memory ${(l.peakTensorBytes / 2 ** 20).toFixed(0)} MiB\n`,
+  );
+  const total = l.kernels.reduce((s, k) => s + k.milliseconds, 0);
+  console.log("| kernel | calls | kernel time | share |");
+  console.log("| --- | --- | --- | --- |");
+  for (const k of l.kernels.slice(0, 6)) {
+    console.log(
+      `| ${k.kernel} | ${k.calls} | ${k.milliseconds.toFixed(0)} ms | ${
+        (100 * k.milliseconds / total).toFixed(1)
+      }% |`,
+    );
+  }
+}
+
+function printMemory(m: MemoryBench): void {
+  console.log(
+    `\nMemory, paper-scale HalfCheetah (40 × 20 × 200, ζ = 3, sgmrl): peak RSS ${
+      m.peakRssMiB.toFixed(0)
+    } MiB; after each iteration ${
+      m.rssAfterIterationMiB.map((x) => x.toFixed(0)).join(", ")
+    } MiB; ${m.iterationSeconds.map((x) => x.toFixed(0)).join(", ")} s per iteration`,
+  );
 }
 
 interface Nav2dBench {

@@ -242,3 +242,51 @@ Deno.test("the inner step equals θ + α times the finite-difference gradient of
   const expectedStep = expected.map((v, i) => v - t0[i]);
   assert.ok(relErr(step, expectedStep) < 1e-5, `relative error ${relErr(step, expectedStep)}`);
 });
+
+Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor memory for any meta-batch", async () => {
+  const { tf } = await import("../src/backend.ts");
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "tanh", initStd: 1 };
+  const policy = gaussianMlp(spec);
+  const params = randomParams(spec, 3);
+  const task = (k: number): TaskBatches => ({
+    inner: [makeBatch(200, 10 * k, spec), makeBatch(200, 10 * k + 1, spec)],
+    outer: makeBatch(200, 10 * k + 2, spec),
+    adapted: [params, params],
+    explorationWeight: 0,
+  });
+  const config: EstimatorConfig = {
+    algorithm: "sgmrl",
+    hessian: "autodiff",
+    innerSteps: 2,
+    innerLr: 0.002,
+    sgmrlBaseline: "none",
+  };
+  const tasks = Array.from({ length: 8 }, (_, k) => task(k));
+  const before = tf.memory().numTensors;
+  const peak = async (n: number) =>
+    (await tf.profile(() => {
+      metaGradient(policy, params, tasks.slice(0, n), config);
+    })).peakBytes;
+  const [peak1, peak8] = [await peak(1), await peak(8)];
+  assert.ok(peak8 <= peak1 * 1.05, `peak tensor bytes: 1 task ${peak1}, 8 tasks ${peak8}`);
+  const whole = metaGradient(policy, params, tasks, config);
+  assert.equal(tf.memory().numTensors, before, "no tensor outlives the call");
+  assert.ok(
+    Number.isFinite(whole.objective) && whole.gradient.every((g) => g.every(Number.isFinite)),
+  );
+  // Each single-task result is that task's float32 gradient; their float64 mean, rounded once,
+  // is what the meta-batch gives.
+  const singles = tasks.map((t) => metaGradient(policy, params, [t], config));
+  whole.gradient.forEach((g, k) => {
+    const mean = Float32Array.from(
+      g,
+      (_, j) => singles.reduce((s, r) => s + r.gradient[k][j], 0) / tasks.length,
+    );
+    assert.deepEqual(g, mean, `parameter array ${k}`);
+  });
+  const objective = singles.reduce((s, r) => s + r.objective, 0) / tasks.length;
+  assert.ok(
+    Math.abs(whole.objective - objective) <= 1e-12 * Math.abs(objective),
+    `${whole.objective} vs ${objective}`,
+  );
+});

@@ -1,0 +1,160 @@
+/**
+ * Where the learner's time goes: one meta-gradient on the 2D-navigation paper batch, its matrix
+ * products counted from TensorFlow.js' own kernel profile, beside the same backend's rate on one
+ * large matrix product measured in the same run.
+ *
+ * @module
+ */
+import { tf } from "./backend.ts";
+import { learnerBatch } from "./batch.ts";
+import type { ExperimentConfig } from "./config.ts";
+import { loadTaskFamily } from "./envs/registry.ts";
+import { metaGradient, type TaskBatches } from "./meta_gradient.ts";
+import { gaussianMlp, initPolicyParams } from "./policy.ts";
+import { stream } from "./rng.ts";
+import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
+import { policySpec, surrogateConfig } from "./trainer.ts";
+
+/** Time and floating-point work of one kind of kernel in a profile. */
+export interface KernelShare {
+  readonly kernel: string;
+  readonly calls: number;
+  readonly milliseconds: number;
+}
+
+/** What {@linkcode benchLearner} measures. */
+export interface LearnerBench {
+  /** Median wall-clock seconds of one meta-gradient (unprofiled). */
+  readonly seconds: number;
+  /** Floating-point operations of its matrix products (2·m·k·n each, from the kernel profile). */
+  readonly matmulFlops: number;
+  /** matmulFlops / seconds, in GFLOP/s. */
+  readonly gflops: number;
+  /** The backend's rate on one m = k = n = 1024 product, in GFLOP/s. */
+  readonly matmulGflops: number;
+  /** Kernels executed, by total kernel time, longest first. */
+  readonly kernels: readonly KernelShare[];
+  /** Peak bytes of tensor memory during the meta-gradient. */
+  readonly peakTensorBytes: number;
+}
+
+/**
+ * Floating-point operations of one matrix-product kernel from its input and output shapes:
+ * 2·|C|·k with the contraction length k = √(|A|·|B| / (|C|·batch)), which holds for every
+ * combination of transposes.
+ *
+ * @example
+ * ```ts
+ * import { matmulFlops } from "./learner_bench.ts";
+ * // [2000 × 100]ᵀ · [2000 × 2] → [100 × 2]: k = 2000.
+ * if (matmulFlops([[2000, 100], [2000, 2]], [100, 2]) !== 2 * 100 * 2 * 2000) throw new Error();
+ * ```
+ */
+export function matmulFlops(
+  inputShapes: readonly number[][],
+  outputShape: readonly number[],
+): number {
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const [a, b] = inputShapes;
+  const batch = size(outputShape.slice(0, -2));
+  const k = Math.round(Math.sqrt(size(a) * size(b) / (size(outputShape) * batch)));
+  return 2 * size(outputShape) * k;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The backend's GFLOP/s on one n × n × n product (median of `repeats` after a warm-up). */
+export function backendMatmulGflops(n = 1024, repeats = 5): number {
+  const a = tf.randomNormal([n, n]), b = tf.randomNormal([n, n]);
+  try {
+    const times: number[] = [];
+    for (let r = 0; r <= repeats; r++) {
+      const start = performance.now();
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+      if (r > 0) times.push((performance.now() - start) / 1000);
+    }
+    return 2 * n ** 3 / median(times) / 1e9;
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/**
+ * Profile one meta-gradient of `config` on a batch of its size:
+ * trajectories sampled from the initial policy, used for every inner and the outer batch (the
+ * shapes, hence the work, are those of training).
+ */
+export async function benchLearner(config: ExperimentConfig, repeats = 3): Promise<LearnerBench> {
+  const family = await loadTaskFamily(config.env);
+  const spec = policySpec(config);
+  const params = initPolicyParams(spec, config.seed);
+  const tasks = Array.from(
+    { length: config.metaBatchSize },
+    (_, task) => family.sampleTask(stream({ seed: config.seed, purpose: "task", task })),
+  );
+  const n = config.trajectoriesPerTask;
+  const paths = samplePaths({
+    family,
+    policy: gaussianSampling(spec),
+    tasks,
+    params: tasks.map(() => params),
+    horizon: config.horizon,
+    seed: config.seed,
+    purpose: "action",
+    iteration: 0,
+    phase: 0,
+  }, allJobs(tasks.length, n));
+  const batches: TaskBatches[] = tasks.map((_, i) => {
+    const b = learnerBatch(
+      paths.slice(i * n, (i + 1) * n),
+      spec.obsDim,
+      spec.actDim,
+      surrogateConfig(config),
+    );
+    return {
+      inner: Array.from({ length: config.innerSteps }, () => b),
+      outer: b,
+      adapted: Array.from({ length: config.innerSteps }, () => params),
+      explorationWeight: 0,
+    };
+  });
+  const policy = gaussianMlp(spec);
+  const run = () => metaGradient(policy, params, batches, config);
+  run();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    run();
+    times.push((performance.now() - start) / 1000);
+  }
+  const profile = await tf.profile(() => {
+    run();
+  });
+  let flops = 0;
+  const byKernel = new Map<string, { calls: number; milliseconds: number }>();
+  for (const k of profile.kernels) {
+    const entry = byKernel.get(k.name) ?? { calls: 0, milliseconds: 0 };
+    entry.calls++;
+    entry.milliseconds += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    byKernel.set(k.name, entry);
+    if (/MatMul/.test(k.name)) flops += matmulFlops(k.inputShapes, k.outputShapes[0]);
+  }
+  const seconds = median(times);
+  return {
+    seconds,
+    matmulFlops: flops,
+    gflops: flops / seconds / 1e9,
+    matmulGflops: backendMatmulGflops(),
+    kernels: [...byKernel.entries()]
+      .map(([kernel, e]) => ({ kernel, ...e }))
+      .sort((x, y) => y.milliseconds - x.milliseconds),
+    peakTensorBytes: profile.peakBytes,
+  };
+}
