@@ -106,8 +106,32 @@ function innerStepTensors(
   b: BatchTensors,
   alpha: number,
 ): tfType.Tensor[] {
-  const grads = tf.grads((...p: tfType.Tensor[]) => surrogate(policy, p, b))([...params]);
-  return params.map((p, i) => tf.add(p, tf.mul(grads[i], alpha)));
+  return innerStepAndScore(policy, params, b, alpha, null).next;
+}
+
+/**
+ * The inner step and, when `kept` is given, Σₙ log π(aₙ|sₙ; params) over the same batch from the
+ * same forward pass (the SG-MRL term needs it): both stay differentiable in `params`, and the
+ * network runs once. The sum must outlive the gradient's own scope, so it is kept and also pushed
+ * onto `kept`, which the caller disposes once it has differentiated everything.
+ */
+function innerStepAndScore(
+  policy: DifferentiablePolicy,
+  params: readonly tfType.Tensor[],
+  b: BatchTensors,
+  alpha: number,
+  kept: tfType.Tensor[] | null,
+): { next: tfType.Tensor[]; score: tfType.Tensor | undefined } {
+  let score: tfType.Tensor | undefined;
+  const grads = tf.grads((...p: tfType.Tensor[]) => {
+    const lp = policy.logProb(p, b.obs, b.act);
+    if (kept !== null) {
+      score = tf.keep(tf.sum(lp));
+      kept.push(score);
+    }
+    return tf.sum(tf.mul(lp, b.w));
+  })([...params]);
+  return { next: params.map((p, i) => tf.add(p, tf.mul(grads[i], alpha))), score };
 }
 
 /**
@@ -214,26 +238,36 @@ function taskGradient(
         ? task.inner.map((b, k) => eq13Constants(policy, k === 0 ? params : task.adapted[k - 1], b))
         : [],
     };
+    // The SG-MRL sums kept past their gradient scopes (see innerStepAndScore).
+    const kept: tfType.Tensor[] = [];
     const objective = (...th: tfType.Tensor[]): tfType.Scalar => {
       let total: tfType.Tensor = tf.scalar(0);
       let current: tfType.Tensor[] = th;
       let scoreSum: tfType.Tensor = tf.scalar(0);
       for (let t = 0; t < config.innerSteps; t++) {
         const b = d.inner[t];
+        // With the inner step differentiated, its forward pass also gives the SG-MRL term.
+        const step = config.hessian === "none" ? undefined : innerStepAndScore(
+          policy,
+          current,
+          b,
+          config.innerLr,
+          config.algorithm === "sgmrl" ? kept : null,
+        );
         if (config.algorithm === "sgmrl") {
-          scoreSum = tf.add(scoreSum, tf.sum(policy.logProb(current, b.obs, b.act)));
+          const score = step?.score ?? tf.sum(policy.logProb(current, b.obs, b.act));
+          scoreSum = tf.add(scoreSum, score);
         }
         if (config.algorithm === "emaml" && t === 0) {
           const ll = tf.mean(policy.logProb(th, b.obs, b.act));
           total = tf.add(total, tf.mul(ll, task.explorationWeight));
         }
-        if (config.hessian === "none") {
+        if (step === undefined) {
           current = th.map((p, k) => tf.add(p, d.offsets[t][k]));
         } else {
-          const next = innerStepTensors(policy, current, b, config.innerLr);
           current = config.hessian === "autodiff"
-            ? next
-            : addEq13Term(policy, current, next, b, d.scoreTerms[t], config.innerLr);
+            ? step.next
+            : addEq13Term(policy, current, step.next, b, d.scoreTerms[t], config.innerLr);
         }
       }
       total = tf.add(total, surrogate(policy, current, d.outer));
@@ -244,6 +278,7 @@ function taskGradient(
       return total as tfType.Scalar;
     };
     const { value, grads } = tf.valueAndGrads((...th: tfType.Tensor[]) => objective(...th))(theta);
+    for (const t of kept) t.dispose();
     return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
   });
 }
