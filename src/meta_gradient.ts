@@ -277,9 +277,14 @@ function taskGradient(
       }
       return total as tfType.Scalar;
     };
-    const { value, grads } = tf.valueAndGrads((...th: tfType.Tensor[]) => objective(...th))(theta);
-    for (const t of kept) t.dispose();
-    return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
+    try {
+      const { value, grads } = tf.valueAndGrads((...th: tfType.Tensor[]) => objective(...th))(
+        theta,
+      );
+      return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
+    } finally {
+      for (const t of kept) t.dispose();
+    }
   });
 }
 
