@@ -14,6 +14,7 @@ import { gaussianMlp, initPolicyParams } from "./policy.ts";
 import { stream } from "./rng.ts";
 import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
 import { policySpec, surrogateConfig } from "./trainer.ts";
+import { median } from "./stats.ts";
 
 /** Time and floating-point work of one kind of kernel in a profile. */
 export interface KernelShare {
@@ -59,12 +60,6 @@ export function matmulFlops(
   const batch = size(outputShape.slice(0, -2));
   const k = Math.round(Math.sqrt(size(a) * size(b) / (size(outputShape) * batch)));
   return 2 * size(outputShape) * k;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The backend's GFLOP/s on one n × n × n product (median of `repeats` after a warm-up). */

@@ -11,6 +11,7 @@ import { workerSampler } from "./parallel_sampler.ts";
 import { initPolicyParams, type PolicySpec } from "./policy.ts";
 import { stream } from "./rng.ts";
 import { allJobs, gaussianSampling, samplePaths, type SamplingPolicy } from "./sampler.ts";
+import { median } from "./stats.ts";
 
 /** The batch one measurement samples. */
 export interface PhysicsBenchOptions {
@@ -38,12 +39,6 @@ export interface PhysicsBenchResult {
   readonly nativeStepsPerSecond: number | null;
   /** physicsStepsPerSecondPerWorker / nativeStepsPerSecond, or null. */
   readonly ratioToNative: number | null;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

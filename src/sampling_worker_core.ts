@@ -1,10 +1,9 @@
 /**
- * What a sampling thread does with a {@linkcode PortableSampleRequest}: resolve the family (cached
- * per environment id) and sample. Shared by the in-process sampler and the worker module.
+ * What a sampling thread does with a {@linkcode PortableSampleRequest}: resolve the family (loaded
+ * once per thread by the registry) and sample. Shared by the in-process sampler and the worker module.
  *
  * @module
  */
-import type { TaskFamily } from "./envs/env.ts";
 import { loadTaskFamily } from "./envs/registry.ts";
 import type { PortableSampleRequest } from "./parallel_sampler.ts";
 import { gaussianSampling, type Path, type SampleJob, samplePaths } from "./sampler.ts";
@@ -13,8 +12,6 @@ import { gaussianSampling, type Path, type SampleJob, samplePaths } from "./samp
 export type SampleReply =
   | { readonly id: number; readonly paths: Path[] }
   | { readonly id: number; readonly error: { name: string; message: string } };
-
-const families = new Map<string, Promise<TaskFamily>>();
 
 /**
  * Sample a portable request in this thread.
@@ -35,15 +32,9 @@ export async function samplePortable(
   request: PortableSampleRequest,
   jobs: readonly SampleJob[],
 ): Promise<Path[]> {
-  let family = families.get(request.env);
-  if (family === undefined) {
-    family = loadTaskFamily(request.env);
-    families.set(request.env, family);
-    family.catch(() => families.delete(request.env));
-  }
   return samplePaths({
     ...request,
-    family: await family,
+    family: await loadTaskFamily(request.env),
     policy: gaussianSampling(request.policy),
   }, jobs);
 }

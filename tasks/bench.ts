@@ -26,6 +26,7 @@ import { benchMemory, type MemoryBench } from "../src/memory_bench.ts";
 import { createSampler } from "../src/parallel_sampler.ts";
 import { benchPhysics, NATIVE_TESTSPEED, type PhysicsBenchResult } from "../src/physics_bench.ts";
 import { train } from "../src/trainer.ts";
+import { median } from "../src/stats.ts";
 
 const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
 
@@ -68,12 +69,6 @@ interface StageMedians {
   iterSeconds: number;
   samplingSeconds: number;
   learningSeconds: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The 2D-navigation paper configuration, second order, ζ = 1, minimal evaluation. */

@@ -34,9 +34,12 @@ export function environmentDims(env: EnvironmentId): { obsDim: number; actDim: n
   return { obsDim, actDim };
 }
 
+const loaded = new Map<EnvironmentId, Promise<TaskFamily>>();
+
 /**
- * The task family of an environment id, loading its physics engine and model on first use (once
- * per thread). An unknown id is an {@linkcode InputError} listing the known ones.
+ * The task family of an environment id, loaded on first use and shared afterwards (once per
+ * thread: the physics engine, the compiled model and the family). An unknown id is an
+ * {@linkcode InputError} listing the known ones.
  *
  * @example
  * ```ts
@@ -49,6 +52,13 @@ export async function loadTaskFamily(env: string): Promise<TaskFamily> {
   if (!isEnvironmentId(env)) {
     throw new InputError(`env must be one of ${ENVIRONMENTS.join(", ")}, got "${env}"`);
   }
-  if (env === "nav2d") return nav2d as TaskFamily;
-  return await loadLocomotionFamily(env) as TaskFamily;
+  let family = loaded.get(env);
+  if (family === undefined) {
+    family = env === "nav2d"
+      ? Promise.resolve(nav2d as TaskFamily)
+      : loadLocomotionFamily(env) as Promise<TaskFamily>;
+    loaded.set(env, family);
+    family.catch(() => loaded.delete(env));
+  }
+  return await family;
 }
