@@ -11,8 +11,9 @@
  *   batches from {@linkcode learnerBatch}.
  * - {@linkcode samplePaths}: trajectories of any {@linkcode TaskFamily} (such as
  *   {@linkcode nav2d}, or a MuJoCo locomotion task from {@linkcode loadTaskFamily}) under a
- *   Gaussian MLP policy ({@linkcode initPolicyParams}); {@linkcode createSampler} spreads them over
- *   worker threads with the same bytes for any worker count.
+ *   Gaussian MLP policy ({@linkcode initPolicyParams}); {@linkcode createThreads} spreads sampling
+ *   ({@linkcode createSampler}) and the learner's per-task gradients ({@linkcode createLearner})
+ *   over worker threads with the same bytes for any worker count.
  * - {@linkcode processBatch}: reward-to-go, GAE, the linear baseline and normalisation, each
  *   switchable ({@linkcode rawAdvantageConfig} gives the raw estimator of eq. 5).
  * - {@linkcode stream}: the counter-based random streams every draw comes from.
@@ -75,6 +76,12 @@ export {
   workerSampler,
 } from "./src/parallel_sampler.ts";
 export {
+  createLearner,
+  type Learner,
+  localLearner,
+  workerLearner,
+} from "./src/parallel_learner.ts";
+export {
   type DifferentiablePolicy,
   gaussianMlp,
   initPolicyParams,
@@ -116,6 +123,7 @@ export {
 export {
   type Algorithm,
   ALGORITHMS,
+  combineTaskGradients,
   type EstimatorConfig,
   type HessianMode,
   HESSIANS,
@@ -123,14 +131,19 @@ export {
   leaveOneOutBaselines,
   type MetaGradient,
   metaGradient,
+  metaGradientBaselines,
   type TaskBatches,
+  type TaskGradient,
+  taskGradients,
 } from "./src/meta_gradient.ts";
 export { adamAscend, adamInit, type AdamState } from "./src/adam.ts";
 export {
+  createThreads,
   DivergenceError,
   evaluate,
   type Evaluation,
   type IterationMetrics,
+  type Threads,
   train,
   type TrainOptions,
   type TrainResult,

@@ -82,11 +82,10 @@ export function backendMatmulGflops(n = 1024, repeats = 5): number {
 }
 
 /**
- * Profile one meta-gradient of `config` on a batch of its size:
- * trajectories sampled from the initial policy, used for every inner and the outer batch (the
- * shapes, hence the work, are those of training).
+ * The meta-batch of `config`'s size for timing: trajectories sampled from the initial policy, used
+ * for every inner and the outer batch (the shapes, hence the work, are those of training).
  */
-export async function benchLearner(config: ExperimentConfig, repeats = 3): Promise<LearnerBench> {
+async function timingBatches(config: ExperimentConfig) {
   const family = await loadTaskFamily(config.env);
   const spec = policySpec(config);
   const params = initPolicyParams(spec, config.seed);
@@ -106,21 +105,72 @@ export async function benchLearner(config: ExperimentConfig, repeats = 3): Promi
     iteration: 0,
     phase: 0,
   }, allJobs(tasks.length, n));
-  const batches: TaskBatches[] = tasks.map((_, i) => {
-    const b = learnerBatch(
-      paths.slice(i * n, (i + 1) * n),
-      spec.obsDim,
-      spec.actDim,
-      surrogateConfig(config),
-    );
-    return {
-      inner: Array.from({ length: config.innerSteps }, () => b),
+  const batches = tasks.map((_, i) =>
+    learnerBatch(paths.slice(i * n, (i + 1) * n), spec.obsDim, spec.actDim, surrogateConfig(config))
+  );
+  /** The tasks' batches for ζ inner steps. */
+  const forInnerSteps = (innerSteps: number): TaskBatches[] =>
+    batches.map((b) => ({
+      inner: Array.from({ length: innerSteps }, () => b),
       outer: b,
-      adapted: Array.from({ length: config.innerSteps }, () => params),
+      adapted: Array.from({ length: innerSteps }, () => params),
       explorationWeight: 0,
+    }));
+  return { policy: gaussianMlp(spec), params, forInnerSteps };
+}
+
+/** Seconds of sgmrl's and maml's meta-gradient at one ζ, and their ratio. */
+export interface EstimatorTiming {
+  readonly sgmrlSeconds: number;
+  readonly mamlSeconds: number;
+  readonly sgmrlOverMaml: number;
+}
+
+/**
+ * Median seconds of one second-order sgmrl and one maml meta-gradient on `config`'s batch for each
+ * ζ in `innerSteps`, the two algorithms alternating (after one warm-up each) so that both see the
+ * same machine state; keyed by ζ.
+ */
+export async function benchEstimators(
+  config: ExperimentConfig,
+  innerSteps: readonly number[],
+  repeats = 3,
+): Promise<Record<string, EstimatorTiming>> {
+  const { policy, params, forInnerSteps } = await timingBatches(config);
+  const out: Record<string, EstimatorTiming> = {};
+  for (const zeta of innerSteps) {
+    const tasks = forInnerSteps(zeta);
+    const run = (algorithm: "sgmrl" | "maml") => {
+      const start = performance.now();
+      metaGradient(policy, params, tasks, {
+        ...config,
+        algorithm,
+        hessian: "autodiff",
+        innerSteps: zeta,
+      });
+      return (performance.now() - start) / 1000;
     };
-  });
-  const policy = gaussianMlp(spec);
+    run("sgmrl");
+    run("maml");
+    const times = { sgmrl: [] as number[], maml: [] as number[] };
+    for (let r = 0; r < repeats; r++) {
+      times.sgmrl.push(run("sgmrl"));
+      times.maml.push(run("maml"));
+    }
+    const sgmrlSeconds = median(times.sgmrl), mamlSeconds = median(times.maml);
+    out[String(zeta)] = { sgmrlSeconds, mamlSeconds, sgmrlOverMaml: sgmrlSeconds / mamlSeconds };
+  }
+  return out;
+}
+
+/**
+ * Profile one meta-gradient of `config` on a batch of its size:
+ * trajectories sampled from the initial policy, used for every inner and the outer batch (the
+ * shapes, hence the work, are those of training).
+ */
+export async function benchLearner(config: ExperimentConfig, repeats = 3): Promise<LearnerBench> {
+  const { policy, params, forInnerSteps } = await timingBatches(config);
+  const batches = forInnerSteps(config.innerSteps);
   const run = () => metaGradient(policy, params, batches, config);
   run();
   const times: number[] = [];
@@ -134,7 +184,11 @@ export async function benchLearner(config: ExperimentConfig, repeats = 3): Promi
   });
   let flops = 0;
   const byKernel = new Map<string, { calls: number; milliseconds: number }>();
+  const backend = tf.getBackend();
   for (const k of profile.kernels) {
+    // Custom gradients appear as "forward"/"backward" wrappers whose time includes the kernels
+    // they run; only the backend's own kernels are counted.
+    if (tf.getKernel(k.name, backend) === undefined) continue;
     const entry = byKernel.get(k.name) ?? { calls: 0, milliseconds: 0 };
     entry.calls++;
     entry.milliseconds += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;

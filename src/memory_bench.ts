@@ -7,8 +7,7 @@
  */
 import type { ExperimentConfig } from "./config.ts";
 import { DenoWorker } from "./deno_worker.ts";
-import type { Sampler } from "./parallel_sampler.ts";
-import { train } from "./trainer.ts";
+import { type Threads, train } from "./trainer.ts";
 
 /** A running peak-RSS sampler; `peakBytes()` reads the maximum so far, `stop()` ends it. */
 export interface RssMonitor {
@@ -56,13 +55,13 @@ export interface MemoryBench {
 /** Train `config` (its `iterations` iterations) and read the process's memory after each. */
 export async function benchMemory(
   config: ExperimentConfig,
-  sampler?: Sampler,
+  threads: Threads = {},
 ): Promise<MemoryBench> {
   const rss: number[] = [], seconds: number[] = [];
   const monitor = startRssMonitor();
   try {
     await train(config, {
-      sampler,
+      ...threads,
       onIteration: (_, timing) => {
         seconds.push(timing.samplingSeconds + timing.learningSeconds);
         rss.push(Deno.memoryUsage().rss / 2 ** 20);

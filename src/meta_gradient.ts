@@ -178,13 +178,86 @@ export function leaveOneOutBaselines(returns: readonly number[]): number[] {
   return returns.map((r) => (total - r) / (n - 1));
 }
 
+/** ∇O and O of one task, in {@linkcode PolicyParams} layout. */
+export interface TaskGradient {
+  readonly value: number;
+  readonly grads: PolicyParams;
+}
+
+/**
+ * Check `tasks` against `config` and return each task's SG-MRL baseline bᵢ (all 0 unless
+ * `config.sgmrlBaseline` is "leave-one-out"): the part of the meta-gradient that needs the whole
+ * meta-batch, so that the per-task parts ({@linkcode taskGradients}) can run anywhere.
+ */
+export function metaGradientBaselines(
+  tasks: readonly TaskBatches[],
+  config: EstimatorConfig,
+): number[] {
+  validateEstimatorConfig(config);
+  for (const t of tasks) {
+    if (t.inner.length !== config.innerSteps || t.adapted.length !== config.innerSteps) {
+      throw new RangeError(`each task needs innerSteps = ${config.innerSteps} inner batches`);
+    }
+  }
+  return config.sgmrlBaseline === "leave-one-out"
+    ? leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate))
+    : tasks.map(() => 0);
+}
+
+/**
+ * ∇O and O of each task (`baselines[i]` from {@linkcode metaGradientBaselines} for the whole
+ * meta-batch), each on a tape of its own that is freed before the next task's, so tensor memory is
+ * that of one task. A task's result depends on nothing but its own inputs.
+ */
+export function taskGradients(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  baselines: readonly number[],
+  config: EstimatorConfig,
+): TaskGradient[] {
+  return tasks.map((task, i) => taskGradient(policy, params, task, baselines[i], config));
+}
+
+/**
+ * The meta-batch mean of per-task results, summed in float64 in task order (so the bytes do not
+ * depend on where each task's part was computed).
+ *
+ * @example
+ * ```ts
+ * import { combineTaskGradients } from "./meta_gradient.ts";
+ * const m = combineTaskGradients([
+ *   { value: 1, grads: [new Float32Array([1, 2])] },
+ *   { value: 3, grads: [new Float32Array([3, 6])] },
+ * ]);
+ * if (m.objective !== 2 || m.gradient[0].join() !== "2,4") throw new Error("task means");
+ * ```
+ */
+export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradient {
+  if (parts.length === 0) throw new RangeError("a meta-gradient needs at least one task");
+  const sums = parts[0].grads.map((p) => new Float64Array(p.length));
+  let objectiveSum = 0;
+  for (const { value, grads } of parts) {
+    objectiveSum += value;
+    grads.forEach((g, k) => {
+      const sum = sums[k];
+      for (let j = 0; j < g.length; j++) sum[j] += g[j];
+    });
+  }
+  return {
+    gradient: sums.map((sum) => Float32Array.from(sum, (v) => v / parts.length)),
+    objective: objectiveSum / parts.length,
+  };
+}
+
 /**
  * The meta-gradient estimate for a meta-batch of tasks: the mean over tasks of ∇O (see the
  * module documentation), evaluated at `params`.
  *
  * Each task's ∇O is taken on its own tape and freed before the next task's, so tensor memory is
  * that of one task whatever the meta-batch size; the per-task gradients are summed in float64 in
- * task order.
+ * task order. It is {@linkcode combineTaskGradients} of {@linkcode taskGradients}, which a
+ * parallel learner runs on several threads with the same bytes.
  */
 export function metaGradient(
   policy: DifferentiablePolicy,
@@ -192,29 +265,8 @@ export function metaGradient(
   tasks: readonly TaskBatches[],
   config: EstimatorConfig,
 ): MetaGradient {
-  validateEstimatorConfig(config);
-  for (const t of tasks) {
-    if (t.inner.length !== config.innerSteps || t.adapted.length !== config.innerSteps) {
-      throw new RangeError(`each task needs innerSteps = ${config.innerSteps} inner batches`);
-    }
-  }
-  const baselines = config.sgmrlBaseline === "leave-one-out"
-    ? leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate))
-    : tasks.map(() => 0);
-  const sums = params.map((p) => new Float64Array(p.length));
-  let objectiveSum = 0;
-  tasks.forEach((task, i) => {
-    const { value, grads } = taskGradient(policy, params, task, baselines[i], config);
-    objectiveSum += value;
-    grads.forEach((g, k) => {
-      const sum = sums[k];
-      for (let j = 0; j < g.length; j++) sum[j] += g[j];
-    });
-  });
-  return {
-    gradient: sums.map((sum) => Float32Array.from(sum, (v) => v / tasks.length)),
-    objective: objectiveSum / tasks.length,
-  };
+  const baselines = metaGradientBaselines(tasks, config);
+  return combineTaskGradients(taskGradients(policy, params, tasks, baselines, config));
 }
 
 /** ∇O and O of one task (see the module documentation), on a tape of its own. */

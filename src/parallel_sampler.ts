@@ -10,12 +10,13 @@
  *
  * @module
  */
-import { DenoWorker } from "./deno_worker.ts";
-import { InputError } from "./errors.ts";
 import type { EnvironmentId } from "./envs/registry.ts";
 import type { PolicySpec } from "./policy.ts";
 import type { Path, SampleJob, SampleRequest } from "./sampler.ts";
-import { samplePortable, type SampleReply } from "./sampling_worker_core.ts";
+import { samplePortable } from "./sampling_worker_core.ts";
+import { checkWorkers, chunkBounds, mapChunks, workerPool } from "./worker_pool.ts";
+
+export { chunkBounds };
 
 /**
  * A sampling request that can cross a thread: a {@linkcode SampleRequest} whose family and policy
@@ -70,40 +71,18 @@ export interface WorkerSamplerOptions {
   readonly workerUrl?: string | URL;
 }
 
-/**
- * The contiguous chunks of `n` jobs for `parts` workers, as [start, end) index pairs; their sizes
- * differ by at most one, earlier chunks taking the remainder.
- *
- * @example
- * ```ts
- * import { chunkBounds } from "./parallel_sampler.ts";
- * const bounds = chunkBounds(7, 3);
- * if (JSON.stringify(bounds) !== "[[0,3],[3,5],[5,7]]") throw new Error("3 + 2 + 2 jobs");
- * ```
- */
-export function chunkBounds(n: number, parts: number): [number, number][] {
-  const bounds: [number, number][] = [];
-  const base = Math.floor(n / parts), extra = n % parts;
-  let lo = 0;
-  for (let k = 0; k < parts; k++) {
-    const hi = lo + base + (k < extra ? 1 : 0);
-    bounds.push([lo, hi]);
-    lo = hi;
-  }
-  return bounds;
-}
-
-interface Pending {
-  resolve(paths: Path[]): void;
-  reject(error: Error): void;
+/** What a sampling worker is asked: a request and the contiguous run of jobs it samples. */
+export interface SampleWork {
+  readonly request: PortableSampleRequest;
+  readonly jobs: readonly SampleJob[];
 }
 
 /**
  * Sampling on `workers` Deno Workers, created on first use and reused. Worker k samples the k-th
- * contiguous run of jobs. An error inside sampling arrives with its name and message (when several
- * runs fail, the earliest run's error, as sampling in one thread would report); a worker
- * that crashes fails every pending and every later call with `sampling worker K crashed: …`.
- * Workers inherit the caller's permissions.
+ * contiguous run of jobs ({@linkcode chunkBounds}). An error inside sampling arrives with its name
+ * and message (when several runs fail, the earliest run's error, as sampling in one thread would
+ * report); a worker that crashes fails every pending and every later call with
+ * `sampling worker K crashed: …`. Workers inherit the caller's permissions.
  *
  * @example
  * ```ts
@@ -125,93 +104,13 @@ interface Pending {
  * ```
  */
 export function workerSampler(workers: number, options: WorkerSamplerOptions = {}): Sampler {
-  checkWorkers(workers);
   const url = options.workerUrl ?? new URL("./sampling_worker.ts", import.meta.url);
-  let pool: Worker[] | undefined;
-  let failure: Error | undefined;
-  let closed = false;
-  let nextId = 0;
-  const pending = new Map<number, Pending>();
-
-  const fail = (error: Error) => {
-    failure ??= error;
-    for (const p of pending.values()) p.reject(failure);
-    pending.clear();
-    terminate();
-  };
-  const terminate = () => {
-    for (const w of pool ?? []) w.terminate();
-    pool = [];
-  };
-  const start = (): Worker[] =>
-    Array.from({ length: workers }, (_, k) => {
-      const worker = new DenoWorker(url, { type: "module" });
-      worker.onmessage = (event: MessageEvent<SampleReply>) => {
-        const reply = event.data;
-        const p = pending.get(reply.id);
-        if (p === undefined) return;
-        pending.delete(reply.id);
-        if ("paths" in reply) p.resolve(reply.paths);
-        else p.reject(rebuildError(reply.error));
-      };
-      worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        fail(new Error(`sampling worker ${k} crashed: ${event.message}`));
-      };
-      worker.onmessageerror = () => {
-        fail(new Error(`sampling worker ${k} crashed: a message could not be read`));
-      };
-      return worker;
-    });
-
-  const call = (worker: Worker, request: PortableSampleRequest, jobs: readonly SampleJob[]) =>
-    new Promise<Path[]>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ id, request, jobs });
-    });
-
+  const pool = workerPool<SampleWork, Path[]>(workers, url, "sampling");
   return {
     workers,
-    async sample(request, jobs) {
-      if (closed) throw new Error("the sampler was closed");
-      if (failure !== undefined) throw failure;
-      pool ??= start();
-      const workersNow = pool;
-      const parts = chunkBounds(jobs.length, workers)
-        .map(([lo, hi], k) => ({ k, lo, hi }))
-        .filter(({ lo, hi }) => hi > lo);
-      const results = await Promise.allSettled(
-        parts.map(({ k, lo, hi }) => call(workersNow[k], request, jobs.slice(lo, hi))),
-      );
-      // The first failing chunk in job order: the error sampling in one thread would meet first.
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed !== undefined) throw failed.reason;
-      return results.flatMap((r) => r.status === "fulfilled" ? r.value : []);
-    },
-    close() {
-      closed = true;
-      for (const p of pending.values()) p.reject(new Error("the sampler was closed"));
-      pending.clear();
-      terminate();
-    },
+    sample: (request, jobs) => mapChunks(pool, jobs, (chunk) => ({ request, jobs: chunk })),
+    close: () => pool.close(),
   };
-}
-
-function rebuildError(error: { name: string; message: string }): Error {
-  const e = error.name === "InputError"
-    ? new InputError(error.message)
-    : error.name === "RangeError"
-    ? new RangeError(error.message)
-    : new Error(error.message);
-  if (e.name !== error.name) e.name = error.name;
-  return e;
-}
-
-function checkWorkers(workers: number): void {
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`workers must be a positive integer, got ${workers}`);
-  }
 }
 
 /**

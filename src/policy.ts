@@ -16,7 +16,7 @@
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "./backend.ts";
 import { stream } from "./rng.ts";
-import { exp, tanh } from "./tensor_ops.ts";
+import { exp, matMul, tanh } from "./tensor_ops.ts";
 
 /** Architecture of a Gaussian MLP policy. */
 export interface PolicySpec {
@@ -240,7 +240,7 @@ export function meanActionsTensor(
   const layers = spec.hidden.length + 1;
   let h: tfType.Tensor2D = obs;
   for (let k = 0; k < layers; k++) {
-    h = tf.add(tf.matMul(h, params[2 * k] as tfType.Tensor2D), params[2 * k + 1]);
+    h = tf.add(matMul(h, params[2 * k] as tfType.Tensor2D), params[2 * k + 1]);
     if (k < layers - 1) h = spec.activation === "relu" ? tf.relu(h) : tanh(h);
   }
   return h;

@@ -18,8 +18,13 @@ import { canonicalJson } from "./canonical_json.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
-import type { Sampler } from "./parallel_sampler.ts";
-import { type Evaluation, type IterationMetrics, train, type TrainResult } from "./trainer.ts";
+import {
+  type Evaluation,
+  type IterationMetrics,
+  type Threads,
+  train,
+  type TrainResult,
+} from "./trainer.ts";
 
 /** Columns of metrics.csv. */
 export const METRICS_HEADER = [
@@ -69,15 +74,15 @@ export interface RunHooks {
 /**
  * Train every configuration and write its artefact directory under `outDir` (each atomically),
  * then the profile manifest over every experiment directory present. Wall-clock times go to the
- * unhashed timings.json. Trajectories are sampled by `sampler` (default: in the calling thread);
- * the artefacts do not depend on which.
+ * unhashed timings.json. Experiments run on `threads` (default: the calling thread); the artefacts
+ * do not depend on which.
  */
 export async function runExperiments(
   configs: readonly ExperimentConfig[],
   outDir: string,
   profile: string,
   hooks: RunHooks = {},
-  sampler?: Sampler,
+  threads: Threads = {},
 ): Promise<{ root: string; seconds: Record<string, number> }> {
   const seconds: Record<string, number> = {};
   for (let i = 0; i < configs.length; i++) {
@@ -86,7 +91,7 @@ export async function runExperiments(
     hooks.onStart?.(config, i, configs.length);
     const start = performance.now();
     const result = await train(config, {
-      sampler,
+      ...threads,
       onIteration: (m) => hooks.onIteration?.(config, m),
     });
     await writeExperiment(outDir, config.id, experimentFiles(config, result));
@@ -282,7 +287,7 @@ export async function verifyProfile(
   dir: string,
   scratch: string,
   hooks: RunHooks = {},
-  sampler?: Sampler,
+  threads: Threads = {},
 ): Promise<{ experiments: number; difference: Difference | null }> {
   let profile: string;
   try {
@@ -301,7 +306,7 @@ export async function verifyProfile(
       experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
     } else {
       const configs = await readStoredConfigs(dir);
-      await runExperiments(configs, scratch, profile, hooks, sampler);
+      await runExperiments(configs, scratch, profile, hooks, threads);
       experiments = configs.length;
     }
     return { experiments, difference: await compareProfiles(dir, scratch) };

@@ -8,11 +8,6 @@ import { loadTaskFamily } from "./envs/registry.ts";
 import type { PortableSampleRequest } from "./parallel_sampler.ts";
 import { gaussianSampling, type Path, type SampleJob, samplePaths } from "./sampler.ts";
 
-/** A worker's reply to a request with id `id`. */
-export type SampleReply =
-  | { readonly id: number; readonly paths: Path[] }
-  | { readonly id: number; readonly error: { name: string; message: string } };
-
 /**
  * Sample a portable request in this thread.
  *

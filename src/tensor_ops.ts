@@ -65,3 +65,50 @@ export const tanh: Unary = tf.customGrad(withSavedInput((x: tfType.Tensor, save:
       tf.mul(dy, tf.sub(1, tf.square(tanh(saved[0])))),
   };
 })) as unknown as Unary;
+
+type Binary = (a: tfType.Tensor2D, b: tfType.Tensor2D) => tfType.Tensor2D;
+type Save2 = (tensors: tfType.Tensor[]) => void;
+
+/** Gradient of a custom binary op: (dy, saved) → [da, db]. */
+const withSavedInputs = (
+  f: (a: tfType.Tensor, b: tfType.Tensor, save: Save2) => {
+    value: tfType.Tensor;
+    gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => tfType.Tensor[];
+  },
+): Custom => f as unknown as Custom;
+
+/**
+ * The matrix product a·b of two 2-D tensors, differentiable to every order, whose forward product
+ * and every product of its gradients run without transpose flags.
+ *
+ * The WebAssembly backend sends an untransposed, unbatched product to XNNPACK's fully-connected
+ * kernel, and every other product (`transposeA` or `transposeB` set, as in the gradients of
+ * `tf.matMul`) to a scalar blocked loop about ten times slower on this package's shapes. Here the
+ * gradients are da = dy·bᵀ and db = aᵀ·dy with the transposes materialised first (a copy, linear
+ * in size), each through this same function, so that derivatives of any order stay on the fast
+ * kernel. Values are those of `tf.matMul(a, b)` on the same backend.
+ *
+ * @example
+ * ```ts
+ * import { matMul } from "./tensor_ops.ts";
+ * import { tf, useBackend } from "./backend.ts";
+ * await useBackend("cpu");
+ * const a = tf.tensor2d([[1, 2], [3, 4]]);
+ * const b = tf.tensor2d([[5], [6]]);
+ * // d/da Σ a·b = 1·bᵀ for every row.
+ * const da = tf.grad((x) => tf.sum(matMul(x as typeof a, b)))(a);
+ * if (da.dataSync().join() !== "5,6,5,6") throw new Error("d(Σ a·b)/da = 1·bᵀ");
+ * ```
+ */
+export const matMul: Binary = tf.customGrad(
+  withSavedInputs((a: tfType.Tensor, b: tfType.Tensor, save: Save2) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as tfType.Tensor2D, b as tfType.Tensor2D),
+      gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => [
+        matMul(dy as tfType.Tensor2D, tf.transpose(saved[1]) as tfType.Tensor2D),
+        matMul(tf.transpose(saved[0]) as tfType.Tensor2D, dy as tfType.Tensor2D),
+      ],
+    };
+  }),
+) as unknown as Binary;

@@ -14,15 +14,10 @@ import {
 import type { ExperimentConfig } from "./config.ts";
 import type { TaskFamily } from "./envs/env.ts";
 import { environmentDims, loadTaskFamily } from "./envs/registry.ts";
-import { innerStep, metaGradient, type TaskBatches } from "./meta_gradient.ts";
-import {
-  cloneParams,
-  gaussianMlp,
-  initPolicyParams,
-  type PolicyParams,
-  type PolicySpec,
-} from "./policy.ts";
-import { localSampler, type Sampler } from "./parallel_sampler.ts";
+import type { TaskBatches } from "./meta_gradient.ts";
+import { createLearner, type Learner, localLearner } from "./parallel_learner.ts";
+import { cloneParams, initPolicyParams, type PolicyParams, type PolicySpec } from "./policy.ts";
+import { createSampler, localSampler, type Sampler } from "./parallel_sampler.ts";
 import { stream } from "./rng.ts";
 import { allJobs } from "./sampler.ts";
 
@@ -99,13 +94,44 @@ interface Rollout {
   readonly adapted: PolicyParams[][];
 }
 
-/** Where an experiment's trajectories are sampled, and what a caller is told after each iteration. */
-export interface TrainOptions {
-  /**
-   * The sampler (for example `createSampler(workers)` from parallel_sampler.ts). The artefacts do
-   * not depend on it. Default: sampling in the calling thread. A sampler passed in stays open.
-   */
+/**
+ * The threads an experiment runs on. The artefacts do not depend on them. Default: sampling and
+ * learning in the calling thread; a sampler or learner passed in stays open.
+ */
+export interface Threads {
+  /** Where trajectories are sampled (for example `createSampler(workers)`). */
   readonly sampler?: Sampler;
+  /** Where inner steps and meta-gradients are computed (for example `createLearner(workers)`). */
+  readonly learner?: Learner;
+}
+
+/**
+ * A sampler and a learner on `workers` threads each (1: both in the calling thread), and a
+ * `close` that stops both.
+ *
+ * @example
+ * ```ts
+ * import { createThreads } from "./trainer.ts";
+ * const threads = createThreads(1);
+ * if (threads.sampler.workers !== 1 || threads.learner.workers !== 1) throw new Error("in-thread");
+ * threads.close();
+ * ```
+ */
+export function createThreads(workers: number): Required<Threads> & { close(): void } {
+  const sampler = createSampler(workers);
+  const learner = createLearner(workers);
+  return {
+    sampler,
+    learner,
+    close() {
+      sampler.close();
+      learner.close();
+    },
+  };
+}
+
+/** Where an experiment runs, and what a caller is told after each iteration. */
+export interface TrainOptions extends Threads {
   /** Called after every meta-iteration (for progress display and benchmarks). */
   readonly onIteration?: (metrics: IterationMetrics, timing: IterationTiming) => void;
 }
@@ -115,7 +141,7 @@ export interface TrainOptions {
  */
 async function rollout(
   config: ExperimentConfig,
-  sampler: Sampler,
+  { sampler, learner }: Required<Threads>,
   tasks: readonly unknown[],
   params: PolicyParams,
   purpose: "action" | "eval-action",
@@ -124,7 +150,6 @@ async function rollout(
 ): Promise<Rollout> {
   const spec = policySpec(config);
   const surrogate = surrogateConfig(config);
-  const policy = gaussianMlp(spec);
   const jobs = allJobs(tasks.length, trajectories);
   let current = tasks.map(() => params);
   const inner: LearnerBatch[][] = tasks.map(() => []);
@@ -152,7 +177,7 @@ async function rollout(
   };
   for (let t = 0; t < config.innerSteps; t++) {
     const b = await batches(t);
-    current = current.map((p, i) => innerStep(policy, p, b[i], config.innerLr));
+    current = await learner.innerSteps(spec, current, b, config.innerLr);
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
   return { inner, outer: await batches(config.innerSteps), adapted };
@@ -165,22 +190,31 @@ export async function train(
   config: ExperimentConfig,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const sampler = options.sampler ?? localSampler();
+  return await withThreads(options, (threads) => trainWith(config, threads, options.onIteration));
+}
+
+/** Run `f` on `threads`, filling in (and afterwards closing) in-thread defaults for what is missing. */
+async function withThreads<T>(
+  threads: Threads,
+  f: (threads: Required<Threads>) => Promise<T>,
+): Promise<T> {
+  const sampler = threads.sampler ?? localSampler();
+  const learner = threads.learner ?? localLearner();
   try {
-    return await trainWith(config, sampler, options.onIteration);
+    return await f({ sampler, learner });
   } finally {
-    if (options.sampler === undefined) sampler.close();
+    if (threads.sampler === undefined) sampler.close();
+    if (threads.learner === undefined) learner.close();
   }
 }
 
 async function trainWith(
   config: ExperimentConfig,
-  sampler: Sampler,
+  threads: Required<Threads>,
   onIteration: TrainOptions["onIteration"],
 ): Promise<TrainResult> {
   const family = await loadTaskFamily(config.env);
   const spec = policySpec(config);
-  const policy = gaussianMlp(spec);
   const params = initPolicyParams(spec, config.seed);
   const adam = adamInit(params);
   const metrics: IterationMetrics[] = [];
@@ -193,7 +227,7 @@ async function trainWith(
     );
     const r = await rollout(
       config,
-      sampler,
+      threads,
       tasks,
       params,
       "action",
@@ -210,7 +244,12 @@ async function trainWith(
       explorationWeight: exploration[i],
     }));
     const sampled = performance.now();
-    const { gradient, objective } = metaGradient(policy, params, taskBatches, config);
+    const { gradient, objective } = await threads.learner.metaGradient(
+      spec,
+      params,
+      taskBatches,
+      config,
+    );
     const gradNorm = Math.sqrt(gradient.reduce((s, g) => s + sumSquares(g), 0));
     if (!Number.isFinite(objective) || !Number.isFinite(gradNorm)) {
       throw new DivergenceError(
@@ -239,7 +278,7 @@ async function trainWith(
       learningSeconds: (learned - sampled) / 1000,
     });
   }
-  const evaluation = await evaluate(config, params, sampler);
+  const evaluation = await evaluateWith(config, params, threads, family);
   return { params: cloneParams(params), metrics, evaluation };
 }
 
@@ -250,20 +289,16 @@ async function trainWith(
 export async function evaluate(
   config: ExperimentConfig,
   params: PolicyParams,
-  sampler?: Sampler,
+  threads: Threads = {},
 ): Promise<Evaluation> {
-  const own = sampler ?? localSampler();
-  try {
-    return await evaluateWith(config, params, own, await loadTaskFamily(config.env));
-  } finally {
-    if (sampler === undefined) own.close();
-  }
+  const family = await loadTaskFamily(config.env);
+  return await withThreads(threads, (t) => evaluateWith(config, params, t, family));
 }
 
 async function evaluateWith(
   config: ExperimentConfig,
   params: PolicyParams,
-  sampler: Sampler,
+  threads: Required<Threads>,
   family: TaskFamily,
 ): Promise<Evaluation> {
   const n = config.evaluation.tasks;
@@ -273,7 +308,7 @@ async function evaluateWith(
   );
   const r = await rollout(
     config,
-    sampler,
+    threads,
     tasks,
     params,
     "eval-action",

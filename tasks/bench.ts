@@ -21,11 +21,15 @@ import {
 } from "../src/config.ts";
 import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
 import type { Algorithm } from "../src/meta_gradient.ts";
-import { benchLearner, type LearnerBench } from "../src/learner_bench.ts";
+import {
+  benchEstimators,
+  benchLearner,
+  type EstimatorTiming,
+  type LearnerBench,
+} from "../src/learner_bench.ts";
 import { benchMemory, type MemoryBench } from "../src/memory_bench.ts";
-import { createSampler } from "../src/parallel_sampler.ts";
 import { benchPhysics, NATIVE_TESTSPEED, type PhysicsBenchResult } from "../src/physics_bench.ts";
-import { train } from "../src/trainer.ts";
+import { createThreads, type IterationTiming, type Threads, train } from "../src/trainer.ts";
 import { median } from "../src/stats.ts";
 
 const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
@@ -35,7 +39,9 @@ const HELP = `Usage: deno task bench [options]
 nav2d: time meta-iterations of the 2D-navigation paper configuration (20 tasks × 20 trajectories,
 H = 100, 100-100 ReLU policy, ζ = 1, second order) for sgmrl and maml: median seconds per
 iteration, split into sampling (including the inner adaptation steps) and learning (meta-gradient
-and Adam step), and the ratio sgmrl / maml. The first iteration is a warm-up and is not counted. A paper
+and Adam step), and the ratio sgmrl / maml, with N sampling and N learner threads (--workers, as
+deno task reproduce uses them). Each timed iteration is the second of a two-iteration run (the
+first is a warm-up); the two algorithms alternate, --iterations rounds of one run each. A paper
 experiment's time is projected as 500 × the slower algorithm's median iteration.
 
 mujoco: for each locomotion task, physics steps per second (environment steps × frame skip) while
@@ -45,10 +51,11 @@ time; and the native MuJoCo library's rate on the same model file
 (\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples; reported as null
 when it is not installed) with the ratio between the two.
 
-learner: one second-order sgmrl meta-gradient (ζ = 1) on the 2D-navigation paper batch: its
-matrix-product FLOPs (from TensorFlow.js' kernel profile) per second of wall time, beside the
-backend's rate on one 1024 × 1024 × 1024 product measured in the same run, and the kernel time by
-kernel.
+learner: one second-order sgmrl meta-gradient (ζ = 1) on the 2D-navigation paper batch, in one
+thread: its matrix-product FLOPs (from TensorFlow.js' kernel profile) per second of wall time,
+beside the backend's rate on one 1024 × 1024 × 1024 product measured in the same run, and the
+kernel time by kernel; then sgmrl's and maml's second-order meta-gradients on the same batch at
+ζ = 1, 2, 3, alternating (median of 3 after a warm-up), and their ratio.
 
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
@@ -56,10 +63,11 @@ size after each iteration (flat when nothing accumulates). Several minutes per i
 
 Options:
   --part P         ${PARTS.join(" | ")} (default: all)
-  --iterations N   timed nav2d iterations per algorithm (default 3)
+  --iterations N   timed nav2d iterations (rounds) per algorithm (default 3)
   --memory-iterations N
                    iterations of the memory measurement (default 2)
-  --workers N      largest sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
+  --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
+                   thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
   --json           print exactly one JSON object on stdout
   -h, --help       show this help
@@ -85,27 +93,31 @@ function paperNav2d(algorithm: Algorithm, backend: string) {
   };
 }
 
-async function timeAlgorithm(
+/** Seconds of iteration 1 (after iteration 0 as a warm-up) of one short training run. */
+async function timeOneIteration(
   algorithm: Algorithm,
-  iterations: number,
   backend: string,
-): Promise<StageMedians> {
+  threads: Threads,
+): Promise<IterationTiming> {
   const config: ExperimentConfig = validateConfig({
     ...paperNav2d(algorithm, backend),
-    iterations: iterations + 1,
+    iterations: 2,
   });
-  const sampling: number[] = [], learning: number[] = [];
+  let timing: IterationTiming | undefined;
   await train(config, {
+    ...threads,
     onIteration: (m, t) => {
-      if (m.iteration === 0) return;
-      sampling.push(t.samplingSeconds);
-      learning.push(t.learningSeconds);
+      if (m.iteration === 1) timing = t;
     },
   });
+  return timing!;
+}
+
+function stageMedians(timings: readonly IterationTiming[]): StageMedians {
   return {
-    iterSeconds: median(sampling.map((s, i) => s + learning[i])),
-    samplingSeconds: median(sampling),
-    learningSeconds: median(learning),
+    iterSeconds: median(timings.map((t) => t.samplingSeconds + t.learningSeconds)),
+    samplingSeconds: median(timings.map((t) => t.samplingSeconds)),
+    learningSeconds: median(timings.map((t) => t.learningSeconds)),
   };
 }
 
@@ -139,11 +151,13 @@ async function main(): Promise<number> {
     machine: { cores: navigator.hardwareConcurrency, backend, deno: Deno.version.deno },
   };
   const wanted = (p: string) => part === "all" || part === p;
-  if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend);
+  if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
   if (wanted("learner")) {
-    result.learner = await benchLearner(
-      validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 }),
-    );
+    const config = validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 });
+    result.learner = {
+      ...await benchLearner(config),
+      estimators: await benchEstimators(config, [1, 2, 3]),
+    };
   }
   if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
@@ -153,7 +167,7 @@ async function main(): Promise<number> {
   }
   console.log(`${navigator.hardwareConcurrency} cores, backend ${backend}\n`);
   if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);
-  if (result.learner) printLearner(result.learner as LearnerBench);
+  if (result.learner) printLearner(result.learner as LearnerReport);
   if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);
   if (result.memory) printMemory(result.memory as MemoryBench);
   return 0;
@@ -171,15 +185,18 @@ async function memoryOfHalfCheetah(iterations: number, workers: number): Promise
     iterations,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
   });
-  const sampler = createSampler(workers);
+  const threads = createThreads(workers);
   try {
-    return await benchMemory(config, sampler);
+    return await benchMemory(config, threads);
   } finally {
-    sampler.close();
+    threads.close();
   }
 }
 
-function printLearner(l: LearnerBench): void {
+/** The learner part: the profiled meta-gradient and sgmrl / maml by ζ. */
+type LearnerReport = LearnerBench & { estimators: Record<string, EstimatorTiming> };
+
+function printLearner(l: LearnerReport): void {
   console.log(
     `\nLearner: one sgmrl meta-gradient (2D navigation paper batch, ζ = 1, second order): ${
       l.seconds.toFixed(2)
@@ -199,6 +216,16 @@ function printLearner(l: LearnerBench): void {
       }% |`,
     );
   }
+  console.log("\nSecond-order meta-gradient, same batch, one thread (median of 3, alternating)\n");
+  console.log("| ζ | sgmrl | maml | sgmrl / maml |");
+  console.log("| --- | --- | --- | --- |");
+  for (const [zeta, e] of Object.entries(l.estimators)) {
+    console.log(
+      `| ${zeta} | ${e.sgmrlSeconds.toFixed(2)} s | ${e.mamlSeconds.toFixed(2)} s | ${
+        e.sgmrlOverMaml.toFixed(3)
+      } |`,
+    );
+  }
 }
 
 function printMemory(m: MemoryBench): void {
@@ -212,6 +239,8 @@ function printMemory(m: MemoryBench): void {
 }
 
 interface Nav2dBench {
+  /** Sampling and learner threads. */
+  workers: number;
   sgmrl: StageMedians;
   maml: StageMedians;
   sgmrlOverMaml: number;
@@ -219,10 +248,27 @@ interface Nav2dBench {
   paperExperimentSeconds: number;
 }
 
-async function benchNav2d(iterations: number, backend: string): Promise<Nav2dBench> {
-  const sgmrl = await timeAlgorithm("sgmrl", iterations, backend);
-  const maml = await timeAlgorithm("maml", iterations, backend);
+async function benchNav2d(
+  iterations: number,
+  backend: string,
+  workers: number,
+): Promise<Nav2dBench> {
+  const threads = createThreads(workers);
+  let sgmrl: StageMedians, maml: StageMedians;
+  try {
+    // The algorithms alternate, round by round, so that both see the same machine state.
+    const timings = { sgmrl: [] as IterationTiming[], maml: [] as IterationTiming[] };
+    for (let round = 0; round < iterations; round++) {
+      timings.sgmrl.push(await timeOneIteration("sgmrl", backend, threads));
+      timings.maml.push(await timeOneIteration("maml", backend, threads));
+    }
+    sgmrl = stageMedians(timings.sgmrl);
+    maml = stageMedians(timings.maml);
+  } finally {
+    threads.close();
+  }
   return {
+    workers,
     sgmrl,
     maml,
     sgmrlOverMaml: sgmrl.iterSeconds / maml.iterSeconds,
@@ -275,8 +321,13 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
 function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void {
   const { sgmrl, maml } = nav;
   const f = (x: number) => x.toFixed(3);
-  console.log(`2D navigation, paper configuration, ζ = 1, second order, backend ${backend}`);
-  console.log(`median of ${iterations} iteration(s) after one warm-up\n`);
+  console.log(
+    `2D navigation, paper configuration, ζ = 1, second order, backend ${backend}, ${nav.workers} ` +
+      `sampling and ${nav.workers} learner thread(s)`,
+  );
+  console.log(
+    `median of ${iterations} iteration(s), each after a warm-up, algorithms alternating\n`,
+  );
   console.log("| algorithm | s / iteration | sampling | learning | 500 iterations |");
   console.log("| --- | --- | --- | --- | --- |");
   for (const [name, m] of [["sgmrl", sgmrl], ["maml", maml]] as const) {

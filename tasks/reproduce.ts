@@ -16,7 +16,7 @@ import {
   workersOption,
 } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
-import { createSampler } from "../src/parallel_sampler.ts";
+import { createThreads } from "../src/trainer.ts";
 import { expandProfile, getProfile, PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
 import {
   readResults,
@@ -82,12 +82,12 @@ async function main(): Promise<number> {
   const out = (o.out as string | undefined) ?? `results/${profile.name}`;
   await ensureWritableDir("out", out);
   const hooks = progressHooks();
-  const sampler = createSampler(workers);
+  const threads = createThreads(workers);
   let root: string;
   try {
-    ({ root } = await runExperiments(configs, out, profile.name, hooks, sampler));
+    ({ root } = await runExperiments(configs, out, profile.name, hooks, threads));
   } finally {
-    sampler.close();
+    threads.close();
   }
   console.log(`# ${profile.name}: ${configs.length} experiment(s) written to ${out}`);
   console.log(`root digest ${root}\n`);

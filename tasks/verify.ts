@@ -12,7 +12,7 @@ import {
   runMain,
   workersOption,
 } from "../src/cli.ts";
-import { createSampler } from "../src/parallel_sampler.ts";
+import { createThreads } from "../src/trainer.ts";
 import { verifyProfile } from "../src/reproduce.ts";
 
 const HELP = `Usage: deno task verify [options]
@@ -43,12 +43,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const dir = (o.dir as string | undefined) ?? `results/${o.profile}`;
-  const sampler = createSampler(workersOption(o.workers as string | undefined));
+  const threads = createThreads(workersOption(o.workers as string | undefined));
   let result: Awaited<ReturnType<typeof verifyProfile>>;
   try {
-    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, progressHooks(), sampler);
+    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, progressHooks(), threads);
   } finally {
-    sampler.close();
+    threads.close();
   }
   const { experiments, difference } = result;
   if (difference === null) {

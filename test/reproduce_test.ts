@@ -5,9 +5,10 @@ import { checkManifests, compareProfiles, readProfileManifest } from "../src/art
 import { useBackend } from "../src/backend.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import { experimentId } from "../src/profiles.ts";
-import { createSampler, workerSampler } from "../src/parallel_sampler.ts";
+import { workerSampler } from "../src/parallel_sampler.ts";
+import { workerLearner } from "../src/parallel_learner.ts";
 import { runExperiments, verifyProfile } from "../src/reproduce.ts";
-import { DivergenceError, train } from "../src/trainer.ts";
+import { createThreads, DivergenceError, train } from "../src/trainer.ts";
 
 await useBackend("wasm");
 
@@ -50,7 +51,7 @@ async function inTempDirs<T>(n: number, f: (dirs: string[]) => Promise<T>): Prom
   }
 }
 
-Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling workers (nav2d and MuJoCo)", async () => {
+Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learner workers (nav2d and MuJoCo)", async () => {
   const configs = [
     tiny("sgmrl", "autodiff", 2, 0, "half-cheetah-dir"),
     tiny("maml", "autodiff", 1, 1, "swimmer-vel"),
@@ -59,11 +60,11 @@ Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling workers (
   await inTempDirs(4, async (dirs) => {
     const roots: string[] = [];
     for (const [k, workers] of [1, 2, 3, 5].entries()) {
-      const sampler = createSampler(workers);
+      const threads = createThreads(workers);
       try {
-        roots.push((await runExperiments(configs, dirs[k], "t", {}, sampler)).root);
+        roots.push((await runExperiments(configs, dirs[k], "t", {}, threads)).root);
       } finally {
-        sampler.close();
+        threads.close();
       }
       assert.equal(await compareProfiles(dirs[0], dirs[k]), null, `${workers} workers`);
     }
@@ -77,11 +78,27 @@ Deno.test("a sampling worker that crashes fails the run with a clear error and w
     const sampler = workerSampler(2, { workerUrl: url });
     try {
       await assert.rejects(
-        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, sampler),
+        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, { sampler }),
         /sampling worker \d crashed: .*boom/,
       );
     } finally {
       sampler.close();
+    }
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+  });
+});
+
+Deno.test("a learner worker that crashes fails the run with a clear error and writes nothing", async () => {
+  const url = new URL("./fixtures/crashing_worker.ts", import.meta.url);
+  await inTempDirs(1, async ([dir]) => {
+    const learner = workerLearner(2, { workerUrl: url });
+    try {
+      await assert.rejects(
+        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, { learner }),
+        /learner worker \d crashed: .*boom/,
+      );
+    } finally {
+      learner.close();
     }
     assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
   });

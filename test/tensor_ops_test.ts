@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type * as tfType from "@tensorflow/tfjs";
 import { tf, useBackend } from "../src/backend.ts";
-import { exp, tanh } from "../src/tensor_ops.ts";
+import { exp, matMul, tanh } from "../src/tensor_ops.ts";
 
 await useBackend("wasm");
 
@@ -122,4 +122,60 @@ Deno.test("the built-in tf.exp and tf.tanh miss the second-order term in the sam
       `${name} gave ${builtin}, the correct value; the defect is gone upstream`,
     );
   }
+});
+
+// matMul: closed forms in float64 for a ∈ R^{3×4}, b ∈ R^{4×2}. With W ∈ R^{3×2},
+// ∂/∂a Σ W ⊙ ab = W·bᵀ and ∂/∂b Σ W ⊙ ab = aᵀ·W. With L = ½‖ab‖², ∂L/∂b = aᵀab; for V ∈ R^{4×2}
+// and M = bVᵀ + Vbᵀ (symmetric), h(a) = Σ V ⊙ ∂L/∂b = tr(a·bVᵀ·aᵀ) has ∂h/∂a = a·M, and for
+// U ∈ R^{3×4}, ∂/∂a Σ U ⊙ ∂h/∂a = U·M: orders one, two and three.
+type Matrix = number[][];
+const mm = (x: Matrix, y: Matrix): Matrix =>
+  x.map((row) => y[0].map((_, j) => row.reduce((s, v, k) => s + v * y[k][j], 0)));
+const tr = (x: Matrix): Matrix => x[0].map((_, j) => x.map((row) => row[j]));
+const plus = (x: Matrix, y: Matrix): Matrix => x.map((row, i) => row.map((v, j) => v + y[i][j]));
+const fill = (rows: number, cols: number, f: (i: number, j: number) => number): Matrix =>
+  Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => f(i, j)));
+
+const A = fill(3, 4, (i, j) => Math.sin(1 + 3 * i + j));
+const B = fill(4, 2, (i, j) => Math.cos(2 + 2 * i - j));
+const W = fill(3, 2, (i, j) => 0.5 - 0.3 * i + 0.7 * j);
+const V = fill(4, 2, (i, j) => 0.2 * i - 0.4 * j + 0.1);
+const U = fill(3, 4, (i, j) => Math.sin(i - 2 * j));
+const M = plus(mm(B, tr(V)), mm(V, tr(B)));
+
+function assertMatrixClose(actual: tfType.Tensor, expected: Matrix, what: string): void {
+  const got = actual.arraySync() as Matrix;
+  assert.deepEqual(actual.shape, [expected.length, expected[0].length], `${what}: shape`);
+  expected.forEach((row, i) => row.forEach((v, j) => assertClose(got[i][j], v, 1e-5, what)));
+}
+
+Deno.test("matMul: value and first derivatives equal ab, W·bᵀ and aᵀ·W", () => {
+  tf.tidy(() => {
+    const a = tf.tensor2d(A), b = tf.tensor2d(B), w = tf.tensor2d(W);
+    assertMatrixClose(matMul(a, b), mm(A, B), "ab");
+    const [da, db] = tf.grads((x: tfType.Tensor, y: tfType.Tensor) =>
+      tf.sum(tf.mul(w, matMul(x as tfType.Tensor2D, y as tfType.Tensor2D)))
+    )([a, b]);
+    assertMatrixClose(da, mm(W, tr(B)), "∂/∂a");
+    assertMatrixClose(db, mm(tr(A), W), "∂/∂b");
+  });
+});
+
+Deno.test("matMul: second and third derivatives through an inner gradient equal a·M and U·M", () => {
+  tf.tidy(() => {
+    const a = tf.tensor2d(A), b = tf.tensor2d(B), v = tf.tensor2d(V), u = tf.tensor2d(U);
+    const h = (x: tfType.Tensor) => {
+      const dLdb = tf.grad((y: tfType.Tensor) =>
+        tf.mul(tf.sum(tf.square(matMul(x as tfType.Tensor2D, y as tfType.Tensor2D))), 0.5)
+      )(b);
+      return tf.sum(tf.mul(v, dLdb));
+    };
+    const dh = tf.grad(h);
+    assertMatrixClose(dh(a), mm(A, M), "∂h/∂a");
+    assertMatrixClose(
+      tf.grad((x: tfType.Tensor) => tf.sum(tf.mul(u, dh(x))))(a),
+      mm(U, M),
+      "third",
+    );
+  });
 });
