@@ -62,7 +62,7 @@ export async function readJsonFile(option: string, path: string): Promise<unknow
   }
 }
 
-/** The default number of sampling workers: the machine's logical cores. */
+/** The default number of sampling (and of learner) workers: the machine's logical cores. */
 export const DEFAULT_WORKERS: number = Math.max(1, navigator.hardwareConcurrency || 1);
 
 /** Parse a `--workers` value (default {@linkcode DEFAULT_WORKERS}). */

@@ -40,8 +40,8 @@ ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.descri
   --out DIR        output directory (default: results/PROFILE); tasks may write only under results/
   --seeds N        number of seeds 0..N-1 (default: the profile's)
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
-  --workers N      sampling threads (default: the number of cores, here ${DEFAULT_WORKERS}); the
-                   artefacts are the same bytes for any N
+  --workers N      sampling threads and learner threads, N of each, taking turns (default: the
+                   number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N
   --config FILE    JSON object of configuration fields that override the profile's shared ones,
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors
   -h, --help       show this help

@@ -24,7 +24,8 @@ byte (manifests and root digest included).
 Options:
   --profile NAME   profile whose committed results to verify: quick, paper, theory (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
-  --workers N      sampling threads (default: the number of cores, here ${DEFAULT_WORKERS})
+  --workers N      sampling threads and learner threads, N of each (default: the number of cores,
+                   here ${DEFAULT_WORKERS})
   -h, --help       show this help
 
 Exit codes: 0 every byte matches; 1 a difference (the first differing file is named, and for
