@@ -56,15 +56,23 @@ const sgmrlAndMaml = (steps: readonly number[]): Variant[] =>
     }))
   );
 
+/** The quick profile's scale, shared by its 2D-navigation and locomotion groups. */
+const QUICK_SCALE: Pick<
+  BaseConfig,
+  "metaBatchSize" | "trajectoriesPerTask" | "outerLr" | "policy"
+> = {
+  metaBatchSize: 8,
+  trajectoriesPerTask: 8,
+  outerLr: 1e-2,
+  policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+};
+
 /** The quick profile's scaled-down locomotion setup. */
 const QUICK_LOCOMOTION: Omit<BaseConfig, "env"> = {
   ...PAPER_LOCOMOTION,
-  metaBatchSize: 8,
-  trajectoriesPerTask: 8,
+  ...QUICK_SCALE,
   horizon: 100,
   iterations: 10,
-  outerLr: 1e-2,
-  policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
   evaluation: { tasks: 8, trajectoriesPerTask: 8 },
 };
 
@@ -96,12 +104,9 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       {
         base: {
           ...PAPER_NAV2D,
-          metaBatchSize: 8,
-          trajectoriesPerTask: 8,
+          ...QUICK_SCALE,
           horizon: 50,
           iterations: 20,
-          outerLr: 1e-2,
-          policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
           evaluation: { tasks: 16, trajectoriesPerTask: 8 },
         },
         variants: [1, 2].flatMap((innerSteps) => ALL_ESTIMATORS.map((v) => ({ ...v, innerSteps }))),

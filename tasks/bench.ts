@@ -110,7 +110,8 @@ async function timeOneIteration(
       if (m.iteration === 1) timing = t;
     },
   });
-  return timing!;
+  if (timing === undefined) throw new Error(`${algorithm}: no timing for iteration 1`);
+  return timing;
 }
 
 function stageMedians(timings: readonly IterationTiming[]): StageMedians {

@@ -72,36 +72,26 @@ Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learn
   });
 });
 
-Deno.test("a sampling worker that crashes fails the run with a clear error and writes nothing", async () => {
+Deno.test("a sampling or learner worker that crashes fails the run with a clear error and writes nothing", async () => {
   const url = new URL("./fixtures/crashing_worker.ts", import.meta.url);
-  await inTempDirs(1, async ([dir]) => {
-    const sampler = workerSampler(2, { workerUrl: url });
-    try {
-      await assert.rejects(
-        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, { sampler }),
-        /sampling worker \d crashed: .*boom/,
-      );
-    } finally {
-      sampler.close();
-    }
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
-  });
-});
-
-Deno.test("a learner worker that crashes fails the run with a clear error and writes nothing", async () => {
-  const url = new URL("./fixtures/crashing_worker.ts", import.meta.url);
-  await inTempDirs(1, async ([dir]) => {
-    const learner = workerLearner(2, { workerUrl: url });
-    try {
-      await assert.rejects(
-        () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, { learner }),
-        /learner worker \d crashed: .*boom/,
-      );
-    } finally {
-      learner.close();
-    }
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
-  });
+  const cases = [
+    ["sampling", () => ({ sampler: workerSampler(2, { workerUrl: url }) })],
+    ["learner", () => ({ learner: workerLearner(2, { workerUrl: url }) })],
+  ] as const;
+  for (const [label, threadsOf] of cases) {
+    await inTempDirs(1, async ([dir]) => {
+      const threads = threadsOf();
+      try {
+        await assert.rejects(
+          () => runExperiments(CONFIGS.slice(0, 2), dir, "t", {}, threads),
+          new RegExp(`${label} worker \\d crashed: .*boom`),
+        );
+      } finally {
+        Object.values(threads).forEach((t) => t.close());
+      }
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), [], label);
+    });
+  }
 });
 
 Deno.test("two runs give identical bytes, and splitting the work into 3 parts changes nothing", async () => {
