@@ -17,6 +17,10 @@
  * - {@linkcode processBatch}: reward-to-go, GAE, the linear baseline and normalisation, each
  *   switchable ({@linkcode rawAdvantageConfig} gives the raw estimator of eq. 5).
  * - {@linkcode stream}: the counter-based random streams every draw comes from.
+ * - {@linkcode trainIterations} from a {@linkcode TrainingState} (initial, or restored by
+ *   {@linkcode decodeCheckpoint}) continues training with the same bytes; {@linkcode runExperiments}
+ *   resumes interrupted runs from their checkpoints, and {@linkcode spotVerify} replays a random
+ *   sample of checkpoint intervals.
  *
  * @example Meta-train SG-MRL for two iterations on 2D navigation
  * ```ts
@@ -142,12 +146,23 @@ export {
   DivergenceError,
   evaluate,
   type Evaluation,
+  initialTrainingState,
   type IterationMetrics,
+  type IterationOptions,
   type Threads,
   train,
+  trainIterations,
   type TrainOptions,
   type TrainResult,
 } from "./src/trainer.ts";
+export {
+  CheckpointError,
+  checkpointSchedule,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type TrainingState,
+} from "./src/checkpoint.ts";
+export { type SpotReport, spotVerify } from "./src/spot_verify.ts";
 export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";
 export { analyseBias, parseTheoryInput } from "./src/theory.ts";
 export {
@@ -157,4 +172,11 @@ export {
   tabularSoftmax,
 } from "./src/tabular.ts";
 export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
-export { runExperiments, summarize, summaryTable, verifyProfile } from "./src/reproduce.ts";
+export {
+  runExperiments,
+  type RunHooks,
+  type RunOutcome,
+  summarize,
+  summaryTable,
+  verifyProfile,
+} from "./src/reproduce.ts";

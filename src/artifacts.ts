@@ -27,10 +27,10 @@ import { canonicalJson } from "./canonical_json.ts";
  * ```ts
  * import { MANIFEST_FORMAT } from "./artifacts.ts";
  *
- * if (MANIFEST_FORMAT !== 1) throw new Error("unexpected manifest format");
+ * if (MANIFEST_FORMAT !== 2) throw new Error("unexpected manifest format");
  * ```
  */
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
 
 /**
  * Name of the manifest file, both in the profile directory and in every
@@ -80,24 +80,30 @@ export type ArtifactFiles = Record<string, Uint8Array | string>;
 
 /**
  * An experiment's `manifest.json`: the SHA-256 digest (lowercase hex) of every
- * file of the experiment except the manifest itself, keyed by file name.
+ * file of the experiment except the manifest itself, keyed by file name, and,
+ * for a training experiment, the final value of its digest chain.
  *
  * @example
  * ```ts
  * import type { ExperimentManifest } from "./artifacts.ts";
  *
  * const manifest: ExperimentManifest = {
- *   format: 1,
+ *   format: 2,
  *   files: { "a.txt": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb" },
  * };
- * if (manifest.format !== 1) throw new Error("unexpected format");
+ * if (manifest.format !== 2) throw new Error("unexpected format");
  * ```
  */
 export interface ExperimentManifest {
   /** Always {@linkcode MANIFEST_FORMAT}. */
-  format: 1;
+  format: 2;
   /** File name to SHA-256 digest (64 lowercase hex digits). */
   files: Record<string, string>;
+  /**
+   * The training state's digest chain after the last iteration (src/checkpoint.ts); absent for
+   * experiments that do not train.
+   */
+  finalStateDigest?: string;
 }
 
 /**
@@ -112,7 +118,7 @@ export interface ExperimentManifest {
  * import type { ProfileManifest } from "./artifacts.ts";
  *
  * const manifest: ProfileManifest = {
- *   format: 1,
+ *   format: 2,
  *   profile: "quick",
  *   experiments: {},
  *   root: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -122,7 +128,7 @@ export interface ExperimentManifest {
  */
 export interface ProfileManifest {
   /** Always {@linkcode MANIFEST_FORMAT}. */
-  format: 1;
+  format: 2;
   /** Profile name, e.g. `"quick"`. */
   profile: string;
   /** Experiment id to SHA-256 digest of that experiment's `manifest.json` bytes. */
@@ -375,11 +381,15 @@ async function listDirectory(path: string): Promise<Deno.DirEntry[]> {
  * call (absent, or the previous complete experiment). Only if removing the old
  * directory fails after the swap is the error passed on with the new
  * experiment complete at `<root>/<id>` and the old one left at its
- * `.partial-old-*` path. `root` is created if needed. No fsync is performed.
+ * `.partial-old-*` path. `root` is created if needed. Every file and both
+ * directories are flushed to disk around the rename, so a finished experiment
+ * survives a power loss.
  *
  * @param root The profile directory, e.g. `results/quick`.
  * @param id The experiment id (`[A-Za-z0-9._-]+`, not starting with `.`).
  * @param files File name to content; `manifest.json` is reserved.
+ * @param finalStateDigest The digest chain's final value, recorded in the
+ *   manifest (training experiments).
  * @returns The SHA-256 (lowercase hex) of the written `manifest.json`.
  * @throws {TypeError} For an invalid id, file name or content; file system
  *   errors are passed on after cleaning up.
@@ -403,8 +413,10 @@ export async function writeExperiment(
   root: string,
   id: string,
   files: ArtifactFiles,
+  finalStateDigest?: string,
 ): Promise<string> {
   validateExperimentId(id);
+  if (finalStateDigest !== undefined) validateDigest("final state digest", finalStateDigest);
   const names = Object.keys(files).sort(compareCodeUnits);
   for (const name of names) validateFileName(name);
   await Deno.mkdir(root, { recursive: true });
@@ -414,18 +426,24 @@ export async function writeExperiment(
     const digests: [string, string][] = [];
     for (const name of names) {
       const bytes = toBytes(files[name], name);
-      await Deno.writeFile(`${partial}/${name}`, bytes, { createNew: true });
+      await writeFileSynced(`${partial}/${name}`, bytes);
       digests.push([name, await sha256Hex(bytes)]);
     }
-    const manifest: ExperimentManifest = { format: MANIFEST_FORMAT, files: recordOf(digests) };
+    const manifest: ExperimentManifest = {
+      format: MANIFEST_FORMAT,
+      files: recordOf(digests),
+      finalStateDigest,
+    };
     const manifestBytes = encoder.encode(canonicalJson(manifest));
-    await Deno.writeFile(`${partial}/${MANIFEST_FILE}`, manifestBytes, { createNew: true });
+    await writeFileSynced(`${partial}/${MANIFEST_FILE}`, manifestBytes);
+    await syncDirectory(partial);
     const manifestDigest = await sha256Hex(manifestBytes);
     await moveIntoPlace(
       partial,
       `${root}/${id}`,
       `${root}/${PARTIAL_PREFIX}old-${id}-${randomSuffix()}`,
     );
+    await syncDirectory(root);
     return manifestDigest;
   } catch (error) {
     await removeIfPresent(partial);
@@ -450,15 +468,60 @@ async function moveIntoPlace(partial: string, target: string, aside: string): Pr
   if (setAside) await Deno.remove(aside, { recursive: true });
 }
 
-async function writeFileAtomically(directory: string, name: string, bytes: Uint8Array) {
+/**
+ * Writes `<directory>/<name>` atomically and durably: the bytes go to a
+ * temporary `.partial-<name>-<random>` file in the same directory, which is
+ * flushed to disk and then renamed over the target, and the directory is
+ * flushed too. A crash at any moment leaves either the previous file or the
+ * new one, never a mixture (at most a stray `.partial-*` file).
+ *
+ * @param directory An existing directory.
+ * @param name The file name.
+ * @param bytes The new content.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomically } from "./artifacts.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await writeFileAtomically(dir, "a.txt", new TextEncoder().encode("one"));
+ *   await writeFileAtomically(dir, "a.txt", new TextEncoder().encode("two"));
+ *   if (await Deno.readTextFile(`${dir}/a.txt`) !== "two") throw new Error("not replaced");
+ *   if ((await Array.fromAsync(Deno.readDir(dir))).length !== 1) throw new Error("leftovers");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function writeFileAtomically(
+  directory: string,
+  name: string,
+  bytes: Uint8Array,
+): Promise<void> {
   const temporary = `${directory}/${PARTIAL_PREFIX}${name}-${randomSuffix()}`;
   try {
-    await Deno.writeFile(temporary, bytes, { createNew: true });
+    await writeFileSynced(temporary, bytes);
     await Deno.rename(temporary, `${directory}/${name}`);
   } catch (error) {
     await removeIfPresent(temporary);
     throw error;
   }
+  await syncDirectory(directory);
+}
+
+/** Write a new file and flush its data to disk. */
+async function writeFileSynced(path: string, bytes: Uint8Array): Promise<void> {
+  using file = await Deno.open(path, { write: true, createNew: true });
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  await file.syncData();
+}
+
+/** Flush a directory's entries (renames, new files) to disk. */
+async function syncDirectory(path: string): Promise<void> {
+  using dir = await Deno.open(path, { read: true });
+  await dir.sync();
 }
 
 async function scanExperimentDigests(root: string): Promise<Record<string, string>> {
@@ -526,9 +589,11 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function checkKeys(value: Record<string, unknown>, expected: string[]): void {
+function checkKeys(value: Record<string, unknown>, expected: string[], optional: string[] = []) {
   for (const key of Object.keys(value)) {
-    if (!expected.includes(key)) throw new TypeError(`unexpected key ${JSON.stringify(key)}`);
+    if (!expected.includes(key) && !optional.includes(key)) {
+      throw new TypeError(`unexpected key ${JSON.stringify(key)}`);
+    }
   }
   for (const key of expected) {
     if (!Object.hasOwn(value, key)) throw new TypeError(`missing key ${JSON.stringify(key)}`);
@@ -549,13 +614,17 @@ function parseJson(bytes: Uint8Array): unknown {
 function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
   const value = parseJson(bytes);
   if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
-  checkKeys(value, ["files", "format"]);
+  checkKeys(value, ["files", "format"], ["finalStateDigest"]);
   if (!isPlainRecord(value.files)) throw new TypeError('"files" is not an object');
   const files: [string, string][] = Object.entries(value.files).map(([name, digest]) => [
     validateFileName(name),
     validateDigest(`digest of ${name}`, digest),
   ]);
-  return { format: MANIFEST_FORMAT, files: recordOf(files) };
+  const manifest: ExperimentManifest = { format: MANIFEST_FORMAT, files: recordOf(files) };
+  if (value.finalStateDigest !== undefined) {
+    manifest.finalStateDigest = validateDigest("final state digest", value.finalStateDigest);
+  }
+  return manifest;
 }
 
 function parseProfileManifest(bytes: Uint8Array): ProfileManifest {
@@ -707,6 +776,39 @@ async function checkExperiment(
     const shown = entry.isDirectory ? `${entry.name}/` : entry.name;
     problems.push(`${id}/${shown}: not listed in ${label}`);
   }
+}
+
+/**
+ * Checks one experiment directory `<root>/<id>` against its own manifest and
+ * returns the problems found, one line each (empty when it is complete): the
+ * manifest exists and is valid canonical JSON, every file it lists exists and
+ * hashes to its digest, and nothing else is present.
+ *
+ * @param root The profile directory.
+ * @param id The experiment id.
+ * @returns The list of problems; empty when the experiment checks.
+ *
+ * @example
+ * ```ts
+ * import { checkExperimentDirectory, writeExperiment } from "./artifacts.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await writeExperiment(dir, "exp1", { "a.txt": "a" });
+ *   if ((await checkExperimentDirectory(dir, "exp1")).length !== 0) throw new Error("problems");
+ *   await Deno.writeTextFile(`${dir}/exp1/extra.txt`, "?");
+ *   const problems = await checkExperimentDirectory(dir, "exp1");
+ *   if (!problems[0]?.startsWith("exp1/extra.txt: not listed")) throw new Error(problems.join());
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function checkExperimentDirectory(root: string, id: string): Promise<string[]> {
+  validateExperimentId(id);
+  const problems: string[] = [];
+  await checkExperiment(root, id, null, problems);
+  return problems;
 }
 
 /**

@@ -16,6 +16,39 @@ import type { RunHooks } from "./reproduce.ts";
 export const EXIT_INPUT = 2;
 
 /**
+ * Exit code of a run stopped by SIGINT or SIGTERM after checkpointing (EX_TEMPFAIL): rerunning
+ * the same command resumes it. A batch scheduler can requeue on it.
+ */
+export const EXIT_INTERRUPTED = 75;
+
+/**
+ * A stop request raised by the first SIGINT or SIGTERM: the run finishes its current iteration,
+ * checkpoints and exits with {@linkcode EXIT_INTERRUPTED}. A second signal exits at once (130 for
+ * SIGINT, 143 for SIGTERM); the atomic writes leave nothing half-written either way.
+ */
+export function stopOnSignals(): { requested(): boolean; dispose(): void } {
+  let requested = false;
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (requested) Deno.exit(signal === "SIGINT" ? 130 : 143);
+      requested = true;
+      console.error(
+        `\n${signal}: finishing the current iteration, then checkpointing (exit ${EXIT_INTERRUPTED}; the same command resumes). Send it again to stop at once.`,
+      );
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return {
+    requested: () => requested,
+    dispose() {
+      for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    },
+  };
+}
+
+/**
  * Parse `args` strictly (unknown options and stray positionals are input errors).
  */
 export function parseOptions<T extends ParseArgsConfig["options"]>(
@@ -137,15 +170,22 @@ function permissionError(option: string, dir: string, e: unknown): InputError {
 }
 
 /**
- * Progress hooks: a bar with ETA per experiment on a terminal, one line per finished experiment
- * otherwise (logs, CI).
+ * Progress hooks: a bar with ETA per experiment on a terminal, one line per finished, kept or
+ * resumed experiment otherwise (logs, CI); warnings on one line each.
  */
 export function progressHooks(): RunHooks & { stop(): void } {
   const tty = Deno.stderr.isTerminal();
   let bar: cliProgress.SingleBar | null = null;
+  const stopBar = () => {
+    bar?.stop();
+    bar = null;
+  };
   return {
-    onStart(config: ExperimentConfig, index: number, total: number) {
-      if (!tty) return;
+    onStart(config: ExperimentConfig, index: number, total: number, completed: number) {
+      if (!tty) {
+        if (completed > 0) console.error(`resume ${config.id} from iteration ${completed}`);
+        return;
+      }
       bar = new cliProgress.SingleBar({
         format: `[${
           index + 1
@@ -154,20 +194,22 @@ export function progressHooks(): RunHooks & { stop(): void } {
         hideCursor: true,
         etaBuffer: 20,
       }, cliProgress.Presets.shades_classic);
-      bar.start(config.iterations, 0);
+      bar.start(config.iterations, completed);
     },
     onIteration(_config, metrics) {
       bar?.update(metrics.iteration + 1);
     },
     onDone(config, seconds) {
-      if (bar) {
-        bar.stop();
-        bar = null;
-      }
+      stopBar();
       if (!tty) console.error(`done ${config.id} (${seconds.toFixed(1)} s)`);
     },
-    stop() {
-      bar?.stop();
+    onKeep(config) {
+      if (!tty) console.error(`kept ${config.id} (finished; its files check)`);
     },
+    onWarning(message) {
+      stopBar();
+      console.error(`warning: ${message}`);
+    },
+    stop: stopBar,
   };
 }

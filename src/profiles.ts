@@ -59,9 +59,10 @@ const sgmrlAndMaml = (steps: readonly number[]): Variant[] =>
 /** The quick profile's scale, shared by its 2D-navigation and locomotion groups. */
 const QUICK_SCALE: Pick<
   BaseConfig,
-  "metaBatchSize" | "trajectoriesPerTask" | "outerLr" | "policy"
+  "metaBatchSize" | "trajectoriesPerTask" | "outerLr" | "policy" | "checkpointEvery"
 > = {
   metaBatchSize: 8,
+  checkpointEvery: 5,
   trajectoriesPerTask: 8,
   outerLr: 1e-2,
   policy: { hidden: [32, 32], activation: "relu", initStd: 1 },

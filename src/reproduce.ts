@@ -5,70 +5,58 @@
  * @module
  */
 import {
-  type ArtifactFiles,
+  checkExperimentDirectory,
   compareProfiles,
-  csvFormat,
   type Difference,
   readProfileManifest,
   TIMINGS_FILE,
   writeExperiment,
   writeProfileManifest,
 } from "./artifacts.ts";
+import { checkpointSchedule } from "./checkpoint.ts";
+import { experimentFiles } from "./experiment_files.ts";
+import { openRun, runDirectory, saveCheckpoint, scheduledCheckpoints } from "./resume.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
 import {
+  evaluate,
   type Evaluation,
   type IterationMetrics,
   type Threads,
-  train,
-  type TrainResult,
+  trainIterations,
 } from "./trainer.ts";
 
-/** Columns of metrics.csv. */
-export const METRICS_HEADER = [
-  "iteration",
-  "pre_return",
-  "post_return",
-  "objective",
-  "grad_norm",
-  "mean_log_std",
-];
-
-/**
- * The artefact files of one finished experiment: config.json, metrics.csv, evaluation.json and
- * params.bin (the final parameters as little-endian float32, in PolicyParams order).
- */
-export function experimentFiles(config: ExperimentConfig, result: TrainResult): ArtifactFiles {
-  const rows = result.metrics.map((m) => [
-    m.iteration,
-    m.preReturn,
-    m.postReturn,
-    m.objective,
-    m.gradNorm,
-    m.meanLogStd,
-  ]);
-  const total = result.params.reduce((n, p) => n + p.length, 0);
-  const bytes = new Uint8Array(total * 4);
-  const view = new DataView(bytes.buffer);
-  let offset = 0;
-  for (const p of result.params) {
-    for (const v of p) (view.setFloat32(offset, v, true), offset += 4);
-  }
-  return {
-    "config.json": canonicalJson(config),
-    "metrics.csv": csvFormat(METRICS_HEADER, rows),
-    "evaluation.json": canonicalJson(result.evaluation),
-    "params.bin": bytes,
-  };
-}
-
-/** Progress callbacks of {@linkcode runExperiments}. */
+/** Progress callbacks of {@linkcode runExperiments}, and its stop request. */
 export interface RunHooks {
-  onStart?(config: ExperimentConfig, index: number, total: number): void;
+  /** Training starts (`completed` = 0) or resumes from a checkpoint after `completed` iterations. */
+  onStart?(config: ExperimentConfig, index: number, total: number, completed: number): void;
+  /** A finished experiment whose directory checks and whose config matches is kept as it is. */
+  onKeep?(config: ExperimentConfig): void;
   onIteration?(config: ExperimentConfig, metrics: IterationMetrics): void;
   onDone?(config: ExperimentConfig, seconds: number): void;
+  /** A checkpoint or run directory that cannot be used (one line). */
+  onWarning?(message: string): void;
+  /**
+   * Asked after every iteration: true makes the run checkpoint the state it has reached and
+   * return with `stopped` set, starting no further experiment (for SIGINT and SIGTERM).
+   */
+  shouldStop?(): boolean;
+}
+
+/** The outcome of {@linkcode runExperiments}. */
+export interface RunOutcome {
+  /** The profile manifest's root digest over every experiment directory present. */
+  readonly root: string;
+  /** Wall-clock seconds of each experiment trained (or resumed) by this call. */
+  readonly seconds: Record<string, number>;
+  /** True when `shouldStop` ended the run early: rerun it to resume. */
+  readonly stopped: boolean;
+  /** Ids of finished experiments that were kept. */
+  readonly kept: string[];
+  /** Ids of the experiments this call finished and wrote. */
+  readonly written: string[];
 }
 
 /**
@@ -76,6 +64,12 @@ export interface RunHooks {
  * then the profile manifest over every experiment directory present. Wall-clock times go to the
  * unhashed timings.json. Experiments run on `threads` (default: the calling thread); the artefacts
  * do not depend on which.
+ *
+ * Rerunning after an interruption (a kill at any moment, a power loss, or `hooks.shouldStop`)
+ * keeps each finished experiment whose directory checks against its manifest and whose
+ * config.json is the requested configuration, continues each unfinished one from its last
+ * complete checkpoint (src/resume.ts), and removes leftover `.partial-*` entries; the artefacts
+ * are the bytes of an uninterrupted run.
  */
 export async function runExperiments(
   configs: readonly ExperimentConfig[],
@@ -83,24 +77,93 @@ export async function runExperiments(
   profile: string,
   hooks: RunHooks = {},
   threads: Threads = {},
-): Promise<{ root: string; seconds: Record<string, number> }> {
+): Promise<RunOutcome> {
   const seconds: Record<string, number> = {};
+  const kept: string[] = [];
+  const written: string[] = [];
+  let stopped = false;
+  await Deno.mkdir(outDir, { recursive: true });
+  await removePartials(outDir);
   for (let i = 0; i < configs.length; i++) {
     const config = configs[i];
-    await useBackend(config.backend);
-    hooks.onStart?.(config, i, configs.length);
+    if (await isFinished(outDir, config)) {
+      // A run directory left by a kill between writing the experiment and removing it.
+      await Deno.remove(runDirectory(outDir, config.id), { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+      kept.push(config.id);
+      hooks.onKeep?.(config);
+      continue;
+    }
+    // Once stopped, the loop only counts the experiments finished earlier.
+    stopped ||= hooks.shouldStop?.() ?? false;
+    if (stopped) continue;
     const start = performance.now();
-    const result = await train(config, {
-      ...threads,
-      onIteration: (m) => hooks.onIteration?.(config, m),
-    });
-    await writeExperiment(outDir, config.id, experimentFiles(config, result));
+    stopped = !(await runExperiment(config, outDir, hooks, threads, i, configs.length));
     seconds[config.id] = (performance.now() - start) / 1000;
+    if (stopped) continue;
+    written.push(config.id);
     hooks.onDone?.(config, seconds[config.id]);
   }
   const manifest = await writeProfileManifest(outDir, profile);
   await writeTimings(outDir, seconds);
-  return { root: manifest.root, seconds };
+  return { root: manifest.root, seconds, stopped, kept, written };
+}
+
+/** Train (or resume) one experiment and write its directory; false when stopped first. */
+async function runExperiment(
+  config: ExperimentConfig,
+  outDir: string,
+  hooks: RunHooks,
+  threads: Threads,
+  index: number,
+  total: number,
+): Promise<boolean> {
+  await useBackend(config.backend);
+  const run = await openRun(outDir, config, (m) => hooks.onWarning?.(m));
+  hooks.onStart?.(config, index, total, run.state.completed);
+  const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
+  const stop = () => hooks.shouldStop?.() ?? false;
+  await trainIterations(config, run.state, {
+    ...threads,
+    shouldStop: stop,
+    onIteration: async (m, _timing, state) => {
+      run.metrics.push(m);
+      hooks.onIteration?.(config, m);
+      if (schedule.has(state.completed) || stop()) await saveCheckpoint(run, config);
+    },
+  });
+  if (run.state.completed < config.iterations || stop()) return false;
+  const evaluation = await evaluate(config, run.state.params, threads);
+  const files = experimentFiles(config, {
+    params: run.state.params,
+    metrics: run.metrics,
+    evaluation,
+  }, await scheduledCheckpoints(run, config));
+  await writeExperiment(outDir, config.id, files, run.state.digest);
+  await Deno.remove(run.dir, { recursive: true });
+  return true;
+}
+
+/** Whether `<outDir>/<id>` is a finished experiment of exactly `config` that checks. */
+async function isFinished(outDir: string, config: ExperimentConfig): Promise<boolean> {
+  let stored: string;
+  try {
+    stored = await Deno.readTextFile(`${outDir}/${config.id}/config.json`);
+  } catch {
+    return false;
+  }
+  return stored === canonicalJson(config) &&
+    (await checkExperimentDirectory(outDir, config.id)).length === 0;
+}
+
+/** Remove leftovers of interrupted writes: `.partial-*` entries at the top of `outDir`. */
+async function removePartials(outDir: string): Promise<void> {
+  for await (const entry of Deno.readDir(outDir)) {
+    if (entry.name.startsWith(".partial-") || entry.name === `.${TIMINGS_FILE}.tmp`) {
+      await Deno.remove(`${outDir}/${entry.name}`, { recursive: true });
+    }
+  }
 }
 
 async function writeTimings(outDir: string, seconds: Record<string, number>): Promise<void> {

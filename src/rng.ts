@@ -177,7 +177,8 @@ export type Purpose =
   | "action"
   | "eval-action"
   | "test"
-  | "eval-reset";
+  | "eval-reset"
+  | "spot";
 
 /**
  * Philox key word 1 for each purpose.
@@ -202,6 +203,7 @@ export const PURPOSE_IDS: Readonly<Record<Purpose, number>> = Object.freeze({
   "eval-action": 6,
   "test": 7,
   "eval-reset": 8,
+  "spot": 9,
 });
 
 /**

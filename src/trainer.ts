@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { adamAscend, adamInit } from "./adam.ts";
+import { adamAscend } from "./adam.ts";
 import {
   explorationWeights,
   type LearnerBatch,
   learnerBatch,
   type SurrogateConfig,
 } from "./batch.ts";
+import { advanceChain, initialState, type TrainingState } from "./checkpoint.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { TaskFamily } from "./envs/env.ts";
 import { environmentDims, loadTaskFamily } from "./envs/registry.ts";
@@ -53,6 +54,8 @@ export interface IterationMetrics {
   readonly gradNorm: number;
   /** Mean of the policy's log-std after the update. */
   readonly meanLogStd: number;
+  /** dᵢ: the digest chain after this iteration (src/checkpoint.ts), 64 hex digits. */
+  readonly stateDigest: string;
 }
 
 /** Meta-test evaluation of one parameter vector. */
@@ -72,6 +75,8 @@ export interface TrainResult {
   readonly params: PolicyParams;
   readonly metrics: IterationMetrics[];
   readonly evaluation: Evaluation;
+  /** The digest chain's final value (the last row's `stateDigest`). */
+  readonly finalStateDigest: string;
 }
 
 /** Wall-clock seconds of one meta-iteration's two stages (never part of an artefact). */
@@ -132,8 +137,23 @@ export function createThreads(workers: number): Required<Threads> & { close(): v
 
 /** Where an experiment runs, and what a caller is told after each iteration. */
 export interface TrainOptions extends Threads {
-  /** Called after every meta-iteration (for progress display and benchmarks). */
-  readonly onIteration?: (metrics: IterationMetrics, timing: IterationTiming) => void;
+  /**
+   * Called after every meta-iteration, with the state it left (for progress display, benchmarks
+   * and checkpoints); training waits for a returned promise.
+   */
+  readonly onIteration?: (
+    metrics: IterationMetrics,
+    timing: IterationTiming,
+    state: Readonly<TrainingState>,
+  ) => void | Promise<void>;
+}
+
+/** Options of {@linkcode trainIterations}. */
+export interface IterationOptions extends TrainOptions {
+  /** Stop once this many iterations are completed (default: `config.iterations`). */
+  readonly until?: number;
+  /** Asked after every iteration; true stops training there (for SIGINT / SIGTERM). */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
@@ -190,7 +210,62 @@ export async function train(
   config: ExperimentConfig,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  return await withThreads(options, (threads) => trainWith(config, threads, options.onIteration));
+  return await withThreads(options, async (threads) => {
+    const state = await initialTrainingState(config);
+    const metrics = await iterate(config, state, threads, options);
+    const evaluation = await evaluateWith(
+      config,
+      state.params,
+      threads,
+      await loadTaskFamily(config.env),
+    );
+    return {
+      params: cloneParams(state.params),
+      metrics,
+      evaluation,
+      finalStateDigest: state.digest,
+    };
+  });
+}
+
+/**
+ * The training state before the first meta-iteration: the policy's initial parameters for the
+ * experiment's seed, zero Adam moments, and the digest chain's start.
+ */
+export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
+  return await initialState(initPolicyParams(policySpec(config), config.seed));
+}
+
+/**
+ * Run meta-iterations from `state` (which is updated in place) until `options.until` (default:
+ * all of them) are completed or `options.shouldStop` says stop, and return their metrics. The
+ * iterations are the same bytes whether they run in one call or are resumed from a
+ * {@linkcode TrainingState} restored from a checkpoint: every random draw is keyed by the
+ * iteration, and the state is everything an iteration reads.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { initialTrainingState, trainIterations } from "./trainer.ts";
+ * import { useBackend } from "./backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none",
+ *   innerSteps: 1, seed: 0, iterations: 3, checkpointEvery: 1, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const state = await initialTrainingState(config);
+ * const first = await trainIterations(config, state, { until: 2 });
+ * const rest = await trainIterations(config, state);
+ * if (first.length !== 2 || rest.length !== 1 || state.completed !== 3) throw new Error("split");
+ * if (rest[0].stateDigest !== state.digest) throw new Error("digest");
+ * ```
+ */
+export async function trainIterations(
+  config: ExperimentConfig,
+  state: TrainingState,
+  options: IterationOptions = {},
+): Promise<IterationMetrics[]> {
+  return await withThreads(options, (threads) => iterate(config, state, threads, options));
 }
 
 /** Run `f` on `threads`, filling in (and afterwards closing) in-thread defaults for what is missing. */
@@ -208,17 +283,22 @@ async function withThreads<T>(
   }
 }
 
-async function trainWith(
+async function iterate(
   config: ExperimentConfig,
+  state: TrainingState,
   threads: Required<Threads>,
-  onIteration: TrainOptions["onIteration"],
-): Promise<TrainResult> {
+  options: IterationOptions,
+): Promise<IterationMetrics[]> {
+  const until = options.until ?? config.iterations;
+  if (!Number.isSafeInteger(until) || until > config.iterations) {
+    throw new RangeError(`until must be an integer up to ${config.iterations}, got ${until}`);
+  }
   const family = await loadTaskFamily(config.env);
   const spec = policySpec(config);
-  const params = initPolicyParams(spec, config.seed);
-  const adam = adamInit(params);
+  const { params, adam } = state;
   const metrics: IterationMetrics[] = [];
-  for (let iteration = 0; iteration < config.iterations; iteration++) {
+  while (state.completed < until) {
+    const iteration = state.completed;
     const start = performance.now();
     const tasks = Array.from(
       { length: config.metaBatchSize },
@@ -262,6 +342,7 @@ async function trainWith(
         `experiment ${config.id}: non-finite parameters after iteration ${iteration}`,
       );
     }
+    const stateDigest = await advanceChain(state);
     const learned = performance.now();
     const logStd = params[params.length - 1];
     const m: IterationMetrics = {
@@ -271,15 +352,16 @@ async function trainWith(
       objective,
       gradNorm,
       meanLogStd: mean(Array.from(logStd)),
+      stateDigest,
     };
     metrics.push(m);
-    onIteration?.(m, {
+    await options.onIteration?.(m, {
       samplingSeconds: (sampled - start) / 1000,
       learningSeconds: (learned - sampled) / 1000,
-    });
+    }, state);
+    if (options.shouldStop?.()) break;
   }
-  const evaluation = await evaluateWith(config, params, threads, family);
-  return { params: cloneParams(params), metrics, evaluation };
+  return metrics;
 }
 
 /**

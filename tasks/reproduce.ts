@@ -8,11 +8,13 @@ import {
   backendOption,
   DEFAULT_WORKERS,
   ensureWritableDir,
+  EXIT_INTERRUPTED,
   parseOptions,
   positiveInt,
   progressHooks,
   readJsonFile,
   runMain,
+  stopOnSignals,
   workersOption,
 } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
@@ -29,8 +31,17 @@ import {
 const HELP = `Usage: deno task reproduce [options]
 
 Run a profile's meta-RL experiments and write one hashed artefact directory per experiment
-(config.json, metrics.csv, evaluation.json, params.bin, manifest.json) plus a profile manifest
-with a root digest, then print a summary in the form of the paper's Tables 1 and 2.
+(config.json, metrics.csv, evaluation.json, params.bin, checkpoint-*.bin, manifest.json) plus a
+profile manifest with a root digest, then print a summary in the form of the paper's Tables 1
+and 2.
+
+Resume: rerunning an interrupted command (killed, powered off, or stopped by a signal) with the
+same arguments keeps every finished experiment whose files check against its manifest and whose
+config.json is the requested one, continues each unfinished experiment from its last complete
+checkpoint (kept in OUT/.run-ID/ while it trains, every checkpointEvery iterations), removes
+leftover OUT/.partial-* entries, and ends with the bytes of an uninterrupted run. The first
+SIGINT (Ctrl-C) or SIGTERM finishes the current iteration, writes a checkpoint and exits with
+code ${EXIT_INTERRUPTED}; a second one exits at once.
 
 Options:
   --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: quick)
@@ -46,10 +57,13 @@ ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.descri
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors
   -h, --help       show this help
 
-Exit codes: 0 done; 1 a run failed (for example a non-finite loss); 2 bad input (nothing written).
+Exit codes: 0 done; 1 a run failed (for example a non-finite loss); 2 bad input (nothing
+written); ${EXIT_INTERRUPTED} stopped by SIGINT or SIGTERM after checkpointing (rerun the same command to
+resume; a batch scheduler may requeue on it).
 `;
 
-async function main(): Promise<number> {
+/** The task's entry point; returns its exit code. */
+export async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
     profile: { type: "string", default: "quick" },
     only: { type: "string" },
@@ -81,15 +95,27 @@ async function main(): Promise<number> {
   const workers = workersOption(o.workers as string | undefined);
   const out = (o.out as string | undefined) ?? `results/${profile.name}`;
   await ensureWritableDir("out", out);
-  const hooks = progressHooks();
+  const signals = stopOnSignals();
+  const hooks = { ...progressHooks(), shouldStop: signals.requested };
   const threads = createThreads(workers);
-  let root: string;
+  let outcome: Awaited<ReturnType<typeof runExperiments>>;
   try {
-    ({ root } = await runExperiments(configs, out, profile.name, hooks, threads));
+    outcome = await runExperiments(configs, out, profile.name, hooks, threads);
   } finally {
+    hooks.stop();
     threads.close();
+    signals.dispose();
   }
-  console.log(`# ${profile.name}: ${configs.length} experiment(s) written to ${out}`);
+  const { root, stopped, kept, written } = outcome;
+  if (stopped) {
+    const finished = kept.length + written.length;
+    console.error(
+      `stopped: ${finished} of ${configs.length} experiment(s) finished in ${out}; the state is checkpointed, run the same command to resume`,
+    );
+    return EXIT_INTERRUPTED;
+  }
+  const keptNote = kept.length > 0 ? ` (${kept.length} kept from an earlier run)` : "";
+  console.log(`# ${profile.name}: ${configs.length} experiment(s) in ${out}${keptNote}`);
   console.log(`root digest ${root}\n`);
   console.log(summaryTable(summarize(await readResults(out))));
   return 0;

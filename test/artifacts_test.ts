@@ -196,7 +196,7 @@ Deno.test("writeExperiment writes the files and a manifest with correct digests"
     const manifestBytes = await Deno.readFile(`${root}/alpha/manifest.json`);
     assert.equal(digest, await sha256Hex(manifestBytes));
     const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
-    assert.equal(manifest.format, 1);
+    assert.equal(manifest.format, 2);
     assert.deepEqual(Object.keys(manifest.files), [
       "config.json",
       "crlf.txt",

@@ -3,37 +3,22 @@
 import assert from "node:assert/strict";
 import { checkManifests, compareProfiles, readProfileManifest } from "../src/artifacts.ts";
 import { useBackend } from "../src/backend.ts";
-import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
-import { experimentId } from "../src/profiles.ts";
+import { type ExperimentConfig, validateConfig } from "../src/config.ts";
 import { workerSampler } from "../src/parallel_sampler.ts";
 import { workerLearner } from "../src/parallel_learner.ts";
 import { runExperiments, verifyProfile } from "../src/reproduce.ts";
 import { createThreads, DivergenceError, train } from "../src/trainer.ts";
+import { inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
 
-function tiny(
+const tiny = (
   algorithm: ExperimentConfig["algorithm"],
   hessian: ExperimentConfig["hessian"],
   innerSteps: number,
   seed: number,
   env: ExperimentConfig["env"] = "nav2d",
-): ExperimentConfig {
-  const variant = { algorithm, hessian, innerSteps };
-  return validateConfig({
-    ...PAPER_NAV2D,
-    ...variant,
-    env,
-    seed,
-    id: experimentId(env, variant, seed),
-    iterations: 2,
-    metaBatchSize: 3,
-    trajectoriesPerTask: 2,
-    horizon: 8,
-    policy: { hidden: [8], activation: "relu", initStd: 1 },
-    evaluation: { tasks: 2, trajectoriesPerTask: 2 },
-  });
-}
+) => tinyConfig(algorithm, hessian, innerSteps, seed, { env });
 
 const CONFIGS = [
   tiny("sgmrl", "autodiff", 1, 0),
@@ -41,15 +26,6 @@ const CONFIGS = [
   tiny("emaml", "none", 1, 1),
   tiny("sgmrl", "none", 2, 1),
 ];
-
-async function inTempDirs<T>(n: number, f: (dirs: string[]) => Promise<T>): Promise<T> {
-  const dirs = await Promise.all(Array.from({ length: n }, () => Deno.makeTempDir()));
-  try {
-    return await f(dirs);
-  } finally {
-    for (const d of dirs) await Deno.remove(d, { recursive: true });
-  }
-}
 
 Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learner workers (nav2d and MuJoCo)", async () => {
   const configs = [
@@ -72,7 +48,7 @@ Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learn
   });
 });
 
-Deno.test("a sampling or learner worker that crashes fails the run with a clear error and writes nothing", async () => {
+Deno.test("a sampling or learner worker that crashes fails the run with a clear error and writes no experiment", async () => {
   const url = new URL("./fixtures/crashing_worker.ts", import.meta.url);
   const cases = [
     ["sampling", () => ({ sampler: workerSampler(2, { workerUrl: url }) })],
@@ -89,7 +65,11 @@ Deno.test("a sampling or learner worker that crashes fails the run with a clear 
       } finally {
         Object.values(threads).forEach((t) => t.close());
       }
-      assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), [], label);
+      // Only the first experiment's run directory (its config, no checkpoint yet), for a resume.
+      const left = await Array.fromAsync(Deno.readDir(dir));
+      assert.deepEqual(left.map((e) => e.name), [`.run-${CONFIGS[0].id}`], label);
+      const run = await Array.fromAsync(Deno.readDir(`${dir}/${left[0].name}`));
+      assert.deepEqual(run.map((e) => e.name), ["config.json"], label);
     });
   }
 });
@@ -141,21 +121,7 @@ Deno.test("a run whose parameters become non-finite stops naming the experiment 
   );
 });
 
-async function runTask(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-sys=cpus",
-      "--allow-read=.",
-      "--allow-write=results",
-      "tasks/reproduce.ts",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
-}
+const runTask = (args: string[]) => runTaskFile("tasks/reproduce.ts", args);
 
 Deno.test("bad input: one line naming the field, exit 2, nothing written", async () => {
   const out = "results/.bad-input-test";

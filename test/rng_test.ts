@@ -180,6 +180,7 @@ Deno.test("purpose ids are the fixed contract table", () => {
     "eval-action": 6,
     "test": 7,
     "eval-reset": 8,
+    "spot": 9,
   });
   assert.ok(Object.isFrozen(PURPOSE_IDS));
 });
@@ -439,7 +440,7 @@ Deno.test("invalid key fields throw a RangeError naming the field and its range"
     [{ purpose: "bogus" }, /^stream key "purpose" must be one of "init", "task", .*got "bogus"$/],
     [
       { purpose: "toString" },
-      /^stream key "purpose" must be one of .*"eval-reset", got "toString"$/,
+      /^stream key "purpose" must be one of .*"spot", got "toString"$/,
     ],
   ];
   for (const [patch, message] of cases) {

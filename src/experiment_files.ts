@@ -1,0 +1,166 @@
+/**
+ * The files of one training experiment's artefact directory, and reading them back:
+ *
+ * ```text
+ * config.json                the resolved ExperimentConfig (canonical JSON)
+ * metrics.csv                one row per meta-iteration (METRICS_HEADER), ending in state_digest
+ * evaluation.json            the meta-test evaluation of the final parameters
+ * params.bin                 the final parameters, little-endian float32, PolicyParams order
+ * checkpoint-KKKKKKK.bin     the training state after K iterations (src/checkpoint.ts), for every K
+ *                            of the experiment's checkpoint schedule
+ * ```
+ *
+ * @module
+ */
+import { type ArtifactFiles, csvFormat, csvParse } from "./artifacts.ts";
+import { canonicalJson } from "./canonical_json.ts";
+import { checkpointName, decodeCheckpoint, type TrainingState } from "./checkpoint.ts";
+import type { ExperimentConfig } from "./config.ts";
+import { paramShapes, type PolicyParams } from "./policy.ts";
+import { type Evaluation, type IterationMetrics, policySpec } from "./trainer.ts";
+
+/** Columns of metrics.csv. */
+export const METRICS_HEADER: readonly string[] = [
+  "iteration",
+  "pre_return",
+  "post_return",
+  "objective",
+  "grad_norm",
+  "mean_log_std",
+  "state_digest",
+];
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** One metrics.csv row's fields, in {@linkcode METRICS_HEADER} order. */
+export function metricsRow(m: IterationMetrics): (number | string)[] {
+  return [
+    m.iteration,
+    m.preReturn,
+    m.postReturn,
+    m.objective,
+    m.gradNorm,
+    m.meanLogStd,
+    m.stateDigest,
+  ];
+}
+
+/**
+ * metrics.csv's text for `metrics`.
+ *
+ * @example
+ * ```ts
+ * import { metricsCsv, parseMetricsCsv } from "./experiment_files.ts";
+ * const row = { iteration: 0, preReturn: -1.5, postReturn: -1.25, objective: 0.1, gradNorm: 2,
+ *   meanLogStd: 0, stateDigest: "ab".repeat(32) };
+ * const text = metricsCsv([row]);
+ * if (!text.endsWith(`0,-1.5,-1.25,0.1,2,0,${"ab".repeat(32)}\n`)) throw new Error(text);
+ * if (parseMetricsCsv(text, "m.csv")[0].postReturn !== -1.25) throw new Error("round trip");
+ * ```
+ */
+export function metricsCsv(metrics: readonly IterationMetrics[]): string {
+  return csvFormat([...METRICS_HEADER], metrics.map(metricsRow));
+}
+
+/**
+ * Parse metrics.csv text as written by {@linkcode metricsCsv}: the exact header, row i holding
+ * iteration i, numbers that print back to the same text, 64-hex-digit digests. Throws a
+ * `RangeError` whose one-line message names `file` and the first bad line.
+ */
+export function parseMetricsCsv(text: string, file: string): IterationMetrics[] {
+  let table: { header: string[]; rows: string[][] };
+  try {
+    table = csvParse(text);
+  } catch (e) {
+    throw new RangeError(`${file}: ${(e as Error).message}`);
+  }
+  if (table.header.join() !== METRICS_HEADER.join()) {
+    throw new RangeError(`${file}: header is not ${METRICS_HEADER.join(",")}`);
+  }
+  return table.rows.map((fields, i) => {
+    const numbers = fields.slice(0, 6).map(Number);
+    const printsBack = numbers.every((x, k) => String(x) === fields[k]);
+    if (!printsBack || numbers[0] !== i || !DIGEST.test(fields[6])) {
+      throw new RangeError(`${file}: line ${i + 2} is not row ${i} of a metrics table`);
+    }
+    const [iteration, preReturn, postReturn, objective, gradNorm, meanLogStd] = numbers;
+    return {
+      iteration,
+      preReturn,
+      postReturn,
+      objective,
+      gradNorm,
+      meanLogStd,
+      stateDigest: fields[6],
+    };
+  });
+}
+
+/** params.bin's bytes: every parameter as little-endian float32, in PolicyParams order. */
+export function paramsBin(params: PolicyParams): Uint8Array {
+  const total = params.reduce((n, p) => n + p.length, 0);
+  const bytes = new Uint8Array(total * 4);
+  const view = new DataView(bytes.buffer);
+  let offset = 0;
+  for (const p of params) {
+    for (const v of p) (view.setFloat32(offset, v, true), offset += 4);
+  }
+  return bytes;
+}
+
+/** What {@linkcode experimentFiles} writes: a finished experiment's results. */
+export interface FinishedExperiment {
+  readonly params: PolicyParams;
+  readonly metrics: readonly IterationMetrics[];
+  readonly evaluation: Evaluation;
+}
+
+/**
+ * The artefact files of one finished experiment: config.json, metrics.csv, evaluation.json,
+ * params.bin, and the checkpoint files given (name to bytes).
+ */
+export function experimentFiles(
+  config: ExperimentConfig,
+  result: FinishedExperiment,
+  checkpoints: Readonly<Record<string, Uint8Array>>,
+): ArtifactFiles {
+  return {
+    "config.json": canonicalJson(config),
+    "metrics.csv": metricsCsv(result.metrics),
+    "evaluation.json": canonicalJson(result.evaluation),
+    "params.bin": paramsBin(result.params),
+    ...checkpoints,
+  };
+}
+
+/** The lengths of an experiment's parameter arrays, in PolicyParams order. */
+export function tensorLengths(config: ExperimentConfig): number[] {
+  return paramShapes(policySpec(config)).map((s) => s.reduce((a, b) => a * b, 1));
+}
+
+/**
+ * Read checkpoint k of directory `dir` (an artefact or run directory), check it (its own digest,
+ * its tensor lengths) and link it to the digest chain of `rows`: its digest is row k − 1's, its
+ * previous digest row k − 2's (`genesis`, d₋₁, for k = 1). Throws one line naming the file.
+ */
+export async function checkedCheckpoint(
+  dir: string,
+  k: number,
+  config: ExperimentConfig,
+  rows: readonly IterationMetrics[],
+  genesis: string,
+): Promise<{ state: TrainingState; bytes: Uint8Array }> {
+  const file = `${dir}/${checkpointName(k)}`;
+  const bytes = await Deno.readFile(file);
+  const state = await decodeCheckpoint(bytes, file, tensorLengths(config));
+  if (state.completed !== k) {
+    throw new RangeError(`checkpoint ${file}: holds iteration ${state.completed}, not ${k}`);
+  }
+  if (rows.length < k || rows[k - 1].stateDigest !== state.digest) {
+    throw new RangeError(`checkpoint ${file}: its digest is not row ${k - 1}'s of metrics.csv`);
+  }
+  if ((k >= 2 ? rows[k - 2].stateDigest : genesis) !== state.previousDigest) {
+    throw new RangeError(`checkpoint ${file}: its previous digest is not the chain's`);
+  }
+  return { state, bytes };
+}

@@ -1,0 +1,57 @@
+// What several test files share: a tiny 2D-navigation (or locomotion) experiment, scratch
+// directories, and running a task file as a user would.
+import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { experimentId } from "../src/profiles.ts";
+
+/**
+ * A tiny experiment of the reference setup (3 tasks × 2 trajectories, H = 8, an 8-unit policy),
+ * with its grid id; `overrides` changes any other field (iterations, checkpointEvery, …).
+ */
+export function tinyConfig(
+  algorithm: ExperimentConfig["algorithm"],
+  hessian: ExperimentConfig["hessian"],
+  innerSteps: number,
+  seed: number,
+  overrides: Partial<ExperimentConfig> = {},
+): ExperimentConfig {
+  const variant = { algorithm, hessian, innerSteps };
+  const env = overrides.env ?? "nav2d";
+  return validateConfig({
+    ...PAPER_NAV2D,
+    iterations: 2,
+    metaBatchSize: 3,
+    trajectoriesPerTask: 2,
+    horizon: 8,
+    policy: { hidden: [8], activation: "relu", initStd: 1 },
+    evaluation: { tasks: 2, trajectoriesPerTask: 2 },
+    ...overrides,
+    ...variant,
+    env,
+    seed,
+    id: experimentId(env, variant, seed),
+  });
+}
+
+/** Run `f` with `n` fresh temporary directories, removed afterwards. */
+export async function inTempDirs<T>(n: number, f: (dirs: string[]) => Promise<T>): Promise<T> {
+  const dirs = await Promise.all(Array.from({ length: n }, () => Deno.makeTempDir()));
+  try {
+    return await f(dirs);
+  } finally {
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+  }
+}
+
+/** Run `deno run` on a task file with the permissions of `deno task`; exit code and output. */
+export async function runTaskFile(
+  file: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-sys=cpus", "--allow-read=.", "--allow-write=results", file, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr).trim() };
+}
