@@ -178,5 +178,5 @@ export {
   type RunOutcome,
   summarize,
   summaryTable,
-  verifyProfile,
 } from "./src/reproduce.ts";
+export { type VerifyOutcome, verifyProfile } from "./src/verify.ts";

@@ -19,6 +19,8 @@
  */
 
 import { canonicalJson } from "./canonical_json.ts";
+import { InputError } from "./errors.ts";
+import { MAX_ARTIFACT_BYTES, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 
 /**
  * Value of the `format` field of every manifest written by this module.
@@ -342,22 +344,30 @@ async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
+/**
+ * A file of a results directory: null when absent; a symbolic link, a device or pipe, or a file
+ * over {@linkcode MAX_ARTIFACT_BYTES} raises {@linkcode UnsafeFileError}.
+ */
 async function readOptional(path: string): Promise<Uint8Array | null> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return await readRegularFile(path, MAX_ARTIFACT_BYTES);
 }
 
+/** Whether `path` is a directory itself (a symbolic link to one is not). */
 async function isDirectory(path: string): Promise<boolean> {
   try {
-    return (await Deno.stat(path)).isDirectory;
+    const info = await Deno.lstat(path);
+    return info.isDirectory && !info.isSymlink;
   } catch (error) {
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/** A problem line for an entry that a results directory may not hold, or null. */
+function entryProblem(path: string, entry: Deno.DirEntry): string | null {
+  if (entry.isSymlink) return `${path}: a symbolic link (results hold only files and directories)`;
+  if (!entry.isFile && !entry.isDirectory) return `${path}: not a regular file or directory`;
+  return null;
 }
 
 async function listDirectory(path: string): Promise<Deno.DirEntry[]> {
@@ -737,13 +747,30 @@ async function checkExperiment(
 ): Promise<void> {
   const dir = `${root}/${id}`;
   if (!(await isDirectory(dir))) {
-    problems.push(`${id}/: missing`);
+    const link = await Deno.lstat(dir).then((i) => i.isSymlink, () => false);
+    problems.push(link ? `${id}/: a symbolic link, not a directory` : `${id}/: missing`);
     return;
   }
   const label = `${id}/${MANIFEST_FILE}`;
-  const bytes = await readOptional(`${dir}/${MANIFEST_FILE}`);
+  const read = async (name: string): Promise<Uint8Array | null> => {
+    try {
+      return await readOptional(`${dir}/${name}`);
+    } catch (error) {
+      if (!(error instanceof UnsafeFileError)) throw error;
+      problems.push(`${id}/${error.message.slice(dir.length + 1)}`);
+      return null;
+    }
+  };
+  const entries = await listDirectory(dir);
+  const unsafe = new Set<string>();
+  for (const entry of entries) {
+    const problem = entryProblem(`${id}/${entry.name}`, entry);
+    if (problem !== null) (problems.push(problem), unsafe.add(entry.name));
+  }
+  if (unsafe.has(MANIFEST_FILE)) return;
+  const bytes = await read(MANIFEST_FILE);
   if (bytes === null) {
-    problems.push(`${label}: missing`);
+    if (!problems.some((p) => p.startsWith(`${label}:`))) problems.push(`${label}: missing`);
     return;
   }
   const actualDigest = await sha256Hex(bytes);
@@ -761,9 +788,12 @@ async function checkExperiment(
   }
   await checkCanonical(bytes, manifest, label, problems);
   for (const [name, digest] of Object.entries(manifest.files)) {
-    const content = await readOptional(`${dir}/${name}`);
+    if (unsafe.has(name)) continue;
+    const content = await read(name);
     if (content === null) {
-      problems.push(`${id}/${name}: missing`);
+      if (!problems.some((p) => p.startsWith(`${id}/${name}:`))) {
+        problems.push(`${id}/${name}: missing`);
+      }
       continue;
     }
     const actual = await sha256Hex(content);
@@ -771,8 +801,9 @@ async function checkExperiment(
       problems.push(`${id}/${name}: digest ${actual} does not match ${digest} listed in ${label}`);
     }
   }
-  for (const entry of await listDirectory(dir)) {
+  for (const entry of entries) {
     if (entry.name === MANIFEST_FILE || Object.hasOwn(manifest.files, entry.name)) continue;
+    if (unsafe.has(entry.name)) continue;
     const shown = entry.isDirectory ? `${entry.name}/` : entry.name;
     problems.push(`${id}/${shown}: not listed in ${label}`);
   }
@@ -781,8 +812,8 @@ async function checkExperiment(
 /**
  * Checks one experiment directory `<root>/<id>` against its own manifest and
  * returns the problems found, one line each (empty when it is complete): the
- * manifest exists and is valid canonical JSON, every file it lists exists and
- * hashes to its digest, and nothing else is present.
+ * manifest exists and is valid canonical JSON, every file it lists exists, is a
+ * regular file and hashes to its digest, and nothing else is present.
  *
  * @param root The profile directory.
  * @param id The experiment id.
@@ -821,7 +852,9 @@ export async function checkExperimentDirectory(root: string, id: string): Promis
  * its `manifest.json` hashes to the listed digest and is valid canonical JSON;
  * every file listed there exists and hashes to its digest; no file or
  * directory is present that no manifest lists, except `timings.json` in the
- * profile directory. Leftover `.partial-*` entries count as unlisted. When the
+ * profile directory. Leftover `.partial-*` entries count as unlisted. Every
+ * entry is a regular file or a directory: a symbolic link, a device or a pipe
+ * is a problem and is never read, and so is a file over 64 MiB. When the
  * profile manifest is missing or invalid, the experiment directories present
  * are still checked on their own.
  *
@@ -847,11 +880,25 @@ export async function checkExperimentDirectory(root: string, id: string): Promis
  */
 export async function checkManifests(root: string): Promise<string[]> {
   const problems: string[] = [];
-  const bytes = await readOptional(`${root}/${MANIFEST_FILE}`);
+  const top = await listDirectory(root);
+  const unsafe = new Set<string>();
+  for (const entry of top) {
+    const problem = entryProblem(entry.name, entry);
+    if (problem !== null) (problems.push(problem), unsafe.add(entry.name));
+  }
+  let bytes: Uint8Array | null = null;
+  if (!unsafe.has(MANIFEST_FILE)) {
+    try {
+      bytes = await readOptional(`${root}/${MANIFEST_FILE}`);
+    } catch (error) {
+      if (!(error instanceof UnsafeFileError)) throw error;
+      problems.push(error.message.slice(root.length + 1));
+    }
+  }
   let experiments: Record<string, string | null>;
   let manifest: ProfileManifest | null = null;
   if (bytes === null) {
-    problems.push(`${MANIFEST_FILE}: missing`);
+    if (!unsafe.has(MANIFEST_FILE)) problems.push(`${MANIFEST_FILE}: missing`);
   } else {
     try {
       manifest = parseProfileManifest(bytes);
@@ -870,14 +917,17 @@ export async function checkManifests(root: string): Promise<string[]> {
     experiments = manifest.experiments;
   } else {
     const present: [string, null][] = [];
-    for (const entry of await listDirectory(root)) {
+    for (const entry of top) {
       if (entry.isDirectory && !entry.name.startsWith(".")) present.push([entry.name, null]);
     }
     experiments = recordOf(present);
   }
-  for (const entry of await listDirectory(root)) {
+  for (const entry of top) {
     const name = entry.name;
-    if (name === MANIFEST_FILE || name === TIMINGS_FILE || Object.hasOwn(experiments, name)) {
+    if (
+      name === MANIFEST_FILE || name === TIMINGS_FILE || Object.hasOwn(experiments, name) ||
+      unsafe.has(name)
+    ) {
       continue;
     }
     problems.push(`${entry.isDirectory ? `${name}/` : name}: not listed in ${MANIFEST_FILE}`);
@@ -889,6 +939,7 @@ export async function checkManifests(root: string): Promise<string[]> {
       problems.push(`${id}/: ${(error as Error).message}`);
       continue;
     }
+    if (unsafe.has(id)) continue;
     await checkExperiment(root, id, experiments[id], problems);
   }
   return problems;
@@ -1313,4 +1364,69 @@ export function csvParse(text: string): { header: string[]; rows: string[][] } {
     rows.push(record.fields);
   }
   return { header, rows };
+}
+
+/**
+ * Checks, before anything is written, that `dir` may receive the results of profile `profile`:
+ * it is not a directory of another profile (its profile manifest names another one) and not a
+ * directory of profile directories (such as `results/` itself). Throws an {@linkcode InputError}
+ * naming `option` otherwise. A directory that does not exist yet is fine.
+ *
+ * @example
+ * ```ts
+ * import { checkOutputLabel, writeProfileManifest } from "./artifacts.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await writeProfileManifest(`${dir}/quick`, "quick", {});
+ *   await checkOutputLabel("out", `${dir}/quick`, "quick");
+ *   let message = "";
+ *   try { await checkOutputLabel("out", `${dir}/quick`, "paper"); } catch (e) { message = (e as Error).message; }
+ *   if (!message.includes("holds the quick profile's results")) throw new Error(message);
+ *   try { await checkOutputLabel("out", dir, "quick"); } catch (e) { message = (e as Error).message; }
+ *   if (!message.includes("holds profile directories (quick)")) throw new Error(message);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function checkOutputLabel(
+  option: string,
+  dir: string,
+  profile: string,
+): Promise<void> {
+  if (!(await isDirectory(dir))) return;
+  const own = await readOptional(`${dir}/${MANIFEST_FILE}`).catch(() => null);
+  if (own !== null) {
+    let label: string | null = null;
+    try {
+      label = parseProfileManifest(own).profile;
+    } catch {
+      // Not a profile manifest: checked below like any directory.
+    }
+    if (label !== null && label !== profile) {
+      throw new InputError(
+        `${option}: "${dir}" holds the ${label} profile's results; write the ${profile} profile's elsewhere`,
+      );
+    }
+  }
+  const profiles: string[] = [];
+  for (const entry of await listDirectory(dir)) {
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    const bytes = await readOptional(`${dir}/${entry.name}/${MANIFEST_FILE}`).catch(() => null);
+    if (bytes === null) continue;
+    try {
+      parseProfileManifest(bytes);
+      profiles.push(entry.name);
+    } catch {
+      // An experiment manifest, or no manifest of ours.
+    }
+  }
+  if (profiles.length > 0) {
+    throw new InputError(
+      `${option}: "${dir}" holds profile directories (${
+        profiles.join(", ")
+      }); name one profile's directory, such as ${dir}/NAME`,
+    );
+  }
 }

@@ -10,6 +10,7 @@ import cliProgress from "cli-progress";
 import { type BackendName, BACKENDS, isBackendName } from "./backend.ts";
 import { InputError } from "./config.ts";
 import type { ExperimentConfig } from "./config.ts";
+import { checkWritablePath, parseJsonQuietly, readInputFile } from "./safe_fs.ts";
 import type { RunHooks } from "./reproduce.ts";
 
 /** Exit code for bad input (nothing was written). */
@@ -67,40 +68,62 @@ export function parseOptions<T extends ParseArgsConfig["options"]>(
 
 /** Parse a positive integer option; throws {@linkcode InputError} naming the option. */
 export function positiveInt(name: string, value: string | undefined): number | undefined {
+  return boundedInt(name, value, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Parse an integer option in [min, max]; throws {@linkcode InputError} naming the option and the
+ * range.
+ *
+ * @example
+ * ```ts
+ * import { boundedInt } from "./cli.ts";
+ * if (boundedInt("seeds", "3", 1, 1000) !== 3) throw new Error("parse");
+ * let message = "";
+ * try { boundedInt("seeds", "1000000000", 1, 1000); } catch (e) { message = (e as Error).message; }
+ * if (message !== 'seeds must be an integer in [1, 1000], got "1000000000"') throw new Error(message);
+ * ```
+ */
+export function boundedInt(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InputError(`${name} must be a positive integer, got "${value}"`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER && min === 1
+      ? "a positive integer"
+      : `an integer in [${min}, ${max}]`;
+    throw new InputError(`${name} must be ${range}, got "${value}"`);
   }
   return n;
 }
 
 /**
- * Read and parse a JSON file named by option `option`; unreadable files and malformed JSON are
- * input errors naming the option and the file.
+ * Read and parse a JSON file named by option `option`: a regular file whose real path the task
+ * may read, at most 1 MiB. Unreadable files and malformed JSON are input errors naming the
+ * option and the file (never quoting its text).
  */
 export async function readJsonFile(option: string, path: string): Promise<unknown> {
-  let text: string;
+  const text = await readInputFile(option, path);
   try {
-    text = await Deno.readTextFile(path);
+    return parseJsonQuietly(text);
   } catch (e) {
-    throw new InputError(
-      `${option}: cannot read "${path}": ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${option}: "${path}" is not valid JSON: ${(e as Error).message}`);
+    throw new InputError(`${option}: "${path}" is ${(e as Error).message}`);
   }
 }
 
 /** The default number of sampling (and of learner) workers: the machine's logical cores. */
 export const DEFAULT_WORKERS: number = Math.max(1, navigator.hardwareConcurrency || 1);
 
-/** Parse a `--workers` value (default {@linkcode DEFAULT_WORKERS}). */
+/** Most worker threads of each kind that `--workers` accepts. */
+export const MAX_WORKERS = 64;
+
+/** Parse a `--workers` value in [1, {@linkcode MAX_WORKERS}] (default {@linkcode DEFAULT_WORKERS}). */
 export function workersOption(value: string | undefined): number {
-  return positiveInt("workers", value) ?? DEFAULT_WORKERS;
+  return boundedInt("workers", value, 1, MAX_WORKERS) ?? Math.min(DEFAULT_WORKERS, MAX_WORKERS);
 }
 
 /** Parse a `--backend` value; throws {@linkcode InputError} listing the allowed backends. */
@@ -137,6 +160,7 @@ export async function runMain(main: () => Promise<number>): Promise<never> {
  * {@linkcode InputError} naming the option when it is not.
  */
 export async function ensureWritableDir(option: string, dir: string): Promise<void> {
+  await checkWritablePath(option, dir);
   try {
     const info = await Deno.stat(dir);
     if (!info.isDirectory) {

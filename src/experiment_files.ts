@@ -15,7 +15,8 @@
 import { type ArtifactFiles, csvFormat, csvParse } from "./artifacts.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { checkpointName, decodeCheckpoint, type TrainingState } from "./checkpoint.ts";
-import type { ExperimentConfig } from "./config.ts";
+import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
+import { MAX_INPUT_BYTES, parseJsonQuietly, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 import { paramShapes, type PolicyParams } from "./policy.ts";
 import { type Evaluation, type IterationMetrics, policySpec } from "./trainer.ts";
 
@@ -151,7 +152,8 @@ export async function checkedCheckpoint(
   genesis: string,
 ): Promise<{ state: TrainingState; bytes: Uint8Array }> {
   const file = `${dir}/${checkpointName(k)}`;
-  const bytes = await Deno.readFile(file);
+  const bytes = await readRegularFile(file);
+  if (bytes === null) throw new RangeError(`checkpoint ${file}: missing`);
   const state = await decodeCheckpoint(bytes, file, tensorLengths(config));
   if (state.completed !== k) {
     throw new RangeError(`checkpoint ${file}: holds iteration ${state.completed}, not ${k}`);
@@ -163,4 +165,31 @@ export async function checkedCheckpoint(
     throw new RangeError(`checkpoint ${file}: its previous digest is not the chain's`);
   }
   return { state, bytes };
+}
+
+/**
+ * Read and validate the configurations stored in a profile directory's experiments (regular
+ * files only); each must carry its directory's name as its id.
+ */
+export async function readStoredConfigs(dir: string): Promise<ExperimentConfig[]> {
+  const configs: ExperimentConfig[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    const path = `${dir}/${entry.name}/config.json`;
+    let value: unknown;
+    try {
+      const bytes = await readRegularFile(path, MAX_INPUT_BYTES);
+      if (bytes === null) throw new Error("missing");
+      value = parseJsonQuietly(new TextDecoder().decode(bytes));
+    } catch (e) {
+      const message = (e as Error).message.split("\n")[0];
+      throw new InputError(e instanceof UnsafeFileError ? message : `${path}: ${message}`);
+    }
+    const config = validateConfig(value, path);
+    if (config.id !== entry.name) {
+      throw new InputError(`${path}: id "${config.id}" is not its directory's name`);
+    }
+    configs.push(config);
+  }
+  return configs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -131,6 +131,9 @@ export function experimentId(env: string, v: Variant, seed: number): string {
   return `${env}-${v.algorithm}-${order}-z${v.innerSteps}-s${seed}`;
 }
 
+/** Most seeds a grid may have (`--seeds`). */
+export const MAX_SEEDS = 1000;
+
 /** Options that change a profile's grid. */
 export interface ProfileOptions {
   /** Number of seeds (0 … seeds−1) instead of each group's. */
@@ -143,7 +146,7 @@ export interface ProfileOptions {
  * Look up a profile by name; throws {@linkcode InputError} listing the known ones.
  */
 export function getProfile(name: string): Profile {
-  const profile = PROFILES[name];
+  const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
   if (profile === undefined) {
     throw new InputError(`profile must be one of ${PROFILE_NAMES.join(", ")}, got "${name}"`);
   }
@@ -161,8 +164,9 @@ export function getProfile(name: string): Profile {
  * ```
  */
 export function expandProfile(profile: Profile, options: ProfileOptions = {}): ExperimentConfig[] {
-  if (options.seeds !== undefined && !(Number.isInteger(options.seeds) && options.seeds >= 1)) {
-    throw new InputError(`seeds must be a positive integer, got ${options.seeds}`);
+  const seeds = options.seeds;
+  if (seeds !== undefined && !(Number.isInteger(seeds) && seeds >= 1 && seeds <= MAX_SEEDS)) {
+    throw new InputError(`seeds must be an integer in [1, ${MAX_SEEDS}], got ${seeds}`);
   }
   const overrides = options.overrides ?? {};
   for (const key of ["id", "algorithm", "hessian", "innerSteps", "seed"]) {

@@ -1,25 +1,24 @@
 /**
- * Running a profile's experiments into hashed artefact directories, regenerating them for
- * verification, and summarising them as the paper's Tables 1 and 2.
+ * Running a profile's experiments into hashed artefact directories (resuming interrupted ones),
+ * and summarising them as the paper's Tables 1 and 2.
  *
  * @module
  */
 import {
   checkExperimentDirectory,
-  compareProfiles,
-  type Difference,
-  readProfileManifest,
+  checkOutputLabel,
   TIMINGS_FILE,
   writeExperiment,
   writeProfileManifest,
 } from "./artifacts.ts";
+import { checkMemory } from "./budget.ts";
 import { checkpointSchedule } from "./checkpoint.ts";
-import { experimentFiles } from "./experiment_files.ts";
+import { experimentFiles, readStoredConfigs } from "./experiment_files.ts";
 import { openRun, runDirectory, saveCheckpoint, scheduledCheckpoints } from "./resume.ts";
 import { canonicalJson } from "./canonical_json.ts";
+import { MAX_INPUT_BYTES, parseJsonQuietly, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
-import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
 import {
   evaluate,
   type Evaluation,
@@ -78,6 +77,7 @@ export async function runExperiments(
   hooks: RunHooks = {},
   threads: Threads = {},
 ): Promise<RunOutcome> {
+  await checkRunTargets(configs, outDir, profile);
   const seconds: Record<string, number> = {};
   const kept: string[] = [];
   const written: string[] = [];
@@ -147,14 +147,76 @@ async function runExperiment(
 
 /** Whether `<outDir>/<id>` is a finished experiment of exactly `config` that checks. */
 async function isFinished(outDir: string, config: ExperimentConfig): Promise<boolean> {
-  let stored: string;
-  try {
-    stored = await Deno.readTextFile(`${outDir}/${config.id}/config.json`);
-  } catch {
-    return false;
-  }
-  return stored === canonicalJson(config) &&
+  return (await storedConfigText(`${outDir}/${config.id}`)) === canonicalJson(config) &&
     (await checkExperimentDirectory(outDir, config.id)).length === 0;
+}
+
+/** The config.json text of an experiment or run directory, or null when there is none to read. */
+async function storedConfigText(dir: string): Promise<string | null> {
+  try {
+    const bytes = await readRegularFile(`${dir}/config.json`, MAX_INPUT_BYTES);
+    return bytes === null ? null : new TextDecoder().decode(bytes);
+  } catch (e) {
+    if (e instanceof UnsafeFileError || e instanceof Deno.errors.NotADirectory) return null;
+    throw e;
+  }
+}
+
+/**
+ * Refuse, before anything is written, a run that would overwrite or mix up results: two
+ * configurations with one id; a directory labelled with another profile, or holding profile
+ * directories; a finished experiment or an unfinished run of another configuration under a
+ * requested id; a configuration whose memory estimate is over the limits.
+ */
+export async function checkRunTargets(
+  configs: readonly ExperimentConfig[],
+  outDir: string,
+  profile: string,
+): Promise<void> {
+  const seen = new Map<string, ExperimentConfig>();
+  for (const config of configs) {
+    const other = seen.get(config.id);
+    if (other !== undefined) {
+      const fields = Object.keys(config).filter((k) =>
+        canonicalJson((config as Record<string, unknown>)[k]) !==
+          canonicalJson((other as Record<string, unknown>)[k])
+      );
+      throw new InputError(
+        `config: two experiments would share the id "${config.id}" (they differ in ${
+          fields.join(", ")
+        }, which the id does not name); remove that override`,
+      );
+    }
+    seen.set(config.id, config);
+    checkMemory(config);
+  }
+  await checkOutputLabel("out", outDir, profile);
+  for (const config of configs) {
+    for (
+      const [dir, what] of [
+        [`${outDir}/${config.id}`, "a finished experiment"],
+        [runDirectory(outDir, config.id), "an unfinished run"],
+      ] as const
+    ) {
+      const text = await storedConfigText(dir);
+      if (text === null || text === canonicalJson(config)) continue;
+      let stored: ExperimentConfig;
+      try {
+        stored = validateConfig(parseJsonQuietly(text));
+      } catch {
+        continue; // Not a configuration: damaged, so it is replaced.
+      }
+      const fields = Object.keys(config).filter((k) =>
+        canonicalJson((config as Record<string, unknown>)[k]) !==
+          canonicalJson((stored as Record<string, unknown>)[k] ?? null)
+      );
+      throw new InputError(
+        `out: "${dir}" holds ${what} of another configuration (${
+          fields.join(", ")
+        } differ); remove it or write to another --out`,
+      );
+    }
+  }
 }
 
 /** Remove leftovers of interrupted writes: `.partial-*` entries at the top of `outDir`. */
@@ -169,9 +231,10 @@ async function removePartials(outDir: string): Promise<void> {
 async function writeTimings(outDir: string, seconds: Record<string, number>): Promise<void> {
   let previous: Record<string, number> = {};
   try {
-    previous = JSON.parse(await Deno.readTextFile(`${outDir}/${TIMINGS_FILE}`)).seconds ?? {};
+    const bytes = await readRegularFile(`${outDir}/${TIMINGS_FILE}`, MAX_INPUT_BYTES);
+    if (bytes !== null) previous = JSON.parse(new TextDecoder().decode(bytes)).seconds ?? {};
   } catch {
-    // No earlier timings.
+    // No usable earlier timings: they are only wall-clock figures.
   }
   const tmp = `${outDir}/.${TIMINGS_FILE}.tmp`;
   await Deno.writeTextFile(tmp, canonicalJson({ seconds: { ...previous, ...seconds } }));
@@ -201,23 +264,6 @@ export function selectExperiments(
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Read and validate the configurations stored in a profile directory's experiments. */
-export async function readStoredConfigs(dir: string): Promise<ExperimentConfig[]> {
-  const configs: ExperimentConfig[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
-    const path = `${dir}/${entry.name}/config.json`;
-    let value: unknown;
-    try {
-      value = JSON.parse(await Deno.readTextFile(path));
-    } catch (e) {
-      throw new InputError(`${path}: ${(e as Error).message}`);
-    }
-    configs.push(validateConfig(value, path));
-  }
-  return configs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** One row of the summary table. */
@@ -332,48 +378,10 @@ export async function readResults(
   dir: string,
 ): Promise<{ config: ExperimentConfig; evaluation: Evaluation }[]> {
   const configs = await readStoredConfigs(dir);
-  return await Promise.all(configs.map(async (config) => ({
-    config,
-    evaluation: JSON.parse(
-      await Deno.readTextFile(`${dir}/${config.id}/evaluation.json`),
-    ) as Evaluation,
-  })));
-}
-
-/**
- * Regenerate every experiment of the profile directory `dir` into `scratch` (which is removed
- * afterwards) — training runs from their stored config.json, the theory profile from its built-in
- * problems — and compare all artefacts byte for byte. Returns the
- * first difference, or null when every byte matches.
- */
-export async function verifyProfile(
-  dir: string,
-  scratch: string,
-  hooks: RunHooks = {},
-  threads: Threads = {},
-): Promise<{ experiments: number; difference: Difference | null }> {
-  let profile: string;
-  try {
-    profile = (await readProfileManifest(dir)).profile;
-  } catch (e) {
-    throw new InputError(
-      `dir: "${dir}" holds no readable profile manifest: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
-  try {
-    await Deno.mkdir(scratch, { recursive: true });
-    let experiments: number;
-    if (profile === THEORY_PROFILE) {
-      await useBackend("wasm");
-      await writeTheoryArtifacts(scratch);
-      experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
-    } else {
-      const configs = await readStoredConfigs(dir);
-      await runExperiments(configs, scratch, profile, hooks, threads);
-      experiments = configs.length;
-    }
-    return { experiments, difference: await compareProfiles(dir, scratch) };
-  } finally {
-    await Deno.remove(scratch, { recursive: true }).catch(() => {});
-  }
+  return await Promise.all(configs.map(async (config) => {
+    const path = `${dir}/${config.id}/evaluation.json`;
+    const bytes = await readRegularFile(path, MAX_INPUT_BYTES);
+    if (bytes === null) throw new InputError(`${path}: missing`);
+    return { config, evaluation: JSON.parse(new TextDecoder().decode(bytes)) as Evaluation };
+  }));
 }

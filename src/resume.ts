@@ -23,6 +23,7 @@ import {
 } from "./checkpoint.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { checkedCheckpoint, metricsCsv, parseMetricsCsv } from "./experiment_files.ts";
+import { readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 import { initialTrainingState, type IterationMetrics } from "./trainer.ts";
 
 /** Prefix of run directories: `<out>/.run-<id>`. */
@@ -44,11 +45,12 @@ export interface Run {
   readonly metrics: IterationMetrics[];
 }
 
+/** A file of the run directory, or null when it is absent or not a regular file. */
 async function readOptional(path: string): Promise<Uint8Array | null> {
   try {
-    return await Deno.readFile(path);
+    return await readRegularFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof UnsafeFileError) return null;
     throw e;
   }
 }

@@ -15,12 +15,7 @@
  *
  * @module
  */
-import {
-  checkManifests,
-  csvFormat,
-  readExperimentManifest,
-  readProfileManifest,
-} from "./artifacts.ts";
+import { csvFormat, readExperimentManifest } from "./artifacts.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { checkpointIteration, checkpointSchedule, type TrainingState } from "./checkpoint.ts";
 import { type ExperimentConfig, InputError } from "./config.ts";
@@ -32,7 +27,8 @@ import {
   paramsBin,
   parseMetricsCsv,
 } from "./experiment_files.ts";
-import { readStoredConfigs } from "./reproduce.ts";
+import { preflight } from "./preflight.ts";
+import { readRegularFile } from "./safe_fs.ts";
 import { stream } from "./rng.ts";
 import { THEORY_PROFILE } from "./theory_artifacts.ts";
 import {
@@ -79,8 +75,12 @@ export interface SpotReport {
   readonly plan: SpotPlan;
   /** Number of checkpoints whose chain links were checked. */
   readonly checkpoints: number;
+  /** The profile named by the directory's manifest. */
+  readonly profile: string;
   /** The root digest of the profile manifest. */
   readonly root: string;
+  /** How the configurations differ from the named profile's (see `Preflight`). */
+  readonly profileDifferences: string[] | null;
   /** The first failure, or null when everything checks and replays byte for byte. */
   readonly failure: SpotFailure | null;
 }
@@ -164,13 +164,18 @@ class Failed extends Error {
   }
 }
 
+/** A file of a results directory as text ("" when absent; its manifest check reports that). */
+async function readText(path: string): Promise<string> {
+  return new TextDecoder().decode((await readRegularFile(path)) ?? new Uint8Array());
+}
+
 /** Check one experiment's digest chain against its checkpoints, manifest and params.bin. */
 async function checkChain(dir: string, config: ExperimentConfig): Promise<CheckedExperiment> {
   const id = config.id;
   const fail = (detail: string): never => {
     throw new Failed({ experiment: id, detail });
   };
-  const text = await Deno.readTextFile(`${dir}/${id}/metrics.csv`);
+  const text = await readText(`${dir}/${id}/metrics.csv`);
   let rows: IterationMetrics[] = [];
   try {
     rows = parseMetricsCsv(text, `${id}/metrics.csv`);
@@ -201,12 +206,12 @@ async function checkChain(dir: string, config: ExperimentConfig): Promise<Checke
     }
   }
   const final = checkpoints.get(config.iterations)!;
-  const params = await Deno.readFile(`${dir}/${id}/params.bin`);
+  const params = (await readRegularFile(`${dir}/${id}/params.bin`)) ?? new Uint8Array();
   const expected = paramsBin(final.params);
   if (params.length !== expected.length || params.some((b, i) => b !== expected[i])) {
     fail(`${id}/params.bin: not the final checkpoint's parameters`);
   }
-  const evaluation = await Deno.readTextFile(`${dir}/${id}/evaluation.json`);
+  const evaluation = await readText(`${dir}/${id}/evaluation.json`);
   return { config, metricsLines: text.split("\n").slice(1), evaluation, checkpoints };
 }
 
@@ -220,6 +225,8 @@ export interface SpotOptions {
   readonly threads?: Threads;
   /** Told the plan and each replay as it passes, one line each. */
   readonly log?: (line: string) => void;
+  /** Replay experiments over the cost budget too (src/budget.ts). */
+  readonly allowExpensive?: boolean;
 }
 
 /**
@@ -231,15 +238,8 @@ export interface SpotOptions {
  */
 export async function spotVerify(dir: string, options: SpotOptions): Promise<SpotReport> {
   const log = options.log ?? (() => {});
-  let profile: string;
-  let root: string;
-  try {
-    ({ profile, root } = await readProfileManifest(dir));
-  } catch (e) {
-    throw new InputError(
-      `dir: "${dir}" holds no readable profile manifest: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
+  const checkedDir = await preflight(dir, { allowExpensive: options.allowExpensive });
+  const { profile, root, problems, configs, profileDifferences } = checkedDir;
   if (profile === THEORY_PROFILE) {
     throw new InputError(
       `spot: the ${THEORY_PROFILE} profile has no training to replay; verify it in full (seconds)`,
@@ -252,22 +252,23 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
     evaluations: [],
     totalExperiments: 0,
   };
-  const problems = await checkManifests(dir);
+  const report = (plan: SpotPlan, checkpoints: number, failure: SpotFailure | null) => ({
+    plan,
+    checkpoints,
+    profile,
+    root,
+    profileDifferences,
+    failure,
+  });
   if (problems.length > 0) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : "";
-    return {
-      plan: empty,
-      checkpoints: 0,
-      root,
-      failure: { experiment: "", detail: `${problems[0]}${more}` },
-    };
+    return report(empty, 0, { experiment: "", detail: `${problems[0]}${more}` });
   }
-  const configs = await readStoredConfigs(dir);
   const checked = new Map<string, CheckedExperiment>();
   try {
     for (const config of configs) checked.set(config.id, await checkChain(dir, config));
   } catch (e) {
-    if (e instanceof Failed) return { plan: empty, checkpoints: 0, root, failure: e.failure };
+    if (e instanceof Failed) return report(empty, 0, e.failure);
     throw e;
   }
   const checkpoints = [...checked.values()].reduce((n, c) => n + c.checkpoints.size, 0);
@@ -280,8 +281,7 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
   );
   for (const i of plan.intervals) log(`  ${describeInterval(i)}`);
   for (const id of plan.evaluations) log(`  ${id} final evaluation`);
-  const failure = await replay(plan, checked, options.threads ?? {}, log);
-  return { plan, checkpoints, root, failure };
+  return report(plan, checkpoints, await replay(plan, checked, options.threads ?? {}, log));
 }
 
 /** `nav2d-sgmrl-so-z1-s0 iterations 5-9 (checkpoint 5 → 10)`. */

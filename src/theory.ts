@@ -12,16 +12,24 @@ import { exactMetaGradient, type TabularProblem } from "./tabular.ts";
 /** Largest number of enumerated batch combinations accepted (about 10 minutes on 2 cores). */
 export const MAX_COMBINATIONS = 100_000;
 
+/** Largest inner step size α of a problem file. */
+export const MAX_ALPHA = 1e3;
+/** Largest |θ| (a softmax logit) of a problem file. */
+export const MAX_LOGIT = 1e3;
+/** Largest |r| of a problem file. */
+export const MAX_REWARD = 1e6;
+
 const TOLERANCE = 1e-9;
 const probability = z.number().min(0).max(1);
 
 /** The schema of a problem file; shapes and sums are checked by {@linkcode parseTheoryInput}. */
 export const TheoryInputSchema = z.strictObject({
   states: z.number().int().min(1).max(64),
-  actions: z.number().int().min(1).max(64),
+  actions: z.number().int().min(2, "at least 2 actions (one action has no policy to learn)")
+    .max(64),
   horizon: z.number().int().min(0).max(64),
   gamma: z.number().min(0).max(1),
-  alpha: z.number().min(0).finite(),
+  alpha: z.number().min(0).max(MAX_ALPHA),
   innerSteps: z.number().int().min(1).max(8),
   batchIn: z.number().int().min(1).max(64),
   batchOut: z.number().int().min(1).max(64),
@@ -29,9 +37,9 @@ export const TheoryInputSchema = z.strictObject({
     weight: z.number().min(0).finite(),
     mu: z.array(probability),
     P: z.array(z.array(z.array(probability))),
-    r: z.array(z.array(z.number().finite())),
+    r: z.array(z.array(z.number().min(-MAX_REWARD).max(MAX_REWARD))),
   })).min(1),
-  theta: z.array(z.number().finite()),
+  theta: z.array(z.number().min(-MAX_LOGIT).max(MAX_LOGIT)),
 });
 
 /** A validated problem file. */
@@ -115,6 +123,13 @@ export function analyseBias(p: TheoryInput): BiasReport {
     const bias = Math.sqrt(mean.reduce((s, m, i) => s + (m - gradV[i]) ** 2, 0));
     estimators[name] = { mean, bias };
   }
+  const finite = [...gradV, ...Object.values(estimators).flatMap((e) => [...e.mean, e.bias])]
+    .every(Number.isFinite);
+  if (!finite) {
+    throw new InputError(
+      "the analysis overflowed to a non-finite value (an adapted policy's logits grew too large); reduce alpha, theta or r",
+    );
+  }
   return { gradV, estimators };
 }
 
@@ -131,7 +146,7 @@ export function biasTable(report: BiasReport): string {
   for (const [name, e] of Object.entries(report.estimators)) {
     lines.push(
       `| ${name} | ${fmt(e.mean)} | ${e.bias.toExponential(3)} | ${
-        (e.bias / norm).toExponential(2)
+        norm > 0 ? (e.bias / norm).toExponential(2) : "— (∇V = 0)"
       } |`,
     );
   }

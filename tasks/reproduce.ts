@@ -6,21 +6,24 @@
 import { BACKENDS } from "../src/backend.ts";
 import {
   backendOption,
+  boundedInt,
   DEFAULT_WORKERS,
   ensureWritableDir,
   EXIT_INTERRUPTED,
   parseOptions,
-  positiveInt,
   progressHooks,
   readJsonFile,
   runMain,
   stopOnSignals,
   workersOption,
 } from "../src/cli.ts";
-import { InputError } from "../src/config.ts";
+import { type ExperimentConfig, InputError } from "../src/config.ts";
+import { profileDifferences } from "../src/preflight.ts";
+import { checkWritablePath, resolvedPath } from "../src/safe_fs.ts";
 import { createThreads } from "../src/trainer.ts";
-import { expandProfile, getProfile, PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
+import { expandProfile, getProfile, MAX_SEEDS, PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
 import {
+  checkRunTargets,
   readResults,
   runExperiments,
   selectExperiments,
@@ -49,7 +52,7 @@ ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.descri
   --only PATTERN   run only experiments whose id matches (substring, or * wildcards),
                    e.g. --only 'sgmrl-so-*'
   --out DIR        output directory (default: results/PROFILE); tasks may write only under results/
-  --seeds N        number of seeds 0..N-1 (default: the profile's)
+  --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
   --backend B      ${BACKENDS.join(" | ")} (default: wasm)
   --workers N      sampling threads and learner threads, N of each, taking turns (default: the
                    number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N
@@ -87,13 +90,17 @@ export async function main(): Promise<number> {
   }
   const configs = selectExperiments(
     expandProfile(profile, {
-      seeds: positiveInt("seeds", o.seeds as string | undefined),
+      seeds: boundedInt("seeds", o.seeds as string | undefined, 1, MAX_SEEDS),
       overrides,
     }),
     o.only as string | undefined,
   );
   const workers = workersOption(o.workers as string | undefined);
   const out = (o.out as string | undefined) ?? `results/${profile.name}`;
+  // Every check before the first write: nothing is written when one fails.
+  await checkWritablePath("out", out);
+  await checkProfileHome(out, profile.name, configs);
+  await checkRunTargets(configs, out, profile.name);
   await ensureWritableDir("out", out);
   const signals = stopOnSignals();
   const hooks = { ...progressHooks(), shouldStop: signals.requested };
@@ -119,6 +126,34 @@ export async function main(): Promise<number> {
   console.log(`root digest ${root}\n`);
   console.log(summaryTable(summarize(await readResults(out))));
   return 0;
+}
+
+/**
+ * `results/NAME` of a built-in profile holds that profile's own results: refuse to write another
+ * profile there, or configurations that `--config` or `--backend` changed.
+ */
+async function checkProfileHome(
+  out: string,
+  profile: string,
+  configs: readonly ExperimentConfig[],
+): Promise<void> {
+  const real = await resolvedPath(out);
+  for (const name of PROFILE_NAMES) {
+    if (real !== await resolvedPath(`results/${name}`)) continue;
+    if (name !== profile) {
+      throw new InputError(
+        `out: "${out}" is the ${name} profile's directory; write the ${profile} profile's to results/${profile} or another --out`,
+      );
+    }
+    const lines = profileDifferences(configs, name) ?? [];
+    if (lines.length > 0) {
+      throw new InputError(
+        `out: "${out}" holds the ${name} profile's own results, and --config or --backend change them (${
+          lines[0]
+        }); write to another --out, such as results/${name}-custom`,
+      );
+    }
+  }
 }
 
 async function readOverrides(path: string): Promise<Record<string, unknown>> {

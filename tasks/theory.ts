@@ -6,9 +6,19 @@
 import { useBackend } from "../src/backend.ts";
 import { ensureWritableDir, parseOptions, readJsonFile, runMain } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
-import { analyseBias, biasTable, MAX_COMBINATIONS, parseTheoryInput } from "../src/theory.ts";
+import {
+  analyseBias,
+  biasTable,
+  MAX_ALPHA,
+  MAX_COMBINATIONS,
+  MAX_LOGIT,
+  MAX_REWARD,
+  parseTheoryInput,
+} from "../src/theory.ts";
 import { THEORY_SUITE } from "../src/theory_suite.ts";
-import { writeTheoryArtifacts } from "../src/theory_artifacts.ts";
+import { THEORY_PROFILE, writeTheoryArtifacts } from "../src/theory_artifacts.ts";
+import { checkOutputLabel } from "../src/artifacts.ts";
+import { checkWritablePath } from "../src/safe_fs.ts";
 
 const HELP = `Usage: deno task theory [--mdp FILE [--json]] [--out DIR]
 
@@ -34,8 +44,12 @@ Options:
                {name: {"mean", "bias"}}}
   -h, --help   show this help
 
+Bounds: 2 to 64 actions, 1 to 64 states; 0 ≤ α ≤ ${MAX_ALPHA}; |θ| ≤ ${MAX_LOGIT}; |r| ≤ ${MAX_REWARD}.
+The problem file is read only as a regular file of at most 1 MiB inside what the task may read.
+
 Exit codes: 0 done; 2 bad input (malformed JSON, wrong shapes, probabilities that do not sum to 1
-within 1e-9, negative weights, a problem too large to enumerate).
+within 1e-9, negative weights, values out of bounds, a problem too large to enumerate, or one
+whose analysis overflows to a non-finite value; an --out directory of another profile).
 `;
 
 async function main(): Promise<number> {
@@ -59,6 +73,8 @@ async function main(): Promise<number> {
     throw new InputError("json: only with --mdp (the built-in analysis writes artefacts)");
   }
   const out = (o.out as string | undefined) ?? "results/theory";
+  await checkWritablePath("out", out);
+  await checkOutputLabel("out", out, THEORY_PROFILE);
   await ensureWritableDir("out", out);
   const root = await writeTheoryArtifacts(out);
   console.log(await Deno.readTextFile(`${out}/summary/bias.md`));

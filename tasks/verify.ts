@@ -6,6 +6,7 @@
  * @module
  */
 import { describeDifference, readProfileManifest } from "../src/artifacts.ts";
+import { checkReadablePath } from "../src/safe_fs.ts";
 import {
   DEFAULT_WORKERS,
   parseOptions,
@@ -16,7 +17,7 @@ import {
 } from "../src/cli.ts";
 import { InputError } from "../src/config.ts";
 import { createThreads, type Threads } from "../src/trainer.ts";
-import { verifyProfile } from "../src/reproduce.ts";
+import { verifyProfile } from "../src/verify.ts";
 import { spotVerify } from "../src/spot_verify.ts";
 
 /** Spot checks per profile under `--all`, unless `--spot` says otherwise. */
@@ -45,14 +46,27 @@ Options:
   --all            verify every results/NAME/ directory holding a manifest: ${
   FULL_PROFILES.join(" and ")
 } in
-                   full, every other one with --spot (N default ${ALL_SPOTS})
+                   full, every other one with --spot (N default ${ALL_SPOTS}); a directory named
+                   after a built-in profile must hold that profile's own configurations
+  --allow-expensive  also run experiments that are not a built-in profile's own and cost more
+                   than the paper's 2D-navigation experiment (iterations, environment steps or
+                   learner work; refused by default: a directory's config.json decides what runs)
   --workers N      sampling threads and learner threads, N of each (default: the number of cores,
                    here ${DEFAULT_WORKERS})
   -h, --help       show this help
 
+Before running anything, verify checks every manifest and digest, refuses symbolic links,
+devices and files nobody listed, validates every config.json, compares the configurations with
+the named profile's own (a directory whose configurations differ is reported as a custom
+directory), and refuses an experiment whose estimated memory is over the limits, or that is not
+the profile's own and costs more than the paper's 2D-navigation experiment (unless
+--allow-expensive). It prints the root digest it verified.
+
 Exit codes: 0 every byte matches; 1 a difference (the first differing file is named, and for
 metrics.csv the first differing iteration; with --spot, the experiment and the first differing
-iteration, or the first manifest or digest-chain problem); 2 bad input.
+iteration), or a manifest, digest or digest-chain problem found before running anything; 2 bad
+input (an unreadable directory, an invalid config.json, an experiment over the memory limits or
+the cost budget).
 `;
 
 async function main(): Promise<number> {
@@ -62,6 +76,7 @@ async function main(): Promise<number> {
     spot: { type: "string" },
     "spot-seed": { type: "string" },
     all: { type: "boolean" },
+    "allow-expensive": { type: "boolean" },
     workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -78,27 +93,79 @@ async function main(): Promise<number> {
   if (o.all && (o.profile !== undefined || o.dir !== undefined)) {
     throw new InputError("all: verifies every results/NAME/ directory; drop --profile and --dir");
   }
-  const threads = createThreads(workersOption(o.workers as string | undefined));
-  try {
-    if (!o.all) {
-      const dir = (o.dir as string | undefined) ?? `results/${o.profile ?? "quick"}`;
-      return spots === undefined
-        ? await verifyInFull(dir, threads)
-        : await verifyBySpots(dir, spots, seed, threads);
+  const allowExpensive = o["allow-expensive"] === true;
+  const workers = workersOption(o.workers as string | undefined);
+  const targets: { dir: string; spots?: number; strict: boolean }[] = [];
+  if (!o.all) {
+    const dir = (o.dir as string | undefined) ?? `results/${o.profile ?? "quick"}`;
+    targets.push({ dir, spots, strict: false });
+  } else {
+    const names = await profileDirectories("results");
+    if (names.length === 0) {
+      throw new InputError("all: no results/NAME/ directory holds a manifest");
     }
-    const dirs = await profileDirectories("results");
-    if (dirs.length === 0) throw new InputError("all: no results/NAME/ directory holds a manifest");
-    for (const name of dirs) {
-      const dir = `results/${name}`;
-      const code = FULL_PROFILES.includes(name)
-        ? await verifyInFull(dir, threads)
-        : await verifyBySpots(dir, spots ?? ALL_SPOTS, seed, threads);
+    for (const name of names) {
+      targets.push({
+        dir: `results/${name}`,
+        spots: FULL_PROFILES.includes(name) ? undefined : spots ?? ALL_SPOTS,
+        strict: true,
+      });
+    }
+  }
+  for (const { dir } of targets) await checkReadablePath("dir", dir);
+  const threads = createThreads(workers);
+  try {
+    for (const { dir, spots, strict } of targets) {
+      const options = { threads, allowExpensive, strict };
+      const code = spots === undefined
+        ? await verifyInFull(dir, options)
+        : await verifyBySpots(dir, spots, seed, options);
       if (code !== 0) return code;
     }
     return 0;
   } finally {
     threads.close();
   }
+}
+
+interface VerifyOptions {
+  readonly threads: Threads;
+  readonly allowExpensive: boolean;
+  /** A directory named after a built-in profile must hold its configurations (`--all`). */
+  readonly strict: boolean;
+}
+
+/**
+ * Say how a directory's configurations relate to its profile's; 1 when `strict` and they differ
+ * from the built-in profile it is named after, else 0.
+ */
+function reportProfile(
+  dir: string,
+  profile: string,
+  differences: string[] | null,
+  strict: boolean,
+): number {
+  const name = dir.split("/").filter((p) => p !== "").at(-1);
+  if (differences === null) {
+    if (profile !== "theory") {
+      console.log(`NOTE: ${dir} is a custom directory (profile "${profile}" is not built in)`);
+    }
+    return 0;
+  }
+  if (differences.length === 0) return 0;
+  const more = differences.length > 1 ? ` (and ${differences.length - 1} more)` : "";
+  if (strict && name === profile) {
+    console.error(
+      `MISMATCH in ${dir}: not the ${profile} profile's configurations: ${differences[0]}${more}`,
+    );
+    return 1;
+  }
+  console.log(
+    `NOTE: ${dir} is labelled "${profile}" but is a CUSTOM directory, not the ${profile} profile: ${
+      differences[0]
+    }${more}; verifying it against its own configurations`,
+  );
+  return 0;
 }
 
 function spotSeed(text: string): number {
@@ -124,23 +191,39 @@ async function profileDirectories(root: string): Promise<string[]> {
   return names.sort();
 }
 
-async function verifyInFull(dir: string, threads: Threads): Promise<number> {
+async function verifyInFull(dir: string, options: VerifyOptions): Promise<number> {
   const hooks = progressHooks();
   let result: Awaited<ReturnType<typeof verifyProfile>>;
   try {
-    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, hooks, threads);
+    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, hooks, options.threads, {
+      allowExpensive: options.allowExpensive,
+    });
   } finally {
     hooks.stop();
   }
-  const { experiments, difference } = result;
-  if (difference === null) {
-    const { root } = await readProfileManifest(dir);
+  const { experiments, difference, preflight } = result;
+  if (preflight.problems.length > 0) {
+    const n = preflight.problems.length;
+    console.error(
+      `MISMATCH in ${dir}: ${preflight.problems[0]}${
+        n > 1 ? ` (and ${n - 1} more problem(s))` : ""
+      }; nothing was run`,
+    );
+    return 1;
+  }
+  const profile = reportProfile(
+    dir,
+    preflight.profile,
+    preflight.profileDifferences,
+    options.strict,
+  );
+  if (difference === null && profile === 0) {
     console.log(
-      `verified: ${experiments} experiment(s) in ${dir} regenerate byte for byte (root ${root})`,
+      `verified: ${experiments} experiment(s) in ${dir} regenerate byte for byte (root ${preflight.root})`,
     );
     return 0;
   }
-  console.error(`MISMATCH in ${dir}: ${describeDifference(difference)}`);
+  if (difference !== null) console.error(`MISMATCH in ${dir}: ${describeDifference(difference)}`);
   return 1;
 }
 
@@ -148,18 +231,21 @@ async function verifyBySpots(
   dir: string,
   spots: number,
   seed: number | undefined,
-  threads: Threads,
+  options: VerifyOptions,
 ): Promise<number> {
   const drawSeed = seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
   const report = await spotVerify(dir, {
     spots,
     seed: drawSeed,
-    threads,
+    threads: options.threads,
+    allowExpensive: options.allowExpensive,
     log: (line) => console.log(line),
   });
   const { failure, plan } = report;
   if (failure === null) {
+    const profile = reportProfile(dir, report.profile, report.profileDifferences, options.strict);
+    if (profile !== 0) return profile;
     console.log(
       `spot-verified: ${dir} (root ${report.root}): every manifest and digest chain checks; ${plan.intervals.length} of ${plan.totalIntervals} interval(s) and ${plan.evaluations.length} of ${plan.totalExperiments} evaluation(s) replay byte for byte`,
     );

@@ -59,7 +59,7 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
   for (
     const [args, message] of [
       [["--part", "gpu"], /part must be one of all, nav2d, learner, mujoco, memory/],
-      [["--workers", "0"], /workers must be a positive integer/],
+      [["--workers", "0"], /workers must be an integer in \[1, 64\]/],
       [["--iterations", "x"], /iterations must be a positive integer/],
       [["--memory-iterations", "0"], /memory-iterations must be a positive integer/],
     ] as const

@@ -1,5 +1,11 @@
 // What several test files share: a tiny 2D-navigation (or locomotion) experiment, scratch
 // directories, and running a task file as a user would.
+import {
+  readExperimentManifest,
+  readProfileManifest,
+  writeExperiment,
+  writeProfileManifest,
+} from "../src/artifacts.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import { experimentId } from "../src/profiles.ts";
 
@@ -49,6 +55,48 @@ export async function runTaskFile(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-sys=cpus", "--allow-read=.", "--allow-write=results", file, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr).trim() };
+}
+
+/**
+ * A consistent forgery, as a stranger could hand over: change experiment `id`'s files, then
+ * rewrite its manifest and the profile manifest so that every digest matches again.
+ */
+export async function forgeExperiment(
+  dir: string,
+  id: string,
+  change: (files: Record<string, Uint8Array>) => void | Promise<void>,
+  finalStateDigest?: string,
+): Promise<void> {
+  const manifest = await readExperimentManifest(dir, id);
+  const files: Record<string, Uint8Array> = {};
+  for (const name of Object.keys(manifest.files)) {
+    files[name] = await Deno.readFile(`${dir}/${id}/${name}`);
+  }
+  await change(files);
+  await writeExperiment(dir, id, files, finalStateDigest ?? manifest.finalStateDigest);
+  await writeProfileManifest(dir, (await readProfileManifest(dir)).profile);
+}
+
+/**
+ * Run `deno task NAME ARGS` as deno.json defines it (same permissions, --no-prompt included),
+ * without the task runner's banner; exit code and output.
+ */
+export async function runDenoTask(
+  name: string,
+  args: string[],
+  options: { stdin?: "null" | "piped" } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks as Record<string, string>;
+  const [deno, ...command] = tasks[name].split(" ");
+  if (deno !== "deno") throw new Error(`task ${name} does not start with deno`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...command, ...args],
+    stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -145,7 +145,7 @@ Deno.test("kill -9 at 14 renames, inside the rename into place included, then th
   });
 });
 
-Deno.test("kill -9 between moving a replaced experiment aside and moving the new one in, then rerun", async () => {
+Deno.test("kill -9 between moving a replaced experiment aside and moving the new one in, then rerun (trust case 7)", async () => {
   await inScratch(async (dir) => {
     const config = await writeConfig(dir, 12, 4);
     const reference = `${dir}/reference`;

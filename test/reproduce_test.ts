@@ -6,9 +6,10 @@ import { useBackend } from "../src/backend.ts";
 import { type ExperimentConfig, validateConfig } from "../src/config.ts";
 import { workerSampler } from "../src/parallel_sampler.ts";
 import { workerLearner } from "../src/parallel_learner.ts";
-import { runExperiments, verifyProfile } from "../src/reproduce.ts";
+import { runExperiments } from "../src/reproduce.ts";
+import { verifyProfile } from "../src/verify.ts";
 import { createThreads, DivergenceError, train } from "../src/trainer.ts";
-import { inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
+import { forgeExperiment, inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
 
@@ -96,19 +97,33 @@ Deno.test("verify passes on untouched artefacts and names the file and iteration
     await runExperiments(CONFIGS.slice(0, 2), dir, "t");
     const ok = await verifyProfile(dir, `${scratchParent}/s1`);
     assert.equal(ok.difference, null);
+    assert.deepEqual(ok.preflight.problems, []);
     assert.equal(ok.experiments, 2);
     // Flip one digit of iteration 1's post-adaptation return.
+    const flip = (files: Record<string, Uint8Array>) => {
+      const lines = new TextDecoder().decode(files["metrics.csv"]).split("\n");
+      const cells = lines[2].split(",");
+      const last = cells[2].length - 1;
+      cells[2] = cells[2].slice(0, last) + (cells[2][last] === "1" ? "2" : "1");
+      lines[2] = cells.join(",");
+      files["metrics.csv"] = new TextEncoder().encode(lines.join("\n"));
+    };
+    // Edited alone, the file no longer matches its manifest: found before anything runs.
     const file = `${dir}/${CONFIGS[1].id}/metrics.csv`;
-    const lines = (await Deno.readTextFile(file)).split("\n");
-    const cells = lines[2].split(",");
-    const last = cells[2].length - 1;
-    cells[2] = cells[2].slice(0, last) + (cells[2][last] === "1" ? "2" : "1");
-    lines[2] = cells.join(",");
-    await Deno.writeTextFile(file, lines.join("\n"));
-    const bad = await verifyProfile(dir, `${scratchParent}/s2`);
-    assert.ok(bad.difference !== null);
-    assert.equal(bad.difference.file, `${CONFIGS[1].id}/metrics.csv`);
-    assert.match(bad.difference.detail ?? "", /iteration 1\b/);
+    const files = { "metrics.csv": await Deno.readFile(file) };
+    flip(files);
+    await Deno.writeFile(file, files["metrics.csv"]);
+    const edited = await verifyProfile(dir, `${scratchParent}/s2`);
+    assert.equal(edited.experiments, 0);
+    assert.match(edited.preflight.problems[0], new RegExp(`^${CONFIGS[1].id}/metrics.csv: digest`));
+    // With every manifest rewritten to match, only regenerating it shows the change.
+    await runExperiments(CONFIGS.slice(0, 2), dir, "t");
+    await forgeExperiment(dir, CONFIGS[1].id, flip);
+    const forged = await verifyProfile(dir, `${scratchParent}/s3`);
+    assert.deepEqual(forged.preflight.problems, []);
+    assert.ok(forged.difference !== null);
+    assert.equal(forged.difference.file, `${CONFIGS[1].id}/metrics.csv`);
+    assert.match(forged.difference.detail ?? "", /iteration 1\b/);
   });
 });
 
@@ -130,14 +145,14 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
   try {
     const cases: [string[], RegExp][] = [
       [["--profile", "nope"], /profile must be one of paper, quick/],
-      [["--seeds", "0"], /seeds must be a positive integer/],
+      [["--seeds", "0"], /seeds must be an integer in \[1, 1000\]/],
       [["--seeds", "-3"], /seeds/],
       [["--backend", "gpu"], /backend must be one of wasm, cpu/],
       [["--only", "no-such-experiment"], /only: .* matches no experiment/],
       [["--config", badConfig], /config/],
       [["--frobnicate"], /frobnicate/],
-      [["--workers", "0"], /workers must be a positive integer/],
-      [["--workers", "two"], /workers must be a positive integer/],
+      [["--workers", "0"], /workers must be an integer in \[1, 64\]/],
+      [["--workers", "two"], /workers must be an integer in \[1, 64\]/],
     ];
     for (
       const [config, body] of [

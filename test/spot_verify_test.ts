@@ -2,19 +2,14 @@
 // were rewritten to match; the replay catches fabricated rows, states, hyperparameters and
 // evaluations in the intervals it draws; the draw is reproducible and uniform.
 import assert from "node:assert/strict";
-import {
-  readExperimentManifest,
-  readProfileManifest,
-  writeExperiment,
-  writeProfileManifest,
-} from "../src/artifacts.ts";
+import { readProfileManifest } from "../src/artifacts.ts";
 import { useBackend } from "../src/backend.ts";
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/checkpoint.ts";
 import { canonicalJson } from "../src/canonical_json.ts";
 import type { ExperimentConfig } from "../src/config.ts";
 import { runExperiments } from "../src/reproduce.ts";
 import { checkpointIntervals, spotPlan, spotVerify } from "../src/spot_verify.ts";
-import { runTaskFile, tinyConfig } from "./helpers.ts";
+import { forgeExperiment, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
 
@@ -40,26 +35,6 @@ async function withResults(f: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/**
- * A consistent forgery: change experiment `id`'s files, then rewrite its manifest and the
- * profile manifest so that every digest matches again.
- */
-async function forge(
-  dir: string,
-  id: string,
-  change: (files: Record<string, Uint8Array>) => void | Promise<void>,
-  finalStateDigest?: string,
-): Promise<void> {
-  const manifest = await readExperimentManifest(dir, id);
-  const files: Record<string, Uint8Array> = {};
-  for (const name of Object.keys(manifest.files)) {
-    files[name] = await Deno.readFile(`${dir}/${id}/${name}`);
-  }
-  await change(files);
-  await writeExperiment(dir, id, files, finalStateDigest ?? manifest.finalStateDigest);
-  await writeProfileManifest(dir, (await readProfileManifest(dir)).profile);
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -133,7 +108,7 @@ Deno.test("integrity: a broken chain link is found even when every manifest was 
   ];
   for (const [what, change, message] of cases) {
     await withResults(async (dir) => {
-      await forge(dir, id, change);
+      await forgeExperiment(dir, id, change);
       const report = await spotVerify(dir, { spots: 1, seed: 0 });
       assert.equal(report.failure?.experiment, id, what);
       assert.match(report.failure?.detail ?? "", message, what);
@@ -141,7 +116,7 @@ Deno.test("integrity: a broken chain link is found even when every manifest was 
     });
   }
   await withResults(async (dir) => {
-    await forge(dir, id, () => {}, "0".repeat(64));
+    await forgeExperiment(dir, id, () => {}, "0".repeat(64));
     const report = await spotVerify(dir, { spots: 1, seed: 0 });
     assert.match(report.failure?.detail ?? "", /finalStateDigest is not the last row's/);
   });
@@ -156,7 +131,7 @@ Deno.test("replay: a fabricated row, other hyperparameters or a fabricated evalu
   const id = CONFIGS[1].id;
   await withResults(async (dir) => {
     // Row 3's digest is no checkpoint's: only the replay of iterations 3-5 can see it.
-    await forge(dir, id, (f) => {
+    await forgeExperiment(dir, id, (f) => {
       const lines = text(f["metrics.csv"]).split("\n");
       lines[4] = lines[4].replace(/[0-9a-f]$/, (d) => (d === "0" ? "1" : "0"));
       f["metrics.csv"] = bytes(lines.join("\n"));
@@ -167,7 +142,7 @@ Deno.test("replay: a fabricated row, other hyperparameters or a fabricated evalu
   });
   await withResults(async (dir) => {
     // A post-adaptation return of iteration 4 made up; the chain is untouched.
-    await forge(dir, id, (f) => {
+    await forgeExperiment(dir, id, (f) => {
       const lines = text(f["metrics.csv"]).split("\n");
       const cells = lines[5].split(",");
       cells[2] = String(Number(cells[2]) + 1);
@@ -182,7 +157,7 @@ Deno.test("replay: a fabricated row, other hyperparameters or a fabricated evalu
   await withResults(async (dir) => {
     // config.json claims another outer step size than the run used: every interval differs at
     // its first iteration.
-    await forge(dir, id, (f) => {
+    await forgeExperiment(dir, id, (f) => {
       const config = JSON.parse(text(f["config.json"]));
       f["config.json"] = bytes(canonicalJson({ ...config, outerLr: config.outerLr * 2 }));
     });
@@ -198,7 +173,7 @@ Deno.test("replay: a fabricated row, other hyperparameters or a fabricated evalu
     assert.equal(all.failure?.iteration, 0);
   });
   await withResults(async (dir) => {
-    await forge(dir, id, (f) => {
+    await forgeExperiment(dir, id, (f) => {
       f["evaluation.json"] = bytes(text(f["evaluation.json"]).replace(/"tasks": 2/, '"tasks": 3'));
     });
     const report = await spotVerify(dir, { spots: ALL, seed: 5 });
@@ -227,7 +202,7 @@ Deno.test("verify --spot: a mismatch exits 1 naming experiment and iteration; ba
   const dir = await Deno.makeTempDir({ dir: "results", prefix: "tmp-spot-" });
   try {
     await runExperiments(CONFIGS, dir, "spot-test");
-    await forge(dir, CONFIGS[0].id, (f) => {
+    await forgeExperiment(dir, CONFIGS[0].id, (f) => {
       const lines = text(f["metrics.csv"]).split("\n");
       lines[2] = lines[2].replace(/^1,-/, "1,-1");
       f["metrics.csv"] = bytes(lines.join("\n"));
