@@ -49,6 +49,11 @@ export interface LearnerBatch {
   readonly scale: number;
   /** Per-step rewards, concatenated (for E-MAML's normalised rewards). */
   readonly rewards: Float64Array;
+  /**
+   * The mean over samples of the advantages Âₙ as processed (before the 1/N or 1/|D| factor of
+   * the weights): ≈ 0 when they are normalised. The published SG-MRL term's factor.
+   */
+  readonly meanAdvantage: number;
 }
 
 /**
@@ -104,6 +109,7 @@ export function learnerBatch(
     meanUndiscountedReturn: mean(processed.undiscountedReturns),
     scale: paths.length * k / processed.advantageDivisor,
     rewards,
+    meanAdvantage: mean(processed.advantages),
   };
 }
 

@@ -8,7 +8,7 @@
  * - sampling, per iteration on the JavaScript heap: every batch of the rollout is held at once,
  *   (ζ + 1) × metaBatchSize × trajectoriesPerTask × horizon steps of 28·obs + 12·act + 52 bytes
  *   (the float64 path, the learner's float32 copy, the return and baseline temporaries), twice
- *   (worker transfers copy); the same for the evaluation's tasks and trajectories;
+ *   (worker transfers copy); the same for a round of an evaluation (metaBatchSize tasks at most);
  * - the learner, per task on a WebAssembly heap (one task's gradient tape at a time): 128 bytes per
  *   sample, unit and phase, 128 × trajectoriesPerTask × horizon × (Σ hidden + obs + act) × (ζ + 1),
  *   plus 64 × parameters × (ζ + 1); measured: paper-scale HalfCheetah at ζ = 3 took 320 MiB per
@@ -63,8 +63,10 @@ function dims(config: ExperimentConfig) {
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * const c = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "sgmrl", hessian: "autodiff",
  *   innerSteps: 1, seed: 0 });
- * // 500 iterations × 20 tasks × 20 trajectories × 100 steps × 2 phases, plus the evaluation.
- * if (estimateCost(c).environmentSteps !== 500 * 20 * 20 * 100 * 2 + 40 * 20 * 100 * 2) {
+ * // 500 iterations × 20 tasks × 20 trajectories × 100 steps × 2 phases, plus the final and the
+ * // six periodic evaluations on 1600 tasks each.
+ * const evaluations = (1 + 6) * 1600 * 20 * 100 * 2;
+ * if (estimateCost(c).environmentSteps !== 500 * 20 * 20 * 100 * 2 + evaluations) {
  *   throw new Error("steps");
  * }
  * ```
@@ -73,12 +75,19 @@ export function estimateCost(config: ExperimentConfig): CostEstimate {
   const { obsDim, actDim, params, phases } = dims(config);
   const stepBytes = 28 * obsDim + 12 * actDim + 52;
   const perIteration = config.metaBatchSize * config.trajectoriesPerTask * config.horizon;
-  const evaluation = config.evaluation.tasks * config.evaluation.trajectoriesPerTask *
-    config.horizon;
+  const perTask = config.evaluation.trajectoriesPerTask * config.horizon;
+  // Evaluations run in rounds of metaBatchSize tasks.
+  const evaluationRound = Math.min(config.evaluation.tasks, config.metaBatchSize) * perTask;
+  const periodic = config.evaluation.periodic;
+  const evaluation = (config.evaluation.tasks +
+    (periodic === undefined
+      ? 0
+      : Math.floor(config.iterations / periodic.every) * periodic.tasks)) *
+    perTask;
   const hidden = config.policy.hidden.reduce((a, b) => a + b, 0);
   return {
     iterations: config.iterations,
-    samplingBytes: 2 * phases * stepBytes * Math.max(perIteration, evaluation) + 48 * params,
+    samplingBytes: 2 * phases * stepBytes * Math.max(perIteration, evaluationRound) + 48 * params,
     learnerBytes: 128 * config.trajectoriesPerTask * config.horizon * (hidden + obsDim + actDim) *
         phases + 64 * params * phases,
     environmentSteps: (config.iterations * perIteration + evaluation) * phases,

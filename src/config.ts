@@ -61,6 +61,11 @@ export const ExperimentConfigSchema = z.strictObject({
     /** Fresh meta-test tasks (from their own stream). */
     tasks: int(1, 100000),
     trajectoriesPerTask: int(1, 100000),
+    /**
+     * The reference's protocol beside the final evaluation: after every `every` iterations,
+     * evaluate on `tasks` fresh tasks (evaluations.csv); the best one is what the reference reported.
+     */
+    periodic: z.strictObject({ every: int(1, 1000000), tasks: int(1, 100000) }).optional(),
   }),
   backend: z.enum(BACKENDS),
 });
@@ -111,7 +116,9 @@ export type BaseConfig = Omit<ExperimentConfig, VariedFields>;
  * The paper's 2D-navigation setup (paper App. H and the published configs): 100-100 ReLU policy with initial std 1,
  * α = 0.1, Adam β = 1e-3, 20 tasks × 20 trajectories, H = 100, 500 iterations, γ = 0.99,
  * GAE λ = 0.997 with the linear baseline and per-task normalisation, mean over samples. A
- * checkpoint every 125 iterations keeps one experiment's four checkpoints at 0.85 MB.
+ * checkpoint every 125 iterations keeps one experiment's four checkpoints at 0.85 MB. Evaluation
+ * as the reference validated: 1600 fresh tasks (its 80 rounds of a 20-task meta-batch) × 20
+ * trajectories, after every 80 iterations (evaluations.csv) and of the final parameters.
  */
 export const PAPER_NAV2D: BaseConfig = {
   env: "nav2d",
@@ -130,7 +137,7 @@ export const PAPER_NAV2D: BaseConfig = {
   surrogateMean: "samples",
   sgmrlBaseline: "leave-one-out",
   policy: { hidden: [100, 100], activation: "relu", initStd: 1 },
-  evaluation: { tasks: 40, trajectoriesPerTask: 20 },
+  evaluation: { tasks: 1600, trajectoriesPerTask: 20, periodic: { every: 80, tasks: 1600 } },
   backend: "wasm",
 };
 

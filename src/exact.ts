@@ -37,6 +37,7 @@ export const EXACT_ESTIMATORS: Readonly<
   "maml": { algorithm: "maml", hessian: "autodiff" },
   "maml-fo": { algorithm: "maml", hessian: "none" },
   "sgmrl-eq13": { algorithm: "sgmrl", hessian: "paper-eq13" },
+  "sgmrl-published": { algorithm: "sgmrl-published", hessian: "autodiff" },
 };
 
 /** Step sizes and batch sizes of the exact analysis. */

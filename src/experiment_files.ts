@@ -6,6 +6,8 @@
  * metrics.csv                one row per meta-iteration (METRICS_HEADER), ending in state_digest
  * evaluation.json            the meta-test evaluation of the final parameters
  * params.bin                 the final parameters, little-endian float32, PolicyParams order
+ * evaluations.csv            with `evaluation.periodic`: one row per periodic evaluation,
+ *                            iterations_done, return_step_0 … return_step_ζ
  * checkpoint-KKKKKKK.bin     the training state after K iterations (src/checkpoint.ts), for every K
  *                            of the experiment's checkpoint schedule
  * ```
@@ -18,7 +20,12 @@ import { checkpointName, decodeCheckpoint, type TrainingState } from "./checkpoi
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { MAX_INPUT_BYTES, parseJsonQuietly, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 import { paramShapes, type PolicyParams } from "./policy.ts";
-import { type Evaluation, type IterationMetrics, policySpec } from "./trainer.ts";
+import {
+  type Evaluation,
+  type IterationMetrics,
+  type PeriodicEvaluation,
+  policySpec,
+} from "./trainer.ts";
 
 /** Columns of metrics.csv. */
 export const METRICS_HEADER: readonly string[] = [
@@ -97,6 +104,80 @@ export function parseMetricsCsv(text: string, file: string): IterationMetrics[] 
   });
 }
 
+/** The columns of evaluations.csv for ζ inner steps. */
+export function evaluationsHeader(innerSteps: number): string[] {
+  return [
+    "iterations_done",
+    ...Array.from({ length: innerSteps + 1 }, (_, t) => `return_step_${t}`),
+  ];
+}
+
+/**
+ * evaluations.csv's text: one row per periodic evaluation, the mean return after 0 … ζ steps.
+ *
+ * @example
+ * ```ts
+ * import { evaluationsCsv, parseEvaluationsCsv } from "./experiment_files.ts";
+ * const rows = [{ iteration: 80, evaluation: { tasks: 2, returnsByStep: [-30, -20.5],
+ *   preAdaptationReturn: -30, postAdaptationReturn: -20.5 } }];
+ * const text = evaluationsCsv(1, rows);
+ * if (text !== "iterations_done,return_step_0,return_step_1\n80,-30,-20.5\n") throw new Error(text);
+ * if (parseEvaluationsCsv(text, 1, 2, "e.csv")[0].evaluation.postAdaptationReturn !== -20.5) {
+ *   throw new Error("round trip");
+ * }
+ * ```
+ */
+export function evaluationsCsv(innerSteps: number, rows: readonly PeriodicEvaluation[]): string {
+  return csvFormat(
+    evaluationsHeader(innerSteps),
+    rows.map((r) => [r.iteration, ...r.evaluation.returnsByStep]),
+  );
+}
+
+/**
+ * Parse evaluations.csv as written by {@linkcode evaluationsCsv} for ζ = `innerSteps` and `tasks`
+ * evaluation tasks; a `RangeError` names `file` and the first bad line.
+ */
+export function parseEvaluationsCsv(
+  text: string,
+  innerSteps: number,
+  tasks: number,
+  file: string,
+): PeriodicEvaluation[] {
+  let table: { header: string[]; rows: string[][] };
+  try {
+    table = csvParse(text);
+  } catch (e) {
+    throw new RangeError(`${file}: ${(e as Error).message}`);
+  }
+  if (table.header.join() !== evaluationsHeader(innerSteps).join()) {
+    throw new RangeError(`${file}: header is not ${evaluationsHeader(innerSteps).join(",")}`);
+  }
+  return table.rows.map((fields, i) => {
+    const numbers = fields.map(Number);
+    if (!numbers.every((x, k) => String(x) === fields[k]) || !Number.isInteger(numbers[0])) {
+      throw new RangeError(`${file}: line ${i + 2} is not a row of numbers`);
+    }
+    const returnsByStep = numbers.slice(1);
+    return {
+      iteration: numbers[0],
+      evaluation: {
+        tasks,
+        returnsByStep,
+        preAdaptationReturn: returnsByStep[0],
+        postAdaptationReturn: returnsByStep[innerSteps],
+      },
+    };
+  });
+}
+
+/** The iterations after which `config` evaluates periodically (none without `periodic`). */
+export function periodicSchedule(config: ExperimentConfig): number[] {
+  const every = config.evaluation.periodic?.every;
+  if (every === undefined) return [];
+  return Array.from({ length: Math.floor(config.iterations / every) }, (_, k) => (k + 1) * every);
+}
+
 /** params.bin's bytes: every parameter as little-endian float32, in PolicyParams order. */
 export function paramsBin(params: PolicyParams): Uint8Array {
   const total = params.reduce((n, p) => n + p.length, 0);
@@ -114,22 +195,28 @@ export interface FinishedExperiment {
   readonly params: PolicyParams;
   readonly metrics: readonly IterationMetrics[];
   readonly evaluation: Evaluation;
+  readonly periodicEvaluations: readonly PeriodicEvaluation[];
 }
 
 /**
  * The artefact files of one finished experiment: config.json, metrics.csv, evaluation.json,
- * params.bin, and the checkpoint files given (name to bytes).
+ * params.bin, evaluations.csv (with `evaluation.periodic`), and the checkpoint files given (name
+ * to bytes).
  */
 export function experimentFiles(
   config: ExperimentConfig,
   result: FinishedExperiment,
   checkpoints: Readonly<Record<string, Uint8Array>>,
 ): ArtifactFiles {
+  const periodic: ArtifactFiles = config.evaluation.periodic === undefined
+    ? {}
+    : { "evaluations.csv": evaluationsCsv(config.innerSteps, result.periodicEvaluations) };
   return {
     "config.json": canonicalJson(config),
     "metrics.csv": metricsCsv(result.metrics),
     "evaluation.json": canonicalJson(result.evaluation),
     "params.bin": paramsBin(result.params),
+    ...periodic,
     ...checkpoints,
   };
 }

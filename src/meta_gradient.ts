@@ -8,6 +8,7 @@
  *   O(θ) = L(θ^ζ; D_o)                                          (all algorithms)
  *        + c_o · (J̃ − b) · Σ_{t=1..ζ} Σ_{n∈D_t} log π(aₙ|sₙ; θᵗ⁻¹)     (sgmrl)
  *        + e · mean_{n∈D_1} log π(aₙ|sₙ; θ)                          (emaml)
+ *        + Ā_o · Σ_{n∈D_1} log π(aₙ|sₙ; θ)                           (sgmrl-published)
  *
  * with L(θ; D) = Σₙ wₙ log π(aₙ|sₙ; θ) (see batch.ts). Differentiating O through the inner updates
  * with the batches held fixed ("autodiff") gives M_ζᵀ∇L(θ^ζ; D_o) + c_o(J̃ − b)Σ_t M_{t−1}ᵀ Σ s(τ;
@@ -18,6 +19,12 @@
  * term); it exists for the exact bias analysis. With `hessian: "none"` every θᵗ is θ plus a constant, so
  * every M is the identity (first order). J̃ is the outer batch's mean discounted return from raw
  * rewards, never from normalised advantages, and all ζ inner batches contribute.
+ *
+ * `sgmrl-published` is what the paper's published code computes (maml_zoo/meta_algos/
+ * vpg_sgmrl.py in its ProMP fork): the MAML term differentiated through the inner step, plus
+ * stop_gradient(Ā_o) × the summed log-likelihood of the first inner batch only, with Ā_o the mean
+ * of the outer batch's advantages as processed for training — normalised per task, so Ā_o ≈ 0 and
+ * the term all but vanishes (REPRODUCTION.md F2).
  *
  * @module
  */
@@ -32,7 +39,7 @@ import {
 } from "./policy.ts";
 
 /** Meta-gradient algorithms. */
-export const ALGORITHMS = ["sgmrl", "maml", "emaml"] as const;
+export const ALGORITHMS = ["sgmrl", "maml", "emaml", "sgmrl-published"] as const;
 /** A meta-gradient algorithm. */
 export type Algorithm = typeof ALGORITHMS[number];
 /** How the Jacobians of the inner steps are treated. */
@@ -148,7 +155,7 @@ function innerStepAndScore(
  * const batch = {
  *   observations: new Float32Array([1]), actions: new Float32Array([1]),
  *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: 0,
- *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]),
+ *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]), meanAdvantage: 1,
  * };
  * const next = innerStep(gaussianMlp(spec), theta, batch, 0.1);
  * // ∂ log N(a; w·s + b, 1)/∂b = a − (w·s + b); the bias moves by 0.1 times that.
@@ -313,6 +320,10 @@ function taskGradient(
         if (config.algorithm === "emaml" && t === 0) {
           const ll = tf.mean(policy.logProb(th, b.obs, b.act));
           total = tf.add(total, tf.mul(ll, task.explorationWeight));
+        }
+        if (config.algorithm === "sgmrl-published" && t === 0) {
+          const ll = tf.sum(policy.logProb(th, b.obs, b.act));
+          total = tf.add(total, tf.mul(ll, task.outer.meanAdvantage));
         }
         if (step === undefined) {
           current = th.map((p, k) => tf.add(p, d.offsets[t][k]));

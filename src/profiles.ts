@@ -43,6 +43,12 @@ const ALL_ESTIMATORS: readonly Omit<Variant, "innerSteps">[] = [
   { algorithm: "emaml", hessian: "none" },
 ];
 
+/** The paper's published SG-MRL (second order, as its code differentiates through the step). */
+const PUBLISHED: Omit<Variant, "innerSteps"> = {
+  algorithm: "sgmrl-published",
+  hessian: "autodiff",
+};
+
 /** The three environments of the paper's Table 2. */
 const TABLE2_ENVS = ["half-cheetah-dir", "half-cheetah-vel", "swimmer-vel"] as const;
 
@@ -82,12 +88,14 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   paper: {
     name: "paper",
     description:
-      "Table 1 (2D navigation: sgmrl, maml, emaml second order and sgmrl, maml first order; ζ = 1; 10 seeds) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (README)",
+      "Table 1 (2D navigation: sgmrl, maml, emaml, sgmrl-published second order and sgmrl, maml first order; ζ = 1; 10 seeds; evaluated on 1600 tasks after every 80 iterations and at the end) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (README)",
     groups: [
       {
         base: PAPER_NAV2D,
-        variants: ALL_ESTIMATORS.filter((v) => !(v.algorithm === "emaml" && v.hessian === "none"))
-          .map((v) => ({ ...v, innerSteps: 1 })),
+        variants: [
+          ...ALL_ESTIMATORS.filter((v) => !(v.algorithm === "emaml" && v.hessian === "none")),
+          PUBLISHED,
+        ].map((v) => ({ ...v, innerSteps: 1 })),
         seeds: 10,
       },
       ...TABLE2_ENVS.map((env) => ({
@@ -100,7 +108,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   quick: {
     name: "quick",
     description:
-      "the paper's pipeline scaled down: 2D navigation (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01; every estimator, ζ = 1 and 2, 2 seeds) and locomotion (half-cheetah-dir, half-cheetah-vel, swimmer-vel; 32-32 policy, 8 tasks × 8 trajectories, H = 100, 10 iterations, β = 0.01; sgmrl and maml, ζ = 1 and 2, 1 seed)",
+      "the paper's pipeline scaled down: 2D navigation (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01; every estimator and sgmrl-published, ζ = 1 and 2, 2 seeds; evaluated also after every 10 iterations) and locomotion (half-cheetah-dir, half-cheetah-vel, swimmer-vel; 32-32 policy, 8 tasks × 8 trajectories, H = 100, 10 iterations, β = 0.01; sgmrl and maml, ζ = 1 and 2, 1 seed)",
     groups: [
       {
         base: {
@@ -108,9 +116,11 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
           ...QUICK_SCALE,
           horizon: 50,
           iterations: 20,
-          evaluation: { tasks: 16, trajectoriesPerTask: 8 },
+          evaluation: { tasks: 16, trajectoriesPerTask: 8, periodic: { every: 10, tasks: 16 } },
         },
-        variants: [1, 2].flatMap((innerSteps) => ALL_ESTIMATORS.map((v) => ({ ...v, innerSteps }))),
+        variants: [1, 2].flatMap((innerSteps) =>
+          [...ALL_ESTIMATORS, PUBLISHED].map((v) => ({ ...v, innerSteps }))
+        ),
         seeds: 2,
       },
       ...TABLE2_ENVS.map((env) => ({
@@ -160,7 +170,7 @@ export function getProfile(name: string): Profile {
  * ```ts
  * import { expandProfile, PROFILES } from "./profiles.ts";
  * const configs = expandProfile(PROFILES.paper);
- * if (configs.length !== 50 + 72) throw new Error("Table 1: 5 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
+ * if (configs.length !== 60 + 72) throw new Error("Table 1: 6 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
  * ```
  */
 export function expandProfile(profile: Profile, options: ProfileOptions = {}): ExperimentConfig[] {

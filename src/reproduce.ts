@@ -13,7 +13,7 @@ import {
 } from "./artifacts.ts";
 import { checkMemory } from "./budget.ts";
 import { checkpointSchedule } from "./checkpoint.ts";
-import { experimentFiles, readStoredConfigs } from "./experiment_files.ts";
+import { experimentFiles, parseEvaluationsCsv, readStoredConfigs } from "./experiment_files.ts";
 import { openRun, runDirectory, saveCheckpoint, scheduledCheckpoints } from "./resume.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { MAX_INPUT_BYTES, parseJsonQuietly, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
@@ -23,6 +23,7 @@ import {
   evaluate,
   type Evaluation,
   type IterationMetrics,
+  type PeriodicEvaluation,
   type Threads,
   trainIterations,
 } from "./trainer.ts";
@@ -127,8 +128,9 @@ async function runExperiment(
   await trainIterations(config, run.state, {
     ...threads,
     shouldStop: stop,
-    onIteration: async (m, _timing, state) => {
+    onIteration: async (m, _timing, state, periodic) => {
       run.metrics.push(m);
+      if (periodic !== undefined) run.evaluations.push(periodic);
       hooks.onIteration?.(config, m);
       if (schedule.has(state.completed) || stop()) await saveCheckpoint(run, config);
     },
@@ -139,6 +141,7 @@ async function runExperiment(
     params: run.state.params,
     metrics: run.metrics,
     evaluation,
+    periodicEvaluations: run.evaluations,
   }, await scheduledCheckpoints(run, config));
   await writeExperiment(outDir, config.id, files, run.state.digest);
   await Deno.remove(run.dir, { recursive: true });
@@ -276,6 +279,25 @@ export interface SummaryRow {
   readonly mean: number;
   /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
   readonly std: number;
+  /**
+   * The reference's protocol, when every seed has periodic evaluations: the best of each seed's
+   * post-adaptation returns over its evaluations during training, mean and std over seeds.
+   */
+  readonly best?: { readonly mean: number; readonly std: number };
+}
+
+/** One experiment's results as the summary reads them. */
+export interface ExperimentResult {
+  readonly config: ExperimentConfig;
+  readonly evaluation: Evaluation;
+  /** The periodic evaluations (empty without `evaluation.periodic`). */
+  readonly periodic: readonly PeriodicEvaluation[];
+}
+
+function meanStd(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
+  return { mean, std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0 };
 }
 
 /**
@@ -285,6 +307,8 @@ export interface SummaryRow {
  */
 export const PAPER_FIGURES: Readonly<Record<string, string>> = {
   "nav2d|sgmrl|1": "−16.901 ± 0.699",
+  // The paper's SG-MRL figure came from its published code.
+  "nav2d|sgmrl-published|1": "−16.901 ± 0.699",
   "nav2d|maml|1": "−17.767 ± 0.106",
   "nav2d|emaml|1": "−17.803 ± 0.115",
   ...table2("half-cheetah-dir", [
@@ -312,29 +336,26 @@ function table2(env: string, rows: [string, string][]): Record<string, string> {
 }
 
 /** Group final evaluations by estimator and ζ: mean ± std over seeds. */
-export function summarize(
-  results: readonly { config: ExperimentConfig; evaluation: Evaluation }[],
-): SummaryRow[] {
-  const groups = new Map<string, { config: ExperimentConfig; values: number[] }>();
-  for (const { config, evaluation } of results) {
+export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
+  const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
+  for (const { config, evaluation, periodic } of results) {
     const key = `${config.env}|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
-    const g = groups.get(key) ?? { config, values: [] };
+    const g = groups.get(key) ?? { config, values: [], best: [] };
     g.values.push(evaluation.postAdaptationReturn);
+    if (periodic.length > 0) {
+      g.best.push(Math.max(...periodic.map((p) => p.evaluation.postAdaptationReturn)));
+    }
     groups.set(key, g);
   }
-  return [...groups.values()].map(({ config, values }) => {
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
-    return {
-      env: config.env,
-      algorithm: config.algorithm,
-      hessian: config.hessian,
-      innerSteps: config.innerSteps,
-      seeds: values.length,
-      mean,
-      std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0,
-    };
-  }).sort((a, b) =>
+  return [...groups.values()].map(({ config, values, best }) => ({
+    env: config.env,
+    algorithm: config.algorithm,
+    hessian: config.hessian,
+    innerSteps: config.innerSteps,
+    seeds: values.length,
+    ...meanStd(values),
+    ...(best.length === values.length ? { best: meanStd(best) } : {}),
+  })).sort((a, b) =>
     a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
     a.hessian.localeCompare(b.hessian) ||
     a.algorithm.localeCompare(b.algorithm)
@@ -357,31 +378,46 @@ export function summarize(
  */
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const fmt = (x: number) => x.toFixed(3).replace("-", "−");
+  const withBest = rows.some((r) => r.best !== undefined);
+  const bestHeader = withBest ? " best during training (reference protocol) |" : "";
   const lines = [
-    "| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) | seeds | paper |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    `| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) |${bestHeader} seeds | paper |`,
+    `| --- | --- | --- | --- | --- |${withBest ? " --- |" : ""} --- | --- |`,
   ];
   for (const r of rows) {
     const order = r.hessian === "autodiff" ? "second order" : "first order";
     const paper = PAPER_FIGURES[`${r.env}|${r.algorithm}|${r.innerSteps}`] ?? "";
+    const best = !withBest
+      ? ""
+      : r.best === undefined
+      ? " |"
+      : ` ${fmt(r.best.mean)} ± ${r.best.std.toFixed(3)} |`;
     lines.push(
       `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
         r.std.toFixed(3)
-      } | ${r.seeds} | ${paper} |`,
+      } |${best} ${r.seeds} | ${paper} |`,
     );
   }
   return lines.join("\n");
 }
 
-/** Read the final evaluations of every experiment in a profile directory. */
-export async function readResults(
-  dir: string,
-): Promise<{ config: ExperimentConfig; evaluation: Evaluation }[]> {
+/** Read the final (and periodic) evaluations of every experiment in a profile directory. */
+export async function readResults(dir: string): Promise<ExperimentResult[]> {
   const configs = await readStoredConfigs(dir);
-  return await Promise.all(configs.map(async (config) => {
-    const path = `${dir}/${config.id}/evaluation.json`;
+  const read = async (path: string) => {
     const bytes = await readRegularFile(path, MAX_INPUT_BYTES);
     if (bytes === null) throw new InputError(`${path}: missing`);
-    return { config, evaluation: JSON.parse(new TextDecoder().decode(bytes)) as Evaluation };
+    return new TextDecoder().decode(bytes);
+  };
+  return await Promise.all(configs.map(async (config) => {
+    const at = `${dir}/${config.id}`;
+    const periodic = config.evaluation.periodic === undefined ? [] : parseEvaluationsCsv(
+      await read(`${at}/evaluations.csv`),
+      config.innerSteps,
+      config.evaluation.periodic.tasks,
+      `${at}/evaluations.csv`,
+    );
+    const evaluation = JSON.parse(await read(`${at}/evaluation.json`)) as Evaluation;
+    return { config, evaluation, periodic };
   }));
 }

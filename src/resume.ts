@@ -22,13 +22,21 @@ import {
   type TrainingState,
 } from "./checkpoint.ts";
 import type { ExperimentConfig } from "./config.ts";
-import { checkedCheckpoint, metricsCsv, parseMetricsCsv } from "./experiment_files.ts";
+import {
+  checkedCheckpoint,
+  evaluationsCsv,
+  metricsCsv,
+  parseEvaluationsCsv,
+  parseMetricsCsv,
+  periodicSchedule,
+} from "./experiment_files.ts";
 import { readRegularFile, UnsafeFileError } from "./safe_fs.ts";
-import { initialTrainingState, type IterationMetrics } from "./trainer.ts";
+import { initialTrainingState, type IterationMetrics, type PeriodicEvaluation } from "./trainer.ts";
 
 /** Prefix of run directories: `<out>/.run-<id>`. */
 export const RUN_PREFIX = ".run-";
 const METRICS = "metrics.csv";
+const EVALUATIONS = "evaluations.csv";
 const CONFIG = "config.json";
 const encoder = new TextEncoder();
 
@@ -43,6 +51,8 @@ export interface Run {
   readonly state: TrainingState;
   /** Rows 0 … state.completed − 1 (training appends to it). */
   readonly metrics: IterationMetrics[];
+  /** The periodic evaluations after at most state.completed iterations (training appends). */
+  readonly evaluations: PeriodicEvaluation[];
 }
 
 /** A file of the run directory, or null when it is absent or not a regular file. */
@@ -80,7 +90,7 @@ export async function openRun(
   }
   if (!same) await writeFileAtomically(dir, CONFIG, encoder.encode(configText));
   const resumed = await latestCheckpoint(dir, config, initial.digest, warn);
-  return resumed ?? { dir, state: initial, metrics: [] };
+  return resumed ?? { dir, state: initial, metrics: [], evaluations: [] };
 }
 
 async function listCheckpoints(dir: string): Promise<number[]> {
@@ -107,12 +117,37 @@ async function latestCheckpoint(
       warn((e as Error).message);
     }
   }
+  let evaluations: PeriodicEvaluation[] = [];
+  const evaluationBytes = await readOptional(`${dir}/${EVALUATIONS}`);
+  if (evaluationBytes !== null) {
+    try {
+      evaluations = parseEvaluationsCsv(
+        new TextDecoder().decode(evaluationBytes),
+        config.innerSteps,
+        config.evaluation.periodic?.tasks ?? 0,
+        `${dir}/${EVALUATIONS}`,
+      );
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+  // A checkpoint is usable only with every periodic evaluation due by then recorded.
+  const due = periodicSchedule(config);
+  const evaluated = (k: number) =>
+    due.filter((d) => d <= k).join() ===
+      evaluations.map((e) => e.iteration).filter((i) => i <= k).join();
   const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
   const valid = new Map<number, TrainingState>();
   for (const k of await listCheckpoints(dir)) {
     if (k > config.iterations) continue;
     try {
-      valid.set(k, (await checkedCheckpoint(dir, k, config, rows, genesis)).state);
+      const { state } = await checkedCheckpoint(dir, k, config, rows, genesis);
+      if (!evaluated(k)) {
+        throw new RangeError(
+          `checkpoint ${dir}/${checkpointName(k)}: ${EVALUATIONS} lacks its rows`,
+        );
+      }
+      valid.set(k, state);
     } catch (e) {
       warn(`${(e as Error).message}; not resuming from it`);
     }
@@ -127,20 +162,30 @@ async function latestCheckpoint(
     if (best === null || k > best.completed) await Deno.remove(`${dir}/${checkpointName(k)}`);
   }
   if (best === null) return null;
-  return { dir, state: best, metrics: rows.slice(0, best.completed) };
+  const k = best.completed;
+  return {
+    dir,
+    state: best,
+    metrics: rows.slice(0, k),
+    evaluations: evaluations.filter((e) => e.iteration <= k),
+  };
 }
 
 /**
- * Save a checkpoint of `state` in the run directory: first the metrics rows up to it, then the
- * checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
+ * Save a checkpoint of `state` in the run directory: first the metrics rows (and periodic
+ * evaluations) up to it, then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
  * (written on an interruption) are removed.
  */
 export async function saveCheckpoint(
   run: Run,
   config: ExperimentConfig,
 ): Promise<void> {
-  const { dir, state, metrics } = run;
+  const { dir, state, metrics, evaluations } = run;
   await writeFileAtomically(dir, METRICS, encoder.encode(metricsCsv(metrics)));
+  if (config.evaluation.periodic !== undefined) {
+    const text = evaluationsCsv(config.innerSteps, evaluations);
+    await writeFileAtomically(dir, EVALUATIONS, encoder.encode(text));
+  }
   await writeFileAtomically(dir, checkpointName(state.completed), encodeCheckpoint(state));
   const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
   for (const k of await listCheckpoints(dir)) {

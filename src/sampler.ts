@@ -84,6 +84,11 @@ export interface SampleRequest<Task> {
   readonly iteration: number;
   /** Adaptation phase: t for the batch D_{t+1} drawn from θ^t; ζ for the outer batch. */
   readonly phase: number;
+  /**
+   * Added to a task's index in `tasks` to key its streams (default 0), so that a long list of tasks
+   * can be sampled in rounds with every task's streams its own.
+   */
+  readonly taskOffset?: number;
 }
 
 const RESET_PURPOSE: Record<SampleRequest<unknown>["purpose"], Purpose> = {
@@ -171,7 +176,7 @@ function startRun<Task>(request: SampleRequest<Task>, task: number, trajectory: 
   const key = {
     seed: request.seed,
     iteration: request.iteration,
-    task,
+    task: (request.taskOffset ?? 0) + task,
     phase: request.phase,
     trajectory,
   };

@@ -22,10 +22,13 @@ import { type ExperimentConfig, InputError } from "./config.ts";
 import { useBackend } from "./backend.ts";
 import {
   checkedCheckpoint,
+  evaluationsCsv,
   METRICS_HEADER,
   metricsRow,
   paramsBin,
+  parseEvaluationsCsv,
   parseMetricsCsv,
+  periodicSchedule,
 } from "./experiment_files.ts";
 import { preflight } from "./preflight.ts";
 import { readRegularFile } from "./safe_fs.ts";
@@ -35,6 +38,7 @@ import {
   evaluate,
   initialTrainingState,
   type IterationMetrics,
+  type PeriodicEvaluation,
   type Threads,
   trainIterations,
 } from "./trainer.ts";
@@ -154,6 +158,8 @@ interface CheckedExperiment {
   readonly metricsLines: string[];
   /** evaluation.json's text. */
   readonly evaluation: string;
+  /** evaluations.csv's rows by the iterations done before each (none without periodic ones). */
+  readonly periodicLines: Map<number, string>;
   /** Scheduled checkpoints by completed iterations. */
   readonly checkpoints: Map<number, TrainingState>;
 }
@@ -212,7 +218,35 @@ async function checkChain(dir: string, config: ExperimentConfig): Promise<Checke
     fail(`${id}/params.bin: not the final checkpoint's parameters`);
   }
   const evaluation = await readText(`${dir}/${id}/evaluation.json`);
-  return { config, metricsLines: text.split("\n").slice(1), evaluation, checkpoints };
+  const periodicLines = new Map<number, string>();
+  const due = periodicSchedule(config);
+  const hasFile = Object.hasOwn(manifest.files, "evaluations.csv");
+  if (hasFile !== (config.evaluation.periodic !== undefined)) {
+    fail(
+      `${id}: evaluations.csv ${hasFile ? "present without" : "missing with"} periodic evaluation`,
+    );
+  }
+  if (hasFile) {
+    const csv = await readText(`${dir}/${id}/evaluations.csv`);
+    let iterations: number[] = [];
+    try {
+      iterations = parseEvaluationsCsv(csv, config.innerSteps, 0, `${id}/evaluations.csv`)
+        .map((e) => e.iteration);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    if (iterations.join() !== due.join()) {
+      fail(`${id}/evaluations.csv: rows after [${iterations}] iterations, due after [${due}]`);
+    }
+    csv.split("\n").slice(1, 1 + due.length).forEach((line, k) => periodicLines.set(due[k], line));
+  }
+  return {
+    config,
+    metricsLines: text.split("\n").slice(1),
+    evaluation,
+    periodicLines,
+    checkpoints,
+  };
 }
 
 /** Options of {@linkcode spotVerify}. */
@@ -304,7 +338,12 @@ async function replay(
     const state = interval.from === 0
       ? await initialTrainingState(config)
       : cloneState(record.checkpoints.get(interval.from)!);
-    const rows = await trainIterations(config, state, { ...threads, until: interval.to });
+    const periodic: PeriodicEvaluation[] = [];
+    const rows = await trainIterations(config, state, {
+      ...threads,
+      until: interval.to,
+      onIteration: (_m, _t, _s, p) => void (p !== undefined && periodic.push(p)),
+    });
     for (const m of rows) {
       const regenerated = csvFormat([...METRICS_HEADER], [metricsRow(m)]).split("\n")[1];
       const committed = record.metricsLines[m.iteration];
@@ -315,6 +354,17 @@ async function replay(
           detail: `metrics.csv, first differing row: iteration ${m.iteration} (line ${
             m.iteration + 2
           })\ncommitted:   ${committed}\nregenerated: ${regenerated}`,
+        };
+      }
+    }
+    for (const p of periodic) {
+      const regenerated = evaluationsCsv(config.innerSteps, [p]).split("\n")[1];
+      const committed = record.periodicLines.get(p.iteration);
+      if (regenerated !== committed) {
+        return {
+          experiment: config.id,
+          detail: `evaluations.csv, the evaluation after ${p.iteration} iterations differs` +
+            `\ncommitted:   ${committed}\nregenerated: ${regenerated}`,
         };
       }
     }

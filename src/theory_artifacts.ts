@@ -45,7 +45,7 @@ export function biasSweep(): BiasSweep {
   return { alphas: SWEEP_ALPHAS, bias };
 }
 
-const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"];
+const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
 
 /**
  * A line chart of each estimator's bias against α, as a self-contained SVG with fixed number

@@ -75,8 +75,16 @@ export interface TrainResult {
   readonly params: PolicyParams;
   readonly metrics: IterationMetrics[];
   readonly evaluation: Evaluation;
+  /** The reference protocol's evaluations during training (`config.evaluation.periodic`). */
+  readonly periodicEvaluations: PeriodicEvaluation[];
   /** The digest chain's final value (the last row's `stateDigest`). */
   readonly finalStateDigest: string;
+}
+
+/** An evaluation during training, after `iteration` completed iterations. */
+export interface PeriodicEvaluation {
+  readonly iteration: number;
+  readonly evaluation: Evaluation;
 }
 
 /** Wall-clock seconds of one meta-iteration's two stages (never part of an artefact). */
@@ -145,6 +153,7 @@ export interface TrainOptions extends Threads {
     metrics: IterationMetrics,
     timing: IterationTiming,
     state: Readonly<TrainingState>,
+    periodic?: PeriodicEvaluation,
   ) => void | Promise<void>;
 }
 
@@ -167,6 +176,7 @@ async function rollout(
   purpose: "action" | "eval-action",
   iteration: number,
   trajectories: number,
+  taskOffset = 0,
 ): Promise<Rollout> {
   const spec = policySpec(config);
   const surrogate = surrogateConfig(config);
@@ -185,6 +195,7 @@ async function rollout(
       purpose,
       iteration,
       phase,
+      taskOffset,
     }, jobs);
     return tasks.map((_, i) =>
       learnerBatch(
@@ -212,7 +223,14 @@ export async function train(
 ): Promise<TrainResult> {
   return await withThreads(options, async (threads) => {
     const state = await initialTrainingState(config);
-    const metrics = await iterate(config, state, threads, options);
+    const periodicEvaluations: PeriodicEvaluation[] = [];
+    const metrics = await iterate(config, state, threads, {
+      ...options,
+      onIteration: async (m, timing, s, periodic) => {
+        if (periodic !== undefined) periodicEvaluations.push(periodic);
+        await options.onIteration?.(m, timing, s, periodic);
+      },
+    });
     const evaluation = await evaluateWith(
       config,
       state.params,
@@ -223,6 +241,7 @@ export async function train(
       params: cloneParams(state.params),
       metrics,
       evaluation,
+      periodicEvaluations,
       finalStateDigest: state.digest,
     };
   });
@@ -238,7 +257,8 @@ export async function initialTrainingState(config: ExperimentConfig): Promise<Tr
 
 /**
  * Run meta-iterations from `state` (which is updated in place) until `options.until` (default:
- * all of them) are completed or `options.shouldStop` says stop, and return their metrics. The
+ * all of them) are completed or `options.shouldStop` says stop, and return their metrics; the
+ * periodic evaluations due (`config.evaluation.periodic`) go to `options.onIteration`. The
  * iterations are the same bytes whether they run in one call or are resumed from a
  * {@linkcode TrainingState} restored from a checkpoint: every random draw is keyed by the
  * iteration, and the state is everything an iteration reads.
@@ -355,10 +375,25 @@ async function iterate(
       stateDigest,
     };
     metrics.push(m);
-    await options.onIteration?.(m, {
-      samplingSeconds: (sampled - start) / 1000,
-      learningSeconds: (learned - sampled) / 1000,
-    }, state);
+    const every = config.evaluation.periodic?.every;
+    const periodic = every !== undefined && state.completed % every === 0
+      ? {
+        iteration: state.completed,
+        evaluation: await evaluateWith(config, params, threads, family, {
+          iteration: state.completed,
+          tasks: config.evaluation.periodic!.tasks,
+        }),
+      }
+      : undefined;
+    await options.onIteration?.(
+      m,
+      {
+        samplingSeconds: (sampled - start) / 1000,
+        learningSeconds: (learned - sampled) / 1000,
+      },
+      state,
+      periodic,
+    );
     if (options.shouldStop?.()) break;
   }
   return metrics;
@@ -377,33 +412,57 @@ export async function evaluate(
   return await withThreads(threads, (t) => evaluateWith(config, params, t, family));
 }
 
+/** Which evaluation: the final one (iteration 0 of the evaluation streams) or a periodic one. */
+interface EvaluationPoint {
+  /** The key of the evaluation's task and action streams: 0 final, k after k iterations. */
+  readonly iteration: number;
+  /** Fresh tasks to evaluate on. */
+  readonly tasks: number;
+}
+
+/**
+ * Evaluate `params` on `at.tasks` fresh tasks in rounds of `config.metaBatchSize` (so memory is
+ * that of one meta-batch), every task with streams of its own (its index over all rounds), and
+ * the per-task returns summed in task order.
+ */
 async function evaluateWith(
   config: ExperimentConfig,
   params: PolicyParams,
   threads: Required<Threads>,
   family: TaskFamily,
+  at: EvaluationPoint = { iteration: 0, tasks: config.evaluation.tasks },
 ): Promise<Evaluation> {
-  const n = config.evaluation.tasks;
-  const tasks = Array.from(
-    { length: n },
-    (_, task) => family.sampleTask(stream({ seed: config.seed, purpose: "eval-task", task })),
-  );
-  const r = await rollout(
-    config,
-    threads,
-    tasks,
-    params,
-    "eval-action",
-    0,
-    config.evaluation.trajectoriesPerTask,
-  );
-  const returnsByStep = [
-    ...Array.from(
-      { length: config.innerSteps },
-      (_, t) => mean(r.inner.map((b) => b[t].meanUndiscountedReturn)),
-    ),
-    mean(r.outer.map((b) => b.meanUndiscountedReturn)),
-  ];
+  const n = at.tasks;
+  const sums = new Array<number>(config.innerSteps + 1).fill(0);
+  for (let first = 0; first < n; first += config.metaBatchSize) {
+    const tasks = Array.from(
+      { length: Math.min(config.metaBatchSize, n - first) },
+      (_, k) =>
+        family.sampleTask(
+          stream({
+            seed: config.seed,
+            purpose: "eval-task",
+            iteration: at.iteration,
+            task: first + k,
+          }),
+        ),
+    );
+    const r = await rollout(
+      config,
+      threads,
+      tasks,
+      params,
+      "eval-action",
+      at.iteration,
+      config.evaluation.trajectoriesPerTask,
+      first,
+    );
+    tasks.forEach((_, i) => {
+      for (let t = 0; t < config.innerSteps; t++) sums[t] += r.inner[i][t].meanUndiscountedReturn;
+      sums[config.innerSteps] += r.outer[i].meanUndiscountedReturn;
+    });
+  }
+  const returnsByStep = sums.map((s) => s / n);
   return {
     tasks: n,
     returnsByStep,

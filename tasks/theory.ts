@@ -26,7 +26,10 @@ Enumerate every trajectory batch of a tabular meta-RL problem exactly and compar
 meta-gradient estimator's exact expectation (the package's own estimator code run on every batch
 combination, weighted by its probability; raw mode) with the exact ∇V_ζ (float64 enumeration and
 central differences). Estimators: sgmrl, sgmrl-fo, maml, maml-fo, sgmrl-eq13 (SG-MRL with
-the inner Jacobians built from the paper's policy-Hessian estimate u, eq. 8-9 and 13).
+the inner Jacobians built from the paper's policy-Hessian estimate u, eq. 8-9 and 13), and
+sgmrl-published (what the paper's published code computes: second-order MAML plus the mean outer
+advantage times the summed log-likelihood of the first inner batch; in raw mode that advantage is
+the reward-to-go, where training normalises it to mean 0).
 
 Options:
   --mdp FILE   JSON problem: {"states": S, "actions": A, "horizon": H, "gamma": γ, "alpha": α,

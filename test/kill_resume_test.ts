@@ -81,7 +81,11 @@ async function inScratch(f: (dir: string) => Promise<void>): Promise<void> {
 
 async function writeConfig(dir: string, iterations: number, every: number): Promise<string> {
   const path = `${dir}/config-${iterations}.json`;
-  await Deno.writeTextFile(path, JSON.stringify({ ...TINY, iterations, checkpointEvery: every }));
+  const evaluation = { tasks: 2, trajectoriesPerTask: 2, periodic: { every: 3, tasks: 2 } };
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ ...TINY, evaluation, iterations, checkpointEvery: every }),
+  );
   return path;
 }
 

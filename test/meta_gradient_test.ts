@@ -6,7 +6,7 @@
 // tfjs estimators (float32) must match those derivatives; the first-order variants must not.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/backend.ts";
-import type { LearnerBatch } from "../src/batch.ts";
+import { type LearnerBatch, learnerBatch } from "../src/batch.ts";
 import {
   type EstimatorConfig,
   innerStep,
@@ -15,6 +15,7 @@ import {
   type TaskBatches,
 } from "../src/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/policy.ts";
+import { referenceAdvantageConfig } from "../src/returns.ts";
 import { stream } from "../src/rng.ts";
 
 await useBackend("wasm");
@@ -36,6 +37,7 @@ function makeBatch(n: number, key: number, spec: PolicySpec): LearnerBatch {
     meanUndiscountedReturn: 0,
     scale: 0.7,
     rewards: new Float64Array(n),
+    meanAdvantage: rng.uniformIn(-1, 1),
   };
 }
 
@@ -98,6 +100,11 @@ function objective64(theta: Flat, task: TaskBatches, cfg: EstimatorConfig, basel
       const m = new Float64Array(b.sampleCount).fill(task.explorationWeight / b.sampleCount);
       total += weightedLogProb(theta, b, m).value;
     }
+    if (cfg.algorithm === "sgmrl-published" && t === 0) {
+      // The published term: stop_gradient(mean outer advantage) × Σ log π over D_1 only.
+      const m = new Float64Array(b.sampleCount).fill(task.outer.meanAdvantage);
+      total += weightedLogProb(theta, b, m).value;
+    }
     current = step(current, b, cfg.innerLr);
   }
   return total + weightedLogProb(current, task.outer, task.outer.weights).value;
@@ -136,7 +143,7 @@ function relErr(a: Flat, b: Flat): number {
   return Math.sqrt(num / den);
 }
 
-for (const algorithm of ["sgmrl", "maml", "emaml"] as const) {
+for (const algorithm of ["sgmrl", "maml", "emaml", "sgmrl-published"] as const) {
   for (const innerSteps of [1, 2]) {
     Deno.test(`${algorithm}, ζ = ${innerSteps}: second order equals the finite-difference gradient of the meta-objective`, () => {
       const theta = randomParams(LINEAR, 1);
@@ -289,4 +296,47 @@ Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor 
     Math.abs(whole.objective - objective) <= 1e-12 * Math.abs(objective),
     `${whole.objective} vs ${objective}`,
   );
+});
+
+Deno.test("sgmrl-published trains MAML: with per-task normalised advantages its term is ~0 (REPRODUCTION F2)", () => {
+  // Batches as training builds them: GAE, linear baseline, advantages normalised per task.
+  const rng = stream({ seed: 5, purpose: "test" });
+  const path = () => ({
+    observations: Float64Array.from({ length: 12 }, () => rng.uniformIn(-0.5, 0.5)),
+    actions: Float64Array.from({ length: 12 }, () => rng.uniformIn(-1, 1)),
+    rewards: Float64Array.from({ length: 6 }, () => rng.uniformIn(-1, 0)),
+    length: 6,
+  });
+  const surrogate = { advantages: referenceAdvantageConfig(), mean: "samples" as const };
+  const batch = () => learnerBatch([path(), path(), path()], 2, 2, surrogate);
+  const theta = randomParams(LINEAR, 4);
+  const cfg: EstimatorConfig = {
+    algorithm: "maml",
+    hessian: "autodiff",
+    innerSteps: 1,
+    innerLr: 0.3,
+    sgmrlBaseline: "none",
+  };
+  const tasks = [0, 1].map((): TaskBatches => {
+    const inner = [batch()];
+    return {
+      inner,
+      outer: batch(),
+      adapted: [innerStep(gaussianMlp(LINEAR), theta, inner[0], 0.3)],
+      explorationWeight: 0,
+    };
+  });
+  for (const t of tasks) {
+    assert.ok(Math.abs(t.outer.meanAdvantage) < 1e-12, `${t.outer.meanAdvantage}`);
+  }
+  const maml = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
+  const published = flatten(
+    metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, algorithm: "sgmrl-published" })
+      .gradient,
+  );
+  const sgmrl = flatten(
+    metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, algorithm: "sgmrl" }).gradient,
+  );
+  assert.ok(relErr(published, maml) < 1e-6, `published vs maml ${relErr(published, maml)}`);
+  assert.ok(relErr(sgmrl, maml) > 1e-2, `sgmrl vs maml ${relErr(sgmrl, maml)}`);
 });

@@ -19,8 +19,13 @@ import { inTempDirs, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
 
+// Periodic evaluations after 2, 4 and 6 iterations: on, beside and off the checkpoints.
 const tiny = (algorithm: ExperimentConfig["algorithm"], innerSteps: number, seed: number) =>
-  tinyConfig(algorithm, "autodiff", innerSteps, seed, { iterations: 7, checkpointEvery: 3 });
+  tinyConfig(algorithm, "autodiff", innerSteps, seed, {
+    iterations: 7,
+    checkpointEvery: 3,
+    evaluation: { tasks: 2, trajectoriesPerTask: 2, periodic: { every: 2, tasks: 3 } },
+  });
 
 // 7 iterations with checkpoints after 3, 6 and 7, for two experiments: 14 iterations in all.
 const CONFIGS = [tiny("sgmrl", 1, 0), tiny("maml", 2, 1)];
@@ -127,6 +132,12 @@ Deno.test("a truncated latest checkpoint or a damaged metrics file is passed ove
             `${run}/metrics.csv`,
             text.split("\n").slice(0, 5).join("\n") + "\n",
           );
+        }, 3],
+        ["periodic evaluations without the last row", async () => {
+          const text = await Deno.readTextFile(`${run}/evaluations.csv`);
+          const lines = text.split("\n");
+          assert.equal(lines.length, 5, text); // header, after 2, 4 and 6, and the final newline
+          await Deno.writeTextFile(`${run}/evaluations.csv`, lines.slice(0, 3).join("\n") + "\n");
         }, 3],
         ["metrics not a table", async () => {
           await Deno.writeTextFile(`${run}/metrics.csv`, "garbage\n");

@@ -14,7 +14,11 @@ import { forgeExperiment, runTaskFile, tinyConfig } from "./helpers.ts";
 await useBackend("wasm");
 
 const tiny = (algorithm: ExperimentConfig["algorithm"], seed: number) =>
-  tinyConfig(algorithm, "autodiff", 1, seed, { iterations: 8, checkpointEvery: 3 });
+  tinyConfig(algorithm, "autodiff", 1, seed, {
+    iterations: 8,
+    checkpointEvery: 3,
+    evaluation: { tasks: 2, trajectoriesPerTask: 2, periodic: { every: 4, tasks: 2 } },
+  });
 
 // Intervals 0→3, 3→6, 6→8 of each: 6 in all.
 const CONFIGS = [tiny("sgmrl", 0), tiny("maml", 1)];
@@ -173,6 +177,21 @@ Deno.test("replay: a fabricated row, other hyperparameters or a fabricated evalu
     assert.equal(all.failure?.iteration, 0);
   });
   await withResults(async (dir) => {
+    // A better evaluation during training claimed than computed.
+    await forgeExperiment(dir, id, (f) => {
+      const lines = text(f["evaluations.csv"]).split("\n");
+      assert.match(lines[1], /^4,/);
+      lines[1] = lines[1].replace(/,[^,]*$/, ",0");
+      f["evaluations.csv"] = bytes(lines.join("\n"));
+    });
+    const report = await spotVerify(dir, { spots: ALL, seed: 5 });
+    assert.equal(report.failure?.experiment, id);
+    assert.match(
+      report.failure?.detail ?? "",
+      /evaluations\.csv, the evaluation after 4 iterations/,
+    );
+  });
+  await withResults(async (dir) => {
     await forgeExperiment(dir, id, (f) => {
       f["evaluation.json"] = bytes(text(f["evaluation.json"]).replace(/"tasks": 2/, '"tasks": 3'));
     });
@@ -191,7 +210,7 @@ Deno.test("verify --spot on the committed quick results prints the seed and its 
   assert.match(r.stdout, /^spot check of results\/quick, seed 7 \(replay with --spot-seed 7\)$/m);
   assert.match(
     r.stdout,
-    /replaying 2 of \d+ checkpoint interval\(s\) and 2 of 36 final evaluation/,
+    /replaying 2 of \d+ checkpoint interval\(s\) and 2 of 40 final evaluation/,
   );
   assert.equal(r.stdout.match(/^ok /gm)?.length, 4);
   assert.match(r.stdout, /spot-verified: results\/quick \(root [0-9a-f]{64}\)/);

@@ -7,6 +7,7 @@ import {
   enumerateTrajectories,
   exactMetaGradient,
   exactReturn,
+  policyGradient64,
   softmaxRows,
   tabularFamily,
   type TabularProblem,
@@ -71,8 +72,20 @@ const dist = (a: ArrayLike<number>, b: ArrayLike<number>) =>
 
 for (
   const [innerSteps, expected] of [
-    [1, { "sgmrl-fo": 0.0398, "maml": 0.0491, "maml-fo": 0.0129, "sgmrl-eq13": 0.0461 }],
-    [2, { "sgmrl-fo": 0.0778, "maml": 0.0872, "maml-fo": 0.0235, "sgmrl-eq13": 0.0878 }],
+    [1, {
+      "sgmrl-fo": 0.0398,
+      "maml": 0.0491,
+      "maml-fo": 0.0129,
+      "sgmrl-eq13": 0.0461,
+      "sgmrl-published": 0.0137,
+    }],
+    [2, {
+      "sgmrl-fo": 0.0778,
+      "maml": 0.0872,
+      "maml-fo": 0.0235,
+      "sgmrl-eq13": 0.0878,
+      "sgmrl-published": 0.0523,
+    }],
   ] as const
 ) {
   Deno.test(`worked example, ζ = ${innerSteps}: sgmrl is unbiased, the others are biased as tabulated`, () => {
@@ -86,6 +99,50 @@ for (
       const b = dist(e, gradV);
       assert.ok(Math.abs(b - bias) < 1e-4, `${name}: bias ${b}, tabulated ${bias}`);
     }
+  });
+}
+
+for (const innerSteps of [1, 2]) {
+  Deno.test(`worked example, ζ = ${innerSteps}: sgmrl-published is MAML plus E[Ā_o · s(D_1; θ)], computed independently`, () => {
+    const alpha = 0.5, gamma = WORKED_EXAMPLE.gamma, task = WORKED_EXAMPLE.tasks[0];
+    const pi = softmaxRows(WORKED_THETA, 2, 2);
+    // s(τ; θ) = Σ_h (e_{a_h} − π(·|s_h)) on row s_h, and Ā = the mean of R^h = Σ_{t≥h} γ^t r_t.
+    const score = (states: readonly number[], actions: readonly number[]) => {
+      const g = new Float64Array(4);
+      states.forEach((st, h) => {
+        for (let a = 0; a < 2; a++) g[st * 2 + a] += (a === actions[h] ? 1 : 0) - pi[st][a];
+      });
+      return g;
+    };
+    const meanRewardToGo = (rewards: readonly number[]) => {
+      let acc = 0, total = 0;
+      for (let h = rewards.length - 1; h >= 0; h--) {
+        acc += Math.pow(gamma, h) * rewards[h];
+        total += acc;
+      }
+      return total / rewards.length;
+    };
+    // E over D_1 … D_ζ, D_o (one trajectory each) of Ā_o · s(D_1; θ), all in float64.
+    const term = new Float64Array(4);
+    const walk = (theta: number[], t: number, p: number, s1: Float64Array | null) => {
+      for (const tau of enumerateTrajectories(WORKED_EXAMPLE, task, theta)) {
+        const q = p * tau.probability;
+        if (t === innerSteps) {
+          const c = q * meanRewardToGo(tau.rewards);
+          s1!.forEach((v, k) => term[k] += c * v);
+          continue;
+        }
+        const g = policyGradient64(WORKED_EXAMPLE, theta, [tau]);
+        walk(theta.map((v, k) => v + alpha * g[k]), t + 1, q, s1 ?? score(tau.states, tau.actions));
+      }
+    };
+    walk([...WORKED_THETA], 0, 1, null);
+    const settings = { alpha, innerSteps, batchIn: 1, batchOut: 1 };
+    const published = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, "sgmrl-published");
+    const maml = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, "maml");
+    const difference = published.map((v, k) => v - maml[k]);
+    assert.ok(norm(term) > 0.01, `the term matters in raw mode: ${norm(term)}`);
+    assert.ok(dist(difference, term) < 1e-6, `${[...difference]} vs ${[...term]}`);
   });
 }
 

@@ -12,11 +12,11 @@ import { twoTaskMixture, workedExample } from "../src/theory_suite.ts";
 
 await useBackend("wasm");
 
-Deno.test("two-task mixture: sgmrl unbiased, the other four visibly biased", () => {
+Deno.test("two-task mixture: sgmrl unbiased, the other five visibly biased", () => {
   const report = analyseBias(twoTaskMixture());
   const norm = Math.hypot(...report.gradV);
   assert.ok(report.estimators.sgmrl.bias < 1e-5 * norm, `sgmrl ${report.estimators.sgmrl.bias}`);
-  for (const name of ["sgmrl-fo", "maml", "maml-fo", "sgmrl-eq13"]) {
+  for (const name of ["sgmrl-fo", "maml", "maml-fo", "sgmrl-eq13", "sgmrl-published"]) {
     assert.ok(report.estimators[name].bias > 0.1 * norm, `${name} ${report.estimators[name].bias}`);
   }
 });
@@ -87,6 +87,7 @@ Deno.test("deno task theory --mdp: JSON output, and exit 2 with one line on bad 
       "sgmrl",
       "sgmrl-eq13",
       "sgmrl-fo",
+      "sgmrl-published",
     ]);
     assert.ok(Math.abs(report.estimators["maml-fo"].bias - 0.0129) < 1e-4);
     await Deno.writeTextFile(file, "{ not json");
