@@ -172,11 +172,13 @@ export {
   tabularSoftmax,
 } from "./src/tabular.ts";
 export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
+export { runExperiments, type RunHooks, type RunOutcome } from "./src/reproduce.ts";
 export {
-  runExperiments,
-  type RunHooks,
-  type RunOutcome,
+  type ExperimentResult,
+  readResults,
   summarize,
+  summaryFiles,
+  type SummaryRow,
   summaryTable,
-} from "./src/reproduce.ts";
+} from "./src/profile_summary.ts";
 export { type VerifyOutcome, verifyProfile } from "./src/verify.ts";

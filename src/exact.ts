@@ -76,6 +76,28 @@ export function exactExpectation(
   settings: ExactSettings,
   estimator: keyof typeof EXACT_ESTIMATORS,
 ): Float64Array {
+  return exactMoments(problem, theta, settings, estimator).mean;
+}
+
+/** The first two moments of an estimator over tasks and batches. */
+export interface EstimatorMoments {
+  /** E[estimate]. */
+  readonly mean: Float64Array;
+  /** E[‖estimate‖²]. */
+  readonly meanSquaredNorm: number;
+}
+
+/**
+ * E[estimate] and E[‖estimate‖²] for one estimator, exactly, by the enumeration of
+ * {@linkcode exactExpectation}: the trace of the estimator's covariance is E‖g‖² − ‖E g‖², its mean
+ * squared error against ∇V is E‖g‖² − 2⟨E g, ∇V⟩ + ‖∇V‖².
+ */
+export function exactMoments(
+  problem: TabularProblem,
+  theta: readonly number[],
+  settings: ExactSettings,
+  estimator: keyof typeof EXACT_ESTIMATORS,
+): EstimatorMoments {
   const policy = tabularSoftmax(problem.states, problem.actions);
   const choice = EXACT_ESTIMATORS[estimator];
   const config: EstimatorConfig = {
@@ -91,6 +113,7 @@ export function exactExpectation(
   const batchOf = (b: readonly WeightedTrajectory[]) =>
     learnerBatch(b.map((t) => toPath(problem, t)), problem.states, 1, surrogate);
   const total = new Float64Array(problem.states * problem.actions);
+  let squared = 0;
   const theta0: PolicyParams = [Float32Array.from(theta)];
   for (const task of problem.tasks) {
     const rec = (
@@ -109,7 +132,7 @@ export function exactExpectation(
             explorationWeight: 0,
           }], config);
           const w = task.weight * probability * p;
-          gradient[0].forEach((g, k) => total[k] += w * g);
+          gradient[0].forEach((g, k) => (total[k] += w * g, squared += w * g * g));
         });
         return;
       }
@@ -121,5 +144,5 @@ export function exactExpectation(
     };
     rec(theta0, [], [], 1);
   }
-  return total;
+  return { mean: total, meanSquaredNorm: squared };
 }

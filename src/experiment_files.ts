@@ -27,6 +27,12 @@ import {
   policySpec,
 } from "./trainer.ts";
 
+/**
+ * The id of a training profile's summary directory (src/profile_summary.ts), which holds no
+ * experiment: no experiment id is ever `summary`.
+ */
+export const SUMMARY_ID = "summary";
+
 /** Columns of metrics.csv. */
 export const METRICS_HEADER: readonly string[] = [
   "iteration",
@@ -256,12 +262,13 @@ export async function checkedCheckpoint(
 
 /**
  * Read and validate the configurations stored in a profile directory's experiments (regular
- * files only); each must carry its directory's name as its id.
+ * files only; the summary directory is not an experiment); each must carry its directory's name
+ * as its id.
  */
 export async function readStoredConfigs(dir: string): Promise<ExperimentConfig[]> {
   const configs: ExperimentConfig[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+    if (!entry.isDirectory || entry.name.startsWith(".") || entry.name === SUMMARY_ID) continue;
     const path = `${dir}/${entry.name}/config.json`;
     let value: unknown;
     try {

@@ -13,20 +13,14 @@ import {
 } from "./artifacts.ts";
 import { checkMemory } from "./budget.ts";
 import { checkpointSchedule } from "./checkpoint.ts";
-import { experimentFiles, parseEvaluationsCsv, readStoredConfigs } from "./experiment_files.ts";
+import { experimentFiles, SUMMARY_ID } from "./experiment_files.ts";
+import { readCurves, summaryFiles } from "./profile_summary.ts";
 import { openRun, runDirectory, saveCheckpoint, scheduledCheckpoints } from "./resume.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { MAX_INPUT_BYTES, parseJsonQuietly, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "./config.ts";
 import { useBackend } from "./backend.ts";
-import {
-  evaluate,
-  type Evaluation,
-  type IterationMetrics,
-  type PeriodicEvaluation,
-  type Threads,
-  trainIterations,
-} from "./trainer.ts";
+import { evaluate, type IterationMetrics, type Threads, trainIterations } from "./trainer.ts";
 
 /** Progress callbacks of {@linkcode runExperiments}, and its stop request. */
 export interface RunHooks {
@@ -106,6 +100,7 @@ export async function runExperiments(
     written.push(config.id);
     hooks.onDone?.(config, seconds[config.id]);
   }
+  await writeSummary(outDir, hooks);
   const manifest = await writeProfileManifest(outDir, profile);
   await writeTimings(outDir, seconds);
   return { root: manifest.root, seconds, stopped, kept, written };
@@ -146,6 +141,24 @@ async function runExperiment(
   await writeExperiment(outDir, config.id, files, run.state.digest);
   await Deno.remove(run.dir, { recursive: true });
   return true;
+}
+
+/**
+ * Regenerate `<outDir>/summary/` from the experiment directories present. When they cannot be
+ * summarised (an experiment directory of another run is damaged), the summary is removed and the
+ * reason reported through `onWarning`, so the directory never holds a stale one.
+ */
+async function writeSummary(outDir: string, hooks: RunHooks): Promise<void> {
+  let files;
+  try {
+    files = await summaryFiles(await readCurves(outDir));
+  } catch (e) {
+    if (!(e instanceof InputError || e instanceof RangeError)) throw e;
+    hooks.onWarning?.(`no ${SUMMARY_ID}/ written: ${(e as Error).message.split("\n")[0]}`);
+    await Deno.remove(`${outDir}/${SUMMARY_ID}`, { recursive: true }).catch(() => {});
+    return;
+  }
+  await writeExperiment(outDir, SUMMARY_ID, files);
 }
 
 /** Whether `<outDir>/<id>` is a finished experiment of exactly `config` that checks. */
@@ -267,157 +280,4 @@ export function selectExperiments(
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** One row of the summary table. */
-export interface SummaryRow {
-  readonly env: string;
-  readonly algorithm: string;
-  readonly hessian: string;
-  readonly innerSteps: number;
-  readonly seeds: number;
-  readonly mean: number;
-  /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
-  readonly std: number;
-  /**
-   * The reference's protocol, when every seed has periodic evaluations: the best of each seed's
-   * post-adaptation returns over its evaluations during training, mean and std over seeds.
-   */
-  readonly best?: { readonly mean: number; readonly std: number };
-}
-
-/** One experiment's results as the summary reads them. */
-export interface ExperimentResult {
-  readonly config: ExperimentConfig;
-  readonly evaluation: Evaluation;
-  /** The periodic evaluations (empty without `evaluation.periodic`). */
-  readonly periodic: readonly PeriodicEvaluation[];
-}
-
-function meanStd(values: readonly number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
-  return { mean, std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0 };
-}
-
-/**
- * The paper's figures (mean meta-test reward ± over seeds), keyed `env|algorithm|ζ`: Table 1
- * (2D navigation, one adaptation step) and Table 2 (locomotion, 1–3 steps; the swimmer row is the
- * published reward, `swimmer-vel`).
- */
-export const PAPER_FIGURES: Readonly<Record<string, string>> = {
-  "nav2d|sgmrl|1": "−16.901 ± 0.699",
-  // The paper's SG-MRL figure came from its published code.
-  "nav2d|sgmrl-published|1": "−16.901 ± 0.699",
-  "nav2d|maml|1": "−17.767 ± 0.106",
-  "nav2d|emaml|1": "−17.803 ± 0.115",
-  ...table2("half-cheetah-dir", [
-    ["580.143 ± 38.22", "465.624 ± 54.07"],
-    ["580.203 ± 33.63", "441.247 ± 58.34"],
-    ["504.747 ± 45.07", "477.086 ± 64.71"],
-  ]),
-  ...table2("half-cheetah-vel", [
-    ["−91.73 ± 0.34", "−92.92 ± 0.70"],
-    ["−52.64 ± 6.86", "−56.71 ± 6.73"],
-    ["−33.39 ± 0.67", "−32.48 ± 0.50"],
-  ]),
-  ...table2("swimmer-vel", [
-    ["118.77 ± 9.99", "104.53 ± 24.18"],
-    ["134.57 ± 1.67", "108.47 ± 23.36"],
-    ["110.91 ± 12.56", "90.60 ± 14.99"],
-  ]),
-};
-
-function table2(env: string, rows: [string, string][]): Record<string, string> {
-  return Object.fromEntries(rows.flatMap(([sgmrl, maml], k) => [
-    [`${env}|sgmrl|${k + 1}`, sgmrl],
-    [`${env}|maml|${k + 1}`, maml],
-  ]));
-}
-
-/** Group final evaluations by estimator and ζ: mean ± std over seeds. */
-export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
-  const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
-  for (const { config, evaluation, periodic } of results) {
-    const key = `${config.env}|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
-    const g = groups.get(key) ?? { config, values: [], best: [] };
-    g.values.push(evaluation.postAdaptationReturn);
-    if (periodic.length > 0) {
-      g.best.push(Math.max(...periodic.map((p) => p.evaluation.postAdaptationReturn)));
-    }
-    groups.set(key, g);
-  }
-  return [...groups.values()].map(({ config, values, best }) => ({
-    env: config.env,
-    algorithm: config.algorithm,
-    hessian: config.hessian,
-    innerSteps: config.innerSteps,
-    seeds: values.length,
-    ...meanStd(values),
-    ...(best.length === values.length ? { best: meanStd(best) } : {}),
-  })).sort((a, b) =>
-    a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
-    a.hessian.localeCompare(b.hessian) ||
-    a.algorithm.localeCompare(b.algorithm)
-  );
-}
-
-/**
- * The summary as a Markdown table in the form of the paper's Tables 1 and 2, with the paper's
- * figure beside each row the paper reports.
- *
- * @example
- * ```ts
- * import { summaryTable } from "./reproduce.ts";
- * const md = summaryTable([{ env: "nav2d", algorithm: "sgmrl", hessian: "none", innerSteps: 1,
- *   seeds: 2, mean: -17, std: 0.5 }]);
- * if (!md.includes("| nav2d | sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
- *   throw new Error(md);
- * }
- * ```
- */
-export function summaryTable(rows: readonly SummaryRow[]): string {
-  const fmt = (x: number) => x.toFixed(3).replace("-", "−");
-  const withBest = rows.some((r) => r.best !== undefined);
-  const bestHeader = withBest ? " best during training (reference protocol) |" : "";
-  const lines = [
-    `| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) |${bestHeader} seeds | paper |`,
-    `| --- | --- | --- | --- | --- |${withBest ? " --- |" : ""} --- | --- |`,
-  ];
-  for (const r of rows) {
-    const order = r.hessian === "autodiff" ? "second order" : "first order";
-    const paper = PAPER_FIGURES[`${r.env}|${r.algorithm}|${r.innerSteps}`] ?? "";
-    const best = !withBest
-      ? ""
-      : r.best === undefined
-      ? " |"
-      : ` ${fmt(r.best.mean)} ± ${r.best.std.toFixed(3)} |`;
-    lines.push(
-      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
-        r.std.toFixed(3)
-      } |${best} ${r.seeds} | ${paper} |`,
-    );
-  }
-  return lines.join("\n");
-}
-
-/** Read the final (and periodic) evaluations of every experiment in a profile directory. */
-export async function readResults(dir: string): Promise<ExperimentResult[]> {
-  const configs = await readStoredConfigs(dir);
-  const read = async (path: string) => {
-    const bytes = await readRegularFile(path, MAX_INPUT_BYTES);
-    if (bytes === null) throw new InputError(`${path}: missing`);
-    return new TextDecoder().decode(bytes);
-  };
-  return await Promise.all(configs.map(async (config) => {
-    const at = `${dir}/${config.id}`;
-    const periodic = config.evaluation.periodic === undefined ? [] : parseEvaluationsCsv(
-      await read(`${at}/evaluations.csv`),
-      config.innerSteps,
-      config.evaluation.periodic.tasks,
-      `${at}/evaluations.csv`,
-    );
-    const evaluation = JSON.parse(await read(`${at}/evaluation.json`)) as Evaluation;
-    return { config, evaluation, periodic };
-  }));
 }

@@ -2,6 +2,9 @@
  * Spot verification of a results directory: check every manifest and digest chain, then replay a
  * random sample of checkpoint intervals and final evaluations byte for byte.
  *
+ * The summary directory (src/profile_summary.ts) is regenerated from the experiments and compared
+ * byte for byte too (it is cheap).
+ *
  * This is the interval replay of Proof-of-Learning (Jia et al., IEEE S&P 2021) with byte
  * equality in place of a distance tolerance. The cheap part proves that the directory is
  * internally consistent: every file matches its manifest, every checkpoint is a link of its
@@ -31,6 +34,7 @@ import {
   periodicSchedule,
 } from "./experiment_files.ts";
 import { preflight } from "./preflight.ts";
+import { readCurves, SUMMARY_ID, summaryFiles } from "./profile_summary.ts";
 import { readRegularFile } from "./safe_fs.ts";
 import { stream } from "./rng.ts";
 import { THEORY_PROFILE } from "./theory_artifacts.ts";
@@ -305,6 +309,8 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
     if (e instanceof Failed) return report(empty, 0, e.failure);
     throw e;
   }
+  const summaryFailure = await checkSummary(dir);
+  if (summaryFailure !== null) return report(empty, 0, summaryFailure);
   const checkpoints = [...checked.values()].reduce((n, c) => n + c.checkpoints.size, 0);
   const plan = spotPlan(configs, options.spots, options.seed);
   log(
@@ -316,6 +322,38 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
   for (const i of plan.intervals) log(`  ${describeInterval(i)}`);
   for (const id of plan.evaluations) log(`  ${id} final evaluation`);
   return report(plan, checkpoints, await replay(plan, checked, options.threads ?? {}, log));
+}
+
+/** Regenerate the summary directory from the experiments and compare it byte for byte. */
+async function checkSummary(dir: string): Promise<SpotFailure | null> {
+  const expected = await summaryFiles(await readCurves(dir));
+  const names = Object.keys(expected).sort();
+  let stored: string[];
+  try {
+    stored = Object.keys((await readExperimentManifest(dir, SUMMARY_ID)).files).sort();
+  } catch {
+    return { experiment: SUMMARY_ID, detail: `${SUMMARY_ID}/: missing` };
+  }
+  if (stored.join() !== names.join()) {
+    return {
+      experiment: SUMMARY_ID,
+      detail: `${SUMMARY_ID}/ holds [${stored}], the experiments make [${names}]`,
+    };
+  }
+  for (const name of names) {
+    const bytes = await readRegularFile(`${dir}/${SUMMARY_ID}/${name}`);
+    const want = expected[name];
+    const same = typeof want === "string"
+      ? bytes !== null && new TextDecoder().decode(bytes) === want
+      : bytes !== null && bytes.length === want.length && bytes.every((b, i) => b === want[i]);
+    if (!same) {
+      return {
+        experiment: SUMMARY_ID,
+        detail: `${SUMMARY_ID}/${name} does not regenerate from the experiments`,
+      };
+    }
+  }
+  return null;
 }
 
 /** `nav2d-sgmrl-so-z1-s0 iterations 5-9 (checkpoint 5 → 10)`. */

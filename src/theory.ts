@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { formatIssue, InputError } from "./config.ts";
-import { EXACT_ESTIMATORS, exactExpectation } from "./exact.ts";
+import { EXACT_ESTIMATORS, exactMoments } from "./exact.ts";
 import { exactMetaGradient, type TabularProblem } from "./tabular.ts";
 
 /** Largest number of enumerated batch combinations accepted (about 10 minutes on 2 cores). */
@@ -96,10 +96,20 @@ export function combinationCount(p: TheoryInput): number {
   return p.tasks.length * Math.pow(trajectories, p.innerSteps * p.batchIn + p.batchOut);
 }
 
+/** One estimator's exact figures: E[g], ‖E[g] − ∇V‖, tr Cov(g) and E‖g − ∇V‖². */
+export interface EstimatorReport {
+  readonly mean: number[];
+  readonly bias: number;
+  /** The trace of the covariance of one estimate (one task, one set of batches). */
+  readonly variance: number;
+  /** Mean squared error E‖g − ∇V‖² = variance + bias². */
+  readonly mse: number;
+}
+
 /** The result of {@linkcode analyseBias}. */
 export interface BiasReport {
   readonly gradV: number[];
-  readonly estimators: Record<string, { mean: number[]; bias: number }>;
+  readonly estimators: Record<string, EstimatorReport>;
 }
 
 /**
@@ -119,12 +129,18 @@ export function analyseBias(p: TheoryInput): BiasReport {
   const gradV = Array.from(exactMetaGradient(problem, p.theta, p.alpha, p.innerSteps, p.batchIn));
   const estimators: BiasReport["estimators"] = {};
   for (const name of Object.keys(EXACT_ESTIMATORS)) {
-    const mean = Array.from(exactExpectation(problem, p.theta, p, name));
+    const moments = exactMoments(problem, p.theta, p, name);
+    const mean = Array.from(moments.mean);
     const bias = Math.sqrt(mean.reduce((s, m, i) => s + (m - gradV[i]) ** 2, 0));
-    estimators[name] = { mean, bias };
+    const norm2 = mean.reduce((s, m) => s + m * m, 0);
+    // Clamped at 0: float rounding can leave a tiny negative trace for a near-deterministic g.
+    const variance = Math.max(0, moments.meanSquaredNorm - norm2);
+    estimators[name] = { mean, bias, variance, mse: variance + bias * bias };
   }
-  const finite = [...gradV, ...Object.values(estimators).flatMap((e) => [...e.mean, e.bias])]
-    .every(Number.isFinite);
+  const finite = [
+    ...gradV,
+    ...Object.values(estimators).flatMap((e) => [...e.mean, e.bias, e.variance, e.mse]),
+  ].every(Number.isFinite);
   if (!finite) {
     throw new InputError(
       "the analysis overflowed to a non-finite value (an adapted policy's logits grew too large); reduce alpha, theta or r",
@@ -140,14 +156,14 @@ export function biasTable(report: BiasReport): string {
   const lines = [
     `∇V = ${fmt(report.gradV)} (‖∇V‖ = ${norm.toFixed(5)})`,
     "",
-    "| estimator | E[estimate] | ‖E − ∇V‖ | relative |",
-    "| --- | --- | --- | --- |",
+    "| estimator | E[estimate] | ‖E − ∇V‖ | relative | tr Cov | MSE |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const [name, e] of Object.entries(report.estimators)) {
     lines.push(
       `| ${name} | ${fmt(e.mean)} | ${e.bias.toExponential(3)} | ${
         norm > 0 ? (e.bias / norm).toExponential(2) : "— (∇V = 0)"
-      } |`,
+      } | ${e.variance.toExponential(3)} | ${e.mse.toExponential(3)} |`,
     );
   }
   return lines.join("\n");

@@ -1,14 +1,17 @@
 /**
  * The hashed artefacts of the exact bias analysis (results/theory/): one directory per built-in
- * problem (problem.json, bias.json), a sweep of every estimator's bias against α on the worked
- * example (sweep.json, bias-vs-alpha.svg), and a Markdown summary (bias.md).
+ * problem (problem.json, bias.json with each estimator's exact bias, variance and MSE), a sweep of
+ * every estimator's bias against α on the worked example (sweep.json, bias-vs-alpha.svg), a sweep
+ * of bias, variance and MSE against the inner batch size (sweep.json, batch-size.svg), and a
+ * Markdown summary (bias.md). The figures are drawn by Vega-Lite (src/charts.ts).
  *
  * @module
  */
 import { type ArtifactFiles, writeExperiment, writeProfileManifest } from "./artifacts.ts";
 import { canonicalJson } from "./canonical_json.ts";
+import { lineChartSvg } from "./charts.ts";
 import { EXACT_ESTIMATORS } from "./exact.ts";
-import { analyseBias, type BiasReport, biasTable } from "./theory.ts";
+import { analyseBias, type BiasReport, biasTable, type TheoryInput } from "./theory.ts";
 import { THEORY_SUITE, workedExample } from "./theory_suite.ts";
 
 /** The profile name of the theory artefacts. */
@@ -45,67 +48,90 @@ export function biasSweep(): BiasSweep {
   return { alphas: SWEEP_ALPHAS, bias };
 }
 
-const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
+/** The inner batch sizes |D_t| of the batch-size sweep. */
+export const SWEEP_BATCHES: readonly number[] = [1, 2, 3, 4];
 
 /**
- * A line chart of each estimator's bias against α, as a self-contained SVG with fixed number
- * formatting (so its bytes are deterministic).
+ * The problem of the batch-size sweep: the worked example cut to one step (H = 0), so that four
+ * inner trajectories still enumerate in seconds.
+ */
+export function oneStepExample(batchIn: number): TheoryInput {
+  return { ...workedExample(1), horizon: 0, batchIn };
+}
+
+/** Bias, variance (trace of the covariance) and MSE of each estimator at each inner batch size. */
+export interface BatchSweep {
+  readonly batchIn: readonly number[];
+  readonly bias: Record<string, number[]>;
+  readonly variance: Record<string, number[]>;
+  readonly mse: Record<string, number[]>;
+}
+
+/** Run the batch-size sweep on {@linkcode oneStepExample}. */
+export function batchSweep(): BatchSweep {
+  const names = Object.keys(EXACT_ESTIMATORS);
+  const table = () => Object.fromEntries(names.map((n) => [n, [] as number[]]));
+  const sweep = { batchIn: SWEEP_BATCHES, bias: table(), variance: table(), mse: table() };
+  for (const b of SWEEP_BATCHES) {
+    for (const [name, e] of Object.entries(analyseBias(oneStepExample(b)).estimators)) {
+      sweep.bias[name].push(e.bias);
+      sweep.variance[name].push(e.variance);
+      sweep.mse[name].push(e.mse);
+    }
+  }
+  return sweep;
+}
+
+/**
+ * The α sweep as a chart.
  *
  * @example
  * ```ts
  * import { biasSvg } from "./theory_artifacts.ts";
- * const svg = biasSvg({ alphas: [0.1, 0.2], bias: { sgmrl: [0, 0], maml: [0.01, 0.03] } });
+ * const svg = await biasSvg({ alphas: [0.1, 0.2], bias: { sgmrl: [0, 0], maml: [0.01, 0.03] } });
  * if (!svg.startsWith("<svg") || !svg.includes("maml")) throw new Error("unexpected");
  * ```
  */
-export function biasSvg(sweep: BiasSweep): string {
-  const w = 640, h = 400, left = 70, right = 150, top = 30, bottom = 50;
-  const xs = sweep.alphas;
-  const yMax = Math.max(...Object.values(sweep.bias).flat()) * 1.1 || 1;
-  const x = (a: number) => left + (a - xs[0]) / (xs[xs.length - 1] - xs[0]) * (w - left - right);
-  const y = (b: number) => h - bottom - b / yMax * (h - top - bottom);
-  const f = (v: number) => v.toFixed(2);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${w}" height="${h}" fill="white"/>`,
-    `<text x="${
-      w / 2
-    }" y="18" text-anchor="middle" font-size="14">Exact bias ‖E[estimate] − ∇V₁‖ against α (worked example, ζ = 1)</text>`,
-    `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="black"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="black"/>`,
-    `<text x="${(left + w - right) / 2}" y="${
-      h - 12
-    }" text-anchor="middle">inner step size α</text>`,
-  ];
-  for (const a of xs) {
-    parts.push(
-      `<text x="${f(x(a))}" y="${h - bottom + 16}" text-anchor="middle">${a.toFixed(2)}</text>`,
-    );
-  }
-  for (let k = 0; k <= 4; k++) {
-    const v = yMax * k / 4;
-    parts.push(
-      `<text x="${left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${v.toFixed(3)}</text>`,
-      `<line x1="${left}" y1="${f(y(v))}" x2="${w - right}" y2="${f(y(v))}" stroke="#ddd"/>`,
-    );
-  }
-  Object.entries(sweep.bias).forEach(([name, values], i) => {
-    const colour = COLOURS[i % COLOURS.length];
-    const points = values.map((b, j) => `${f(x(xs[j]))},${f(y(b))}`).join(" ");
-    parts.push(
-      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points}"/>`,
-      `<line x1="${w - right + 10}" y1="${top + 20 * i + 10}" x2="${w - right + 30}" y2="${
-        top + 20 * i + 10
-      }" stroke="${colour}" stroke-width="2"/>`,
-      `<text x="${w - right + 36}" y="${top + 20 * i + 14}">${name}</text>`,
-    );
+export async function biasSvg(sweep: BiasSweep): Promise<string> {
+  return await lineChartSvg({
+    title: "Exact bias ‖E[estimate] − ∇V₁‖ against α (worked example, ζ = 1)",
+    xTitle: "inner step size α",
+    yTitle: "bias",
+    panels: [{
+      title: "bias",
+      series: Object.entries(sweep.bias).map(([name, values]) => ({
+        name,
+        points: values.map((y, i) => ({ x: sweep.alphas[i], y })),
+      })),
+    }],
   });
-  parts.push("</svg>", "");
-  return parts.join("\n");
+}
+
+/** The batch-size sweep as a chart: bias, variance and MSE against |D_t|. */
+export async function batchSvg(sweep: BatchSweep): Promise<string> {
+  const panel = (title: string, table: Record<string, number[]>) => ({
+    title,
+    series: Object.entries(table).map(([name, values]) => ({
+      name,
+      points: values.map((y, i) => ({ x: sweep.batchIn[i], y })),
+    })),
+  });
+  return await lineChartSvg({
+    title:
+      "Exact bias, variance (tr Cov) and MSE against the inner batch size (one-step worked example, ζ = 1, |D_o| = 1)",
+    xTitle: "inner batch size |D_t|",
+    yTitle: "value",
+    independentY: true,
+    panels: [
+      panel("bias ‖E[g] − ∇V‖", sweep.bias),
+      panel("variance tr Cov(g)", sweep.variance),
+      panel("MSE E‖g − ∇V‖²", sweep.mse),
+    ],
+  });
 }
 
 /** Every artefact directory of the theory profile, by id. */
-export function theoryArtifacts(): Record<string, ArtifactFiles> {
+export async function theoryArtifacts(): Promise<Record<string, ArtifactFiles>> {
   const out: Record<string, ArtifactFiles> = {};
   const reports: [string, BiasReport][] = [];
   for (const [id, make] of Object.entries(THEORY_SUITE)) {
@@ -115,7 +141,16 @@ export function theoryArtifacts(): Record<string, ArtifactFiles> {
     out[id] = { "problem.json": canonicalJson(problem), "bias.json": canonicalJson(report) };
   }
   const sweep = biasSweep();
-  out["alpha-sweep"] = { "sweep.json": canonicalJson(sweep), "bias-vs-alpha.svg": biasSvg(sweep) };
+  out["alpha-sweep"] = {
+    "sweep.json": canonicalJson(sweep),
+    "bias-vs-alpha.svg": await biasSvg(sweep),
+  };
+  const batches = batchSweep();
+  out["batch-size-sweep"] = {
+    "problem.json": canonicalJson(oneStepExample(1)),
+    "sweep.json": canonicalJson(batches),
+    "batch-size.svg": await batchSvg(batches),
+  };
   out["summary"] = {
     "bias.md": reports.map(([id, r]) => `## ${id}\n\n${biasTable(r)}\n`).join("\n"),
   };
@@ -124,7 +159,7 @@ export function theoryArtifacts(): Record<string, ArtifactFiles> {
 
 /** Write the theory profile under `outDir` (each directory atomically) and its manifest. */
 export async function writeTheoryArtifacts(outDir: string): Promise<string> {
-  for (const [id, files] of Object.entries(theoryArtifacts())) {
+  for (const [id, files] of Object.entries(await theoryArtifacts())) {
     await writeExperiment(outDir, id, files);
   }
   return (await writeProfileManifest(outDir, THEORY_PROFILE)).root;

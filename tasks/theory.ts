@@ -44,7 +44,7 @@ Options:
   --out DIR    where the built-in analysis is written (default: results/theory); verified by
                deno task verify --profile theory
   --json       with --mdp: exactly one JSON object on stdout: {"gradV": [...], "estimators":
-               {name: {"mean", "bias"}}}
+               {name: {"mean", "bias", "variance", "mse"}}}
   -h, --help   show this help
 
 Bounds: 2 to 64 actions, 1 to 64 states; 0 ≤ α ≤ ${MAX_ALPHA}; |θ| ≤ ${MAX_LOGIT}; |r| ≤ ${MAX_REWARD}.

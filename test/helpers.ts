@@ -7,6 +7,7 @@ import {
   writeProfileManifest,
 } from "../src/artifacts.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { readCurves, SUMMARY_ID, summaryFiles } from "../src/profile_summary.ts";
 import { experimentId } from "../src/profiles.ts";
 
 /**
@@ -64,7 +65,8 @@ export async function runTaskFile(
 
 /**
  * A consistent forgery, as a stranger could hand over: change experiment `id`'s files, then
- * rewrite its manifest and the profile manifest so that every digest matches again.
+ * rewrite its manifest, the profile's summary (when it has one) and the profile manifest so that
+ * every digest matches again.
  */
 export async function forgeExperiment(
   dir: string,
@@ -79,7 +81,11 @@ export async function forgeExperiment(
   }
   await change(files);
   await writeExperiment(dir, id, files, finalStateDigest ?? manifest.finalStateDigest);
-  await writeProfileManifest(dir, (await readProfileManifest(dir)).profile);
+  const profile = await readProfileManifest(dir);
+  if (Object.hasOwn(profile.experiments, SUMMARY_ID) && id !== SUMMARY_ID) {
+    await writeExperiment(dir, SUMMARY_ID, await summaryFiles(await readCurves(dir)));
+  }
+  await writeProfileManifest(dir, profile.profile);
 }
 
 /**

@@ -99,12 +99,11 @@ Deno.test("verify passes on untouched artefacts and names the file and iteration
     assert.equal(ok.difference, null);
     assert.deepEqual(ok.preflight.problems, []);
     assert.equal(ok.experiments, 2);
-    // Flip one digit of iteration 1's post-adaptation return.
+    // Change iteration 1's post-adaptation return.
     const flip = (files: Record<string, Uint8Array>) => {
       const lines = new TextDecoder().decode(files["metrics.csv"]).split("\n");
       const cells = lines[2].split(",");
-      const last = cells[2].length - 1;
-      cells[2] = cells[2].slice(0, last) + (cells[2][last] === "1" ? "2" : "1");
+      cells[2] = String(Number(cells[2]) + 0.5);
       lines[2] = cells.join(",");
       files["metrics.csv"] = new TextEncoder().encode(lines.join("\n"));
     };

@@ -9,6 +9,7 @@ import { canonicalJson } from "../src/canonical_json.ts";
 import type { ExperimentConfig } from "../src/config.ts";
 import { runExperiments } from "../src/reproduce.ts";
 import { checkpointIntervals, spotPlan, spotVerify } from "../src/spot_verify.ts";
+import { SUMMARY_ID } from "../src/profile_summary.ts";
 import { forgeExperiment, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
@@ -128,6 +129,18 @@ Deno.test("integrity: a broken chain link is found even when every manifest was 
     await Deno.writeTextFile(`${dir}/${id}/evaluation.json`, "{}\n"); // manifests not rewritten
     const report = await spotVerify(dir, { spots: 1, seed: 0 });
     assert.match(report.failure?.detail ?? "", new RegExp(`${id}/evaluation.json: digest`));
+  });
+});
+
+Deno.test("the summary must regenerate from the experiments", async () => {
+  await withResults(async (dir) => {
+    await forgeExperiment(dir, SUMMARY_ID, (f) => {
+      f["table.md"] = bytes(text(f["table.md"]).replace(/−(\d)/, "−1$1"));
+    });
+    const report = await spotVerify(dir, { spots: ALL, seed: 1 });
+    assert.equal(report.failure?.experiment, SUMMARY_ID);
+    assert.match(report.failure?.detail ?? "", /summary\/table\.md does not regenerate/);
+    assert.equal(report.plan.intervals.length, 0, "nothing replayed");
   });
 });
 

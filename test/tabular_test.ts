@@ -1,7 +1,7 @@
 // Tabular problems: exact enumeration in float64, and the softmax policy's log-density.
 import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/backend.ts";
-import { exactExpectation } from "../src/exact.ts";
+import { exactExpectation, exactMoments } from "../src/exact.ts";
 import { allJobs, samplePaths } from "../src/sampler.ts";
 import {
   enumerateTrajectories,
@@ -145,6 +145,35 @@ for (const innerSteps of [1, 2]) {
     assert.ok(dist(difference, term) < 1e-6, `${[...difference]} vs ${[...term]}`);
   });
 }
+
+Deno.test("worked example: maml-fo's exact second moment equals an independent float64 enumeration", () => {
+  // maml-fo with |D_1| = |D_o| = 1 is ĝ(θ¹, τ_o) with θ¹ = θ + α ĝ(θ, τ_1): E‖g‖² over τ_1, τ_o.
+  const alpha = 0.5, task = WORKED_EXAMPLE.tasks[0];
+  let second = 0;
+  const mean = new Float64Array(4);
+  for (const t1 of enumerateTrajectories(WORKED_EXAMPLE, task, WORKED_THETA)) {
+    const g1 = policyGradient64(WORKED_EXAMPLE, WORKED_THETA, [t1]);
+    const theta1 = WORKED_THETA.map((v, k) => v + alpha * g1[k]);
+    for (const to of enumerateTrajectories(WORKED_EXAMPLE, task, theta1)) {
+      const g = policyGradient64(WORKED_EXAMPLE, theta1, [to]);
+      const p = t1.probability * to.probability;
+      second += p * g.reduce((s, x) => s + x * x, 0);
+      g.forEach((x, k) => mean[k] += p * x);
+    }
+  }
+  const settings = { alpha, innerSteps: 1, batchIn: 1, batchOut: 1 };
+  const m = exactMoments(WORKED_EXAMPLE, WORKED_THETA, settings, "maml-fo");
+  assert.ok(
+    Math.abs(m.meanSquaredNorm - second) < 1e-6 * second,
+    `${m.meanSquaredNorm} vs ${second}`,
+  );
+  assert.ok(dist(m.mean, mean) < 1e-6, `${[...m.mean]} vs ${[...mean]}`);
+  // Two outer trajectories halve the part of the variance that comes from D_o alone.
+  const two = exactMoments(WORKED_EXAMPLE, WORKED_THETA, { ...settings, batchOut: 2 }, "maml-fo");
+  const variance = (x: { mean: Float64Array; meanSquaredNorm: number }) =>
+    x.meanSquaredNorm - norm(x.mean) ** 2;
+  assert.ok(variance(two) < variance(m), `${variance(two)} vs ${variance(m)}`);
+});
 
 Deno.test("tabular tasks through the sampler: trajectory frequencies match the exact probabilities", () => {
   const task = WORKED_EXAMPLE.tasks[0];
