@@ -122,7 +122,7 @@ export async function lineChartSvg(chart: LineChart): Promise<string> {
     config: {
       font: "sans-serif",
       view: { stroke: "#ccc" },
-      legend: { symbolType: "stroke", symbolStrokeWidth: 2, labelFontSize: 11 },
+      legend: { symbolType: "stroke", symbolStrokeWidth: 2, labelFontSize: 11, labelLimit: 400 },
     },
   } as TopLevelSpec);
 }

@@ -13,6 +13,7 @@ import { type ExperimentConfig, InputError } from "./config.ts";
 import { expandProfile, PROFILES } from "./profiles.ts";
 import { readStoredConfigs } from "./experiment_files.ts";
 import { THEORY_PROFILE } from "./theory_artifacts.ts";
+import { ANALYSIS_PROFILE } from "./analysis_artifacts.ts";
 
 /** The outcome of {@linkcode preflight}. */
 export interface Preflight {
@@ -101,7 +102,7 @@ export async function preflight(
   if (problems.length > 0) {
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
-  if (profile === THEORY_PROFILE) {
+  if (profile === THEORY_PROFILE || profile === ANALYSIS_PROFILE) {
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
   const configs = await readStoredConfigs(dir);

@@ -178,7 +178,10 @@ export type Purpose =
   | "eval-action"
   | "test"
   | "eval-reset"
-  | "spot";
+  | "spot"
+  | "analysis-task"
+  | "analysis-action"
+  | "analysis-reset";
 
 /**
  * Philox key word 1 for each purpose.
@@ -204,6 +207,9 @@ export const PURPOSE_IDS: Readonly<Record<Purpose, number>> = Object.freeze({
   "test": 7,
   "eval-reset": 8,
   "spot": 9,
+  "analysis-task": 10,
+  "analysis-action": 11,
+  "analysis-reset": 12,
 });
 
 /**

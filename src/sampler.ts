@@ -79,8 +79,11 @@ export interface SampleRequest<Task> {
   /** Maximum number of steps per trajectory. */
   readonly horizon: number;
   readonly seed: number;
-  /** "action" during training, "eval-action" during meta-test evaluation. */
-  readonly purpose: "action" | "eval-action";
+  /**
+   * "action" during training, "eval-action" during meta-test evaluation, "analysis-action" for
+   * the estimator analysis's meta-batches.
+   */
+  readonly purpose: SamplingPurpose;
   readonly iteration: number;
   /** Adaptation phase: t for the batch D_{t+1} drawn from θ^t; ζ for the outer batch. */
   readonly phase: number;
@@ -91,9 +94,13 @@ export interface SampleRequest<Task> {
   readonly taskOffset?: number;
 }
 
-const RESET_PURPOSE: Record<SampleRequest<unknown>["purpose"], Purpose> = {
+/** What trajectories are sampled for; each has action and reset streams of its own. */
+export type SamplingPurpose = "action" | "eval-action" | "analysis-action";
+
+const RESET_PURPOSE: Record<SamplingPurpose, Purpose> = {
   "action": "reset",
   "eval-action": "eval-reset",
+  "analysis-action": "analysis-reset",
 };
 
 /** The jobs `trajectories` trajectories for each of `tasks` tasks, task-major. */

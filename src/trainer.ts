@@ -20,7 +20,7 @@ import { createLearner, type Learner, localLearner } from "./parallel_learner.ts
 import { cloneParams, initPolicyParams, type PolicyParams, type PolicySpec } from "./policy.ts";
 import { createSampler, localSampler, type Sampler } from "./parallel_sampler.ts";
 import { stream } from "./rng.ts";
-import { allJobs } from "./sampler.ts";
+import { allJobs, type SamplingPurpose } from "./sampler.ts";
 
 /** The policy architecture of an experiment. */
 export function policySpec(config: ExperimentConfig): PolicySpec {
@@ -173,7 +173,7 @@ async function rollout(
   { sampler, learner }: Required<Threads>,
   tasks: readonly unknown[],
   params: PolicyParams,
-  purpose: "action" | "eval-action",
+  purpose: SamplingPurpose,
   iteration: number,
   trajectories: number,
   taskOffset = 0,
@@ -212,6 +212,49 @@ async function rollout(
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
   return { inner, outer: await batches(config.innerSteps), adapted };
+}
+
+/** The streams a meta-batch is drawn from: its tasks', its actions', and the iteration key. */
+export interface MetaBatchStreams {
+  readonly tasks: "task" | "analysis-task";
+  readonly actions: "action" | "analysis-action";
+  readonly iteration: number;
+}
+
+/**
+ * One meta-batch as training draws it at `params`: `config.metaBatchSize` tasks, each with its
+ * inner batches D_1 … D_ζ, the adapted parameters and the outer batch, and E-MAML's exploration
+ * weight (computed for every algorithm; only E-MAML reads it).
+ */
+export async function sampleMetaBatch(
+  config: ExperimentConfig,
+  threads: Required<Threads>,
+  family: TaskFamily,
+  params: PolicyParams,
+  streams: MetaBatchStreams,
+): Promise<TaskBatches[]> {
+  const { iteration } = streams;
+  const tasks = Array.from(
+    { length: config.metaBatchSize },
+    (_, task) =>
+      family.sampleTask(stream({ seed: config.seed, purpose: streams.tasks, iteration, task })),
+  );
+  const r = await rollout(
+    config,
+    threads,
+    tasks,
+    params,
+    streams.actions,
+    iteration,
+    config.trajectoriesPerTask,
+  );
+  const exploration = explorationWeights(r.outer.map((b) => b.rewards));
+  return tasks.map((_, i) => ({
+    inner: r.inner[i],
+    outer: r.outer[i],
+    adapted: r.adapted[i],
+    explorationWeight: exploration[i],
+  }));
 }
 
 /**
@@ -320,29 +363,11 @@ async function iterate(
   while (state.completed < until) {
     const iteration = state.completed;
     const start = performance.now();
-    const tasks = Array.from(
-      { length: config.metaBatchSize },
-      (_, task) =>
-        family.sampleTask(stream({ seed: config.seed, purpose: "task", iteration, task })),
-    );
-    const r = await rollout(
-      config,
-      threads,
-      tasks,
-      params,
-      "action",
+    const taskBatches = await sampleMetaBatch(config, threads, family, params, {
+      tasks: "task",
+      actions: "action",
       iteration,
-      config.trajectoriesPerTask,
-    );
-    const exploration = config.algorithm === "emaml"
-      ? explorationWeights(r.outer.map((b) => b.rewards))
-      : tasks.map(() => 0);
-    const taskBatches: TaskBatches[] = tasks.map((_, i) => ({
-      inner: r.inner[i],
-      outer: r.outer[i],
-      adapted: r.adapted[i],
-      explorationWeight: exploration[i],
-    }));
+    });
     const sampled = performance.now();
     const { gradient, objective } = await threads.learner.metaGradient(
       spec,
@@ -367,8 +392,8 @@ async function iterate(
     const logStd = params[params.length - 1];
     const m: IterationMetrics = {
       iteration,
-      preReturn: mean(r.inner.map((b) => b[0].meanUndiscountedReturn)),
-      postReturn: mean(r.outer.map((b) => b.meanUndiscountedReturn)),
+      preReturn: mean(taskBatches.map((t) => t.inner[0].meanUndiscountedReturn)),
+      postReturn: mean(taskBatches.map((t) => t.outer.meanUndiscountedReturn)),
       objective,
       gradNorm,
       meanLogStd: mean(Array.from(logStd)),

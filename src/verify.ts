@@ -1,7 +1,8 @@
 /**
  * Full verification of a results directory: check it before running anything (src/preflight.ts),
  * then regenerate every experiment from its stored configuration (the theory profile from its
- * built-in problems) and compare every artefact byte for byte.
+ * built-in problems, the analysis profile from the paper run's checkpoints) and compare every
+ * artefact byte for byte.
  *
  * @module
  */
@@ -10,6 +11,9 @@ import { useBackend } from "./backend.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { runExperiments, type RunHooks } from "./reproduce.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "./theory_artifacts.ts";
+import { ANALYSIS_PROFILE, writeAnalysisArtifacts } from "./analysis_artifacts.ts";
+import { localSampler } from "./parallel_sampler.ts";
+import { localLearner } from "./parallel_learner.ts";
 import type { Threads } from "./trainer.ts";
 
 /** The outcome of {@linkcode verifyProfile}. */
@@ -43,6 +47,16 @@ export async function verifyProfile(
     if (checked.profile === THEORY_PROFILE) {
       await useBackend("wasm");
       await writeTheoryArtifacts(scratch);
+      experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
+    } else if (checked.profile === ANALYSIS_PROFILE) {
+      const sampler = threads.sampler ?? localSampler();
+      const learner = threads.learner ?? localLearner();
+      try {
+        await writeAnalysisArtifacts(scratch, { threads: { sampler, learner } });
+      } finally {
+        if (threads.sampler === undefined) sampler.close();
+        if (threads.learner === undefined) learner.close();
+      }
       experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
     } else {
       await runExperiments(checked.configs, scratch, checked.profile, hooks, threads);

@@ -19,9 +19,10 @@ import { InputError } from "../src/config.ts";
 import { createThreads, type Threads } from "../src/trainer.ts";
 import { verifyProfile } from "../src/verify.ts";
 import { spotVerify } from "../src/spot_verify.ts";
+import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis_artifacts.ts";
 
 /** Spot checks per profile under `--all`, unless `--spot` says otherwise. */
-const ALL_SPOTS = 5;
+const ALL_SPOTS = 3;
 /** Profiles that `--all` regenerates in full (minutes); every other one is spot-checked. */
 const FULL_PROFILES = ["quick", "theory"];
 
@@ -39,7 +40,8 @@ lies on its experiment's digest chain; an interval not drawn is not checked (wit
 interval among M, N draws find it with probability N/M; see the README).
 
 Options:
-  --profile NAME   profile whose committed results to verify: quick, paper, theory (default: quick)
+  --profile NAME   profile whose committed results to verify: quick, paper, theory, analysis
+                   (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
   --spot N         spot-check N intervals and N evaluations instead of regenerating everything
   --spot-seed S    seed of the spot draw, an integer in [0, 2^32) (default: random, printed)
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
 }
 
 interface VerifyOptions {
-  readonly threads: Threads;
+  readonly threads: Required<Threads>;
   readonly allowExpensive: boolean;
   /** A directory named after a built-in profile must hold its configurations (`--all`). */
   readonly strict: boolean;
@@ -147,7 +149,7 @@ function reportProfile(
 ): number {
   const name = dir.split("/").filter((p) => p !== "").at(-1);
   if (differences === null) {
-    if (profile !== "theory") {
+    if (profile !== "theory" && profile !== ANALYSIS_PROFILE) {
       console.log(`NOTE: ${dir} is a custom directory (profile "${profile}" is not built in)`);
     }
     return 0;
@@ -235,6 +237,22 @@ async function verifyBySpots(
 ): Promise<number> {
   const drawSeed = seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
+  if ((await readProfileManifest(dir)).profile === ANALYSIS_PROFILE) {
+    const report = await spotVerifyAnalysis(dir, {
+      spots,
+      seed: drawSeed,
+      threads: options.threads,
+      log: (line) => console.log(line),
+    });
+    if (report.failure !== null) {
+      console.error(`MISMATCH in ${dir} (spot seed ${drawSeed}): ${report.failure}`);
+      return 1;
+    }
+    console.log(
+      `spot-verified: ${dir} (root ${report.root}): every manifest, record and statistic checks; ${report.replayed.length} of ${report.total} meta-batch(es) replay byte for byte`,
+    );
+    return 0;
+  }
   const report = await spotVerify(dir, {
     spots,
     seed: drawSeed,

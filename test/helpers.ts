@@ -8,6 +8,8 @@ import {
 } from "../src/artifacts.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
 import { readCurves, SUMMARY_ID, summaryFiles } from "../src/profile_summary.ts";
+import { ANALYSIS_PROFILE } from "../src/analysis_artifacts.ts";
+import { THEORY_PROFILE } from "../src/theory_artifacts.ts";
 import { experimentId } from "../src/profiles.ts";
 
 /**
@@ -82,7 +84,8 @@ export async function forgeExperiment(
   await change(files);
   await writeExperiment(dir, id, files, finalStateDigest ?? manifest.finalStateDigest);
   const profile = await readProfileManifest(dir);
-  if (Object.hasOwn(profile.experiments, SUMMARY_ID) && id !== SUMMARY_ID) {
+  const training = profile.profile !== ANALYSIS_PROFILE && profile.profile !== THEORY_PROFILE;
+  if (training && Object.hasOwn(profile.experiments, SUMMARY_ID) && id !== SUMMARY_ID) {
     await writeExperiment(dir, SUMMARY_ID, await summaryFiles(await readCurves(dir)));
   }
   await writeProfileManifest(dir, profile.profile);

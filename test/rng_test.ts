@@ -181,6 +181,9 @@ Deno.test("purpose ids are the fixed contract table", () => {
     "test": 7,
     "eval-reset": 8,
     "spot": 9,
+    "analysis-task": 10,
+    "analysis-action": 11,
+    "analysis-reset": 12,
   });
   assert.ok(Object.isFrozen(PURPOSE_IDS));
 });
@@ -440,7 +443,7 @@ Deno.test("invalid key fields throw a RangeError naming the field and its range"
     [{ purpose: "bogus" }, /^stream key "purpose" must be one of "init", "task", .*got "bogus"$/],
     [
       { purpose: "toString" },
-      /^stream key "purpose" must be one of .*"spot", got "toString"$/,
+      /^stream key "purpose" must be one of .*"analysis-reset", got "toString"$/,
     ],
   ];
   for (const [patch, message] of cases) {

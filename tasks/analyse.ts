@@ -1,0 +1,83 @@
+/**
+ * `deno task analyse`: the meta-gradient estimators compared at fixed parameters at full scale.
+ *
+ * @module
+ */
+import {
+  ANALYSIS_BATCHES,
+  ANALYSIS_POINTS,
+  ANALYSIS_PROFILE,
+  ANALYSIS_SOURCE,
+  writeAnalysisArtifacts,
+} from "../src/analysis_artifacts.ts";
+import { ANALYSIS_ESTIMATORS } from "../src/analysis.ts";
+import { checkOutputLabel } from "../src/artifacts.ts";
+import {
+  boundedInt,
+  DEFAULT_WORKERS,
+  ensureWritableDir,
+  parseOptions,
+  runMain,
+  workersOption,
+} from "../src/cli.ts";
+import { checkWritablePath } from "../src/safe_fs.ts";
+import { createThreads } from "../src/trainer.ts";
+
+const HELP = `Usage: deno task analyse [options]
+
+Compare the meta-gradient estimators at fixed parameters at the paper's 2D-navigation scale: at
+each point (${
+  ANALYSIS_POINTS.map((p) => p.id).join(", ")
+}: the initial parameters of ${ANALYSIS_SOURCE}
+and its checkpoints after ${
+  ANALYSIS_POINTS.filter((p) => p.iteration > 0).map((p) => p.iteration).join(" and ")
+} iterations, read from results/paper), draw K independent meta-batches as training does and
+compute every estimator on the same batches (${ANALYSIS_ESTIMATORS.join(", ")}). Reports per
+estimator the norm of its mean, the trace of its covariance, the signal-to-noise ratio, the cosine
+between its mean and the unbiased second-order SG-MRL's (95% interval by the delta method), and the
+size of SG-MRL's score term against the policy-gradient term. Writes hashed artefacts to --out
+(verified by deno task verify --profile ${ANALYSIS_PROFILE}, in full or with --spot).
+
+Options:
+  --batches K    meta-batches per point, 2 to 1000 (default ${ANALYSIS_BATCHES})
+  --out DIR      output directory (default: results/${ANALYSIS_PROFILE})
+  --workers N    sampling threads and learner threads, N of each (default: the number of cores,
+                 here ${DEFAULT_WORKERS})
+  -h, --help     show this help
+
+Exit codes: 0 done; 1 a failure while computing; 2 bad input (for example results/paper lacks the
+MAML run's checkpoints).
+`;
+
+async function main(): Promise<number> {
+  const o = parseOptions(Deno.args, {
+    batches: { type: "string" },
+    out: { type: "string" },
+    workers: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (o.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const batches = boundedInt("batches", o.batches as string | undefined, 2, 1000);
+  const out = (o.out as string | undefined) ?? `results/${ANALYSIS_PROFILE}`;
+  await checkWritablePath("out", out);
+  await checkOutputLabel("out", out, ANALYSIS_PROFILE);
+  await ensureWritableDir("out", out);
+  const threads = createThreads(workersOption(o.workers as string | undefined));
+  try {
+    const root = await writeAnalysisArtifacts(out, {
+      batches,
+      threads,
+      log: (line) => console.error(line),
+    });
+    console.log(await Deno.readTextFile(`${out}/summary/analysis.md`));
+    console.log(`written to ${out}; root digest ${root}`);
+  } finally {
+    threads.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);
