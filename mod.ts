@@ -163,6 +163,13 @@ export {
   type TrainingState,
 } from "./src/checkpoint.ts";
 export { type SpotReport, spotVerify } from "./src/spot_verify.ts";
+export {
+  analyseAt,
+  ANALYSIS_ESTIMATORS,
+  analysisStats,
+  type EstimatorStats,
+  type PointAnalysis,
+} from "./src/analysis.ts";
 export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";
 export { analyseBias, parseTheoryInput } from "./src/theory.ts";
 export {

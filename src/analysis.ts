@@ -15,6 +15,9 @@
  * mean m_e and the reference (sgmrl) mean m_r,
  *
  * - ‖m_e‖² = mean_k ⟨g_ek, m_e⟩, tr Cov_e = (Σ_k ‖g_ek‖² − K‖m_e‖²)/(K − 1), SNR = ‖m_e‖²/tr Cov_e;
+ *   since E‖m_e‖² = ‖E g‖² + tr Cov_e/K, the plug-in SNR is biased up by 1/K, and the unbiased
+ *   SNR − 1/K is reported beside it (an estimator whose unbiased SNR is ≈ 0 has a mean that K
+ *   meta-batches cannot tell from noise);
  * - cos_e = ⟨m_e, m_r⟩/(‖m_e‖‖m_r‖) with ⟨m_e, m_r⟩ = mean_k ⟨g_ek, m_r⟩; its standard error by
  *   the delta method, from the influence of each meta-batch,
  *   ψ_k = (⟨g_ek, m_r⟩ + ⟨g_rk, m_e⟩ − 2⟨m_e, m_r⟩)/(‖m_e‖‖m_r‖)
@@ -164,8 +167,10 @@ export interface BatchRecord {
 export interface EstimatorStats {
   readonly meanNorm: number;
   readonly traceCovariance: number;
-  /** ‖mean‖² / tr Cov: the signal-to-noise ratio of one meta-batch's estimate. */
+  /** ‖mean‖² / tr Cov: the signal-to-noise ratio of one meta-batch's estimate (plug-in). */
   readonly snr: number;
+  /** (‖mean‖² − tr Cov/K) / tr Cov = SNR − 1/K: unbiased for ‖E g‖²/tr Cov (may be < 0). */
+  readonly snrUnbiased: number;
   /** cos(mean, reference mean), with its 95% interval by the delta method. */
   readonly cosine: number;
   readonly cosineLow: number;
@@ -182,8 +187,8 @@ export interface EstimatorStats {
  * const rec = (batch: number) => ({ batch, estimator: "sgmrl" as const, digest: "", squaredNorm: 1,
  *   dotOwnMean: 0.5, dotReferenceMean: 0.5, referenceDotMean: 0.5 });
  * const s = analysisStats([rec(0), rec(1)]).sgmrl!;
- * // ‖m‖² = ½, tr Cov = (2 − 2·½)/1 = 1, SNR = ½, and the cosine with itself is 1.
- * if (s.traceCovariance !== 1 || s.snr !== 0.5 || Math.abs(s.cosine - 1) > 1e-12) {
+ * // ‖m‖² = ½, tr Cov = (2 − 2·½)/1 = 1, SNR = ½ (unbiased: ½ − 1/K = 0), cosine with itself 1.
+ * if (s.traceCovariance !== 1 || s.snr !== 0.5 || s.snrUnbiased !== 0 || Math.abs(s.cosine - 1) > 1e-12) {
  *   throw new Error(JSON.stringify(s));
  * }
  * ```
@@ -216,6 +221,7 @@ export function analysisStats(
       meanNorm: Math.sqrt(own2),
       traceCovariance: trace,
       snr: own2 / trace,
+      snrUnbiased: own2 / trace - 1 / k,
       cosine,
       cosineLow: cosine - 1.96 * se,
       cosineHigh: cosine + 1.96 * se,

@@ -202,6 +202,7 @@ interface PointStats {
 /** The summary: a table per point and two figures. */
 export async function analysisSummary(
   source: string,
+  batches: number,
   stats: readonly { point: AnalysisPoint; stats: PointStats }[],
 ): Promise<ArtifactFiles> {
   const f = (x: number) => x.toExponential(3);
@@ -209,19 +210,19 @@ export async function analysisSummary(
     const lines = [
       `## ${point.id} (${
         point.iteration === 0 ? "initial parameters" : `after ${point.iteration} iterations`
-      } of ${ANALYSIS_SOURCE})`,
+      } of ${source})`,
       "",
       `Mean ‖SG-MRL score term‖ ${f(s.termNorms.scoreTerm)} (no baseline: ${
         f(s.termNorms.scoreTermNoBaseline)
       }) against mean ‖policy-gradient term‖ ${f(s.termNorms.policyGradient)}.`,
       "",
-      "| estimator | ‖mean‖ | tr Cov | SNR | cos(mean, sgmrl mean) [95% CI] |",
-      "| --- | --- | --- | --- | --- |",
+      "| estimator | ‖mean‖ | tr Cov | SNR | SNR − 1/K (unbiased) | cos(mean, sgmrl mean) [95% CI] |",
+      "| --- | --- | --- | --- | --- | --- |",
       ...ANALYSIS_ESTIMATORS.map((e) => {
         const x = s.estimators[e]!;
         return `| ${e} | ${f(x.meanNorm)} | ${f(x.traceCovariance)} | ${f(x.snr)} | ${
-          x.cosine.toFixed(3)
-        } [${x.cosineLow.toFixed(3)}, ${x.cosineHigh.toFixed(3)}] |`;
+          f(x.snrUnbiased)
+        } | ${x.cosine.toFixed(3)} [${x.cosineLow.toFixed(3)}, ${x.cosineHigh.toFixed(3)}] |`;
       }),
     ];
     return lines.join("\n");
@@ -240,8 +241,10 @@ export async function analysisSummary(
     "analysis.md": md,
     "snr.svg": await lineChartSvg({
       title:
-        `Signal-to-noise ratio ‖E g‖² / tr Cov(g) of one meta-batch's estimate (${ANALYSIS_BATCHES} meta-batches)`,
-      xTitle: `iterations of ${ANALYSIS_SOURCE}`,
+        `Signal-to-noise ratio ‖mean‖² / tr Cov(g) of one meta-batch's estimate (plug-in; K = ${batches}: noise floor 1/K = ${
+          (1 / batches).toFixed(3)
+        })`,
+      xTitle: `iterations of ${source}`,
       yTitle: "SNR",
       logY: true,
       panels: [{ title: "SNR", series: series("snr") }],
@@ -288,7 +291,7 @@ export async function writeAnalysisArtifacts(
     await writeExperiment(outDir, point.id, files);
     stats.push({ point, stats: JSON.parse(files["stats.json"] as string) });
   }
-  await writeExperiment(outDir, "summary", await analysisSummary(config.id, stats));
+  await writeExperiment(outDir, "summary", await analysisSummary(config.id, batches, stats));
   return (await writeProfileManifest(outDir, ANALYSIS_PROFILE)).root;
 }
 
@@ -345,7 +348,12 @@ export async function spotVerifyAnalysis(
   for (const point of setup.points) {
     const at = `${dir}/${point.id}`;
     const stated = text(await readRegularFile(`${at}/point.json`));
-    const k0 = (JSON.parse(stated || "{}") as { batches?: number }).batches ?? 0;
+    let k0 = 0;
+    try {
+      k0 = (JSON.parse(stated) as { batches?: number }).batches ?? 0;
+    } catch {
+      // Not JSON: refused just below.
+    }
     if (stated !== canonicalJson(pointDescription(config, point, k0))) {
       return fail(
         `${point.id}/point.json: not an analysis of ${config.id} after ${point.iteration} iterations`,
@@ -377,8 +385,13 @@ export async function spotVerifyAnalysis(
       (_, b) => ANALYSIS_ESTIMATORS.map((e) => `${b}:${e}`),
     )
       .flat().join();
-    if (records.map((r) => `${r.batch}:${r.estimator}`).join() !== expectedOrder) {
-      return fail(`${point.id}/batches.csv: not one row per meta-batch and estimator, in order`);
+    if (records.map((r) => `${r.batch}:${r.estimator}`).join() !== expectedOrder || k !== k0) {
+      return fail(
+        `${point.id}/batches.csv: not one row per meta-batch (${k0}) and estimator, in order`,
+      );
+    }
+    if (parsed.rows.some((r, i) => r[2] !== parsed.rows[i - (i % ANALYSIS_ESTIMATORS.length)][2])) {
+      return fail(`${point.id}/batches.csv: a meta-batch's mean_return differs between its rows`);
     }
     const params = await pointParams(point, setup);
     const stored = await readRegularFile(`${at}/params.bin`);
@@ -388,7 +401,7 @@ export async function spotVerifyAnalysis(
       stored.some((b, i) => b !== expected[i])
     ) {
       return fail(
-        `${point.id}/params.bin: not the parameters of ${ANALYSIS_SOURCE} after ${point.iteration} iterations`,
+        `${point.id}/params.bin: not the parameters of ${config.id} after ${point.iteration} iterations`,
       );
     }
     const n = expected.length / 4;
@@ -419,6 +432,7 @@ export async function spotVerifyAnalysis(
   }
   const summary = await analysisSummary(
     config.id,
+    loaded[0]?.returns.length ?? 0,
     loaded.map((l) => ({ point: l.point, stats: l.stats })),
   );
   const manifest = await readExperimentManifest(dir, "summary");
