@@ -1,20 +1,29 @@
-# A container that runs the package with the pinned Deno and the locked dependencies.
-#   docker build -t sgmrl .
-#   docker run --rm -v "$PWD/results:/app/results" sgmrl reproduce --profile quick
-#   docker run --rm -v "$PWD/results:/app/results" sgmrl verify
-# Everything is fetched at build time (deno.lock is frozen); the tasks need no network at run time.
-FROM denoland/deno:debian-2.9.6
-# The native MuJoCo library's mujoco-testspeed, which `deno task bench` compares the WebAssembly
-# build with (optional: the bench reports it as not installed without it).
-RUN apt-get update && apt-get install -y --no-install-recommends libmujoco-samples \
-  && rm -rf /var/lib/apt/lists/*
+# The package in a container, built with no network at all: everything comes from the build
+# context, which container/build.sh prepares (the pinned deno binary in .container/, and
+# node_modules installed from the frozen deno.lock), so it builds the same on an air-gapped
+# cluster. The base is localhost/sgmrl-base:local, made from this machine's Debian packages by
+# container/base.sh (no registry needed); any glibc base with /bin/sh does too, pinned by digest:
+#   --build-arg BASE=debian:bookworm-slim@sha256:<digest>
+#
+#   container/build.sh                       (podman or docker; tags sgmrl:VERSION)
+#   docker run --rm --network none -v "$PWD/results/quick:/app/results/quick" \
+#     sgmrl:0.1.0 reproduce --profile quick
+# The tasks run with the permissions of deno task (read /app, write /app/results only).
+ARG BASE=localhost/sgmrl-base:local
+FROM ${BASE}
+ENV DENO_DIR=/app/.deno-cache \
+    DENO_NO_UPDATE_CHECK=1 \
+    DENO_NO_PROMPT=1 \
+    HOME=/app
+COPY .container/deno /usr/local/bin/deno
 WORKDIR /app
-COPY deno.json deno.lock ./
-COPY mod.ts ./
+COPY deno.json deno.lock mod.ts ./
+COPY node_modules ./node_modules
 COPY src ./src
 COPY tasks ./tasks
-COPY test ./test
 COPY results ./results
-RUN deno install --frozen --entrypoint mod.ts tasks/reproduce.ts tasks/verify.ts tasks/bench.ts
+# Type-check and compile every task once, offline, so that runs start at once.
+RUN ["deno", "cache", "--frozen", "mod.ts", "tasks/reproduce.ts", "tasks/verify.ts", \
+     "tasks/merge.ts", "tasks/analyse.ts", "tasks/theory.ts", "tasks/bench.ts", "tasks/bounds.ts"]
 ENTRYPOINT ["deno", "task"]
 CMD ["reproduce", "--profile", "quick"]

@@ -21,6 +21,8 @@
  *   {@linkcode decodeCheckpoint}) continues training with the same bytes; {@linkcode runExperiments}
  *   resumes interrupted runs from their checkpoints, and {@linkcode spotVerify} replays a random
  *   sample of checkpoint intervals.
+ * - {@linkcode selectShard} splits a grid into shards for several machines (balanced, stable when
+ *   seeds are added); {@linkcode mergeShards} rebuilds and checks the directory they wrote into.
  *
  * @example Meta-train SG-MRL for two iterations on 2D navigation
  * ```ts
@@ -180,6 +182,8 @@ export {
 } from "./src/tabular.ts";
 export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
 export { runExperiments, type RunHooks, type RunOutcome } from "./src/reproduce.ts";
+export { parseShard, selectShard, type Shard, shardAssignment } from "./src/shards.ts";
+export { type MergeOutcome, mergeShards } from "./src/merge.ts";
 export {
   type ExperimentResult,
   readResults,

@@ -19,6 +19,7 @@
  */
 
 import { canonicalJson } from "./canonical_json.ts";
+import { LOCK_FILE } from "./directory_lock.ts";
 import { InputError } from "./errors.ts";
 import { MAX_ARTIFACT_BYTES, readRegularFile, UnsafeFileError } from "./safe_fs.ts";
 
@@ -851,8 +852,8 @@ export async function checkExperimentDirectory(root: string, id: string): Promis
  * digest matches its experiments; every listed experiment directory exists,
  * its `manifest.json` hashes to the listed digest and is valid canonical JSON;
  * every file listed there exists and hashes to its digest; no file or
- * directory is present that no manifest lists, except `timings.json` in the
- * profile directory. Leftover `.partial-*` entries count as unlisted. Every
+ * directory is present that no manifest lists, except `timings.json` and the
+ * lock file `.lock` (src/directory_lock.ts) in the profile directory. Leftover `.partial-*` entries count as unlisted. Every
  * entry is a regular file or a directory: a symbolic link, a device or a pipe
  * is a problem and is never read, and so is a file over 64 MiB. When the
  * profile manifest is missing or invalid, the experiment directories present
@@ -926,6 +927,7 @@ export async function checkManifests(root: string): Promise<string[]> {
     const name = entry.name;
     if (
       name === MANIFEST_FILE || name === TIMINGS_FILE || Object.hasOwn(experiments, name) ||
+      (name === LOCK_FILE && entry.isFile) ||
       unsafe.has(name)
     ) {
       continue;
@@ -1367,6 +1369,33 @@ export function csvParse(text: string): { header: string[]; rows: string[][] } {
 }
 
 /**
+ * The profile that `<dir>/manifest.json` names, or null when there is no readable profile
+ * manifest (read only as a regular file of bounded size; never throws for its content).
+ *
+ * @example
+ * ```ts
+ * import { profileLabel, writeProfileManifest } from "./artifacts.ts";
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   if (await profileLabel(dir) !== null) throw new Error("no manifest yet");
+ *   await writeProfileManifest(dir, "paper", {});
+ *   if (await profileLabel(dir) !== "paper") throw new Error("label");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function profileLabel(dir: string): Promise<string | null> {
+  const own = await readOptional(`${dir}/${MANIFEST_FILE}`).catch(() => null);
+  if (own === null) return null;
+  try {
+    return parseProfileManifest(own).profile;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Checks, before anything is written, that `dir` may receive the results of profile `profile`:
  * it is not a directory of another profile (its profile manifest names another one) and not a
  * directory of profile directories (such as `results/` itself). Throws an {@linkcode InputError}
@@ -1396,14 +1425,8 @@ export async function checkOutputLabel(
   profile: string,
 ): Promise<void> {
   if (!(await isDirectory(dir))) return;
-  const own = await readOptional(`${dir}/${MANIFEST_FILE}`).catch(() => null);
-  if (own !== null) {
-    let label: string | null = null;
-    try {
-      label = parseProfileManifest(own).profile;
-    } catch {
-      // Not a profile manifest: checked below like any directory.
-    }
+  {
+    const label = await profileLabel(dir);
     if (label !== null && label !== profile) {
       throw new InputError(
         `${option}: "${dir}" holds the ${label} profile's results; write the ${profile} profile's elsewhere`,

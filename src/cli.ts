@@ -11,7 +11,8 @@ import { type BackendName, BACKENDS, isBackendName } from "./backend.ts";
 import { InputError } from "./config.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { checkWritablePath, parseJsonQuietly, readInputFile } from "./safe_fs.ts";
-import type { RunHooks } from "./reproduce.ts";
+import { type RunHooks, selectExperiments } from "./reproduce.ts";
+import { expandProfile, getProfile, MAX_SEEDS, type Profile } from "./profiles.ts";
 
 /** Exit code for bad input (nothing was written). */
 export const EXIT_INPUT = 2;
@@ -23,17 +24,30 @@ export const EXIT_INPUT = 2;
 export const EXIT_INTERRUPTED = 75;
 
 /**
+ * How long after the first stop signal a second one still counts as the same request: a batch
+ * scheduler (Slurm) and `deno task` may deliver one stop to every process of a job, so the same
+ * signal can arrive twice within milliseconds.
+ */
+export const REPEATED_SIGNAL_MS = 1000;
+
+/**
  * A stop request raised by the first SIGINT or SIGTERM: the run finishes its current iteration,
- * checkpoints and exits with {@linkcode EXIT_INTERRUPTED}. A second signal exits at once (130 for
- * SIGINT, 143 for SIGTERM); the atomic writes leave nothing half-written either way.
+ * checkpoints and exits with {@linkcode EXIT_INTERRUPTED}. A second signal, sent at least
+ * {@linkcode REPEATED_SIGNAL_MS} after the first, exits at once (130 for SIGINT, 143 for SIGTERM);
+ * the atomic writes leave nothing half-written either way.
  */
 export function stopOnSignals(): { requested(): boolean; dispose(): void } {
   let requested = false;
+  let first = 0;
   const signals = ["SIGINT", "SIGTERM"] as const;
   const handlers = signals.map((signal) => {
     const handler = () => {
-      if (requested) Deno.exit(signal === "SIGINT" ? 130 : 143);
+      if (requested && performance.now() - first >= REPEATED_SIGNAL_MS) {
+        Deno.exit(signal === "SIGINT" ? 130 : 143);
+      }
+      if (requested) return;
       requested = true;
+      first = performance.now();
       console.error(
         `\n${signal}: finishing the current iteration, then checkpointing (exit ${EXIT_INTERRUPTED}; the same command resumes). Send it again to stop at once.`,
       );
@@ -236,4 +250,56 @@ export function progressHooks(): RunHooks & { stop(): void } {
     },
     stop: stopBar,
   };
+}
+
+/**
+ * The options that select a grid of experiments, shared by `reproduce` and `merge` (a sharded
+ * run's merge takes the arguments its shards ran with).
+ */
+export const GRID_OPTIONS = {
+  profile: { type: "string" },
+  only: { type: "string" },
+  seeds: { type: "string" },
+  backend: { type: "string" },
+  config: { type: "string" },
+} as const;
+
+/** Help lines of {@linkcode GRID_OPTIONS} except `--profile`. */
+export const GRID_HELP =
+  `  --only PATTERN   run only experiments whose id matches (substring, or * wildcards),
+                   e.g. --only 'sgmrl-so-*'
+  --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
+  --backend B      ${BACKENDS.join(" | ")} (default: wasm)
+  --config FILE    JSON object of configuration fields that override the profile's shared ones,
+                   e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors`;
+
+/**
+ * The profile and the validated, selected configurations that parsed {@linkcode GRID_OPTIONS}
+ * name (`profile` falls back to `defaultProfile`).
+ */
+export async function selectGrid(
+  o: Record<string, string | boolean | undefined>,
+  defaultProfile: string,
+): Promise<{ profile: Profile; configs: ExperimentConfig[] }> {
+  const profile = getProfile((o.profile as string | undefined) ?? defaultProfile);
+  const overrides: Record<string, unknown> = o.config === undefined
+    ? {}
+    : await readOverrides(o.config as string);
+  if (o.backend !== undefined) overrides.backend = backendOption(o.backend as string);
+  const configs = selectExperiments(
+    expandProfile(profile, {
+      seeds: boundedInt("seeds", o.seeds as string | undefined, 1, MAX_SEEDS),
+      overrides,
+    }),
+    o.only as string | undefined,
+  );
+  return { profile, configs };
+}
+
+async function readOverrides(path: string): Promise<Record<string, unknown>> {
+  const value = await readJsonFile("config", path);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InputError(`config: "${path}" must hold a JSON object of configuration fields`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -7,10 +7,13 @@
 import {
   checkExperimentDirectory,
   checkOutputLabel,
+  MANIFEST_FILE,
+  type ProfileManifest,
   TIMINGS_FILE,
   writeExperiment,
   writeProfileManifest,
 } from "./artifacts.ts";
+import { withDirectoryLock } from "./directory_lock.ts";
 import { checkMemory } from "./budget.ts";
 import { checkpointSchedule } from "./checkpoint.ts";
 import { experimentFiles, SUMMARY_ID } from "./experiment_files.ts";
@@ -51,18 +54,21 @@ export interface RunOutcome {
   readonly kept: string[];
   /** Ids of the experiments this call finished and wrote. */
   readonly written: string[];
+  /** Every experiment in the profile manifest (this call's and others'), with its digest. */
+  readonly experiments: Readonly<Record<string, string>>;
 }
 
 /**
  * Train every configuration and write its artefact directory under `outDir` (each atomically),
- * then the profile manifest over every experiment directory present. Wall-clock times go to the
- * unhashed timings.json. Experiments run on `threads` (default: the calling thread); the artefacts
+ * then, under the directory's lock, the summary and the profile manifest over every experiment
+ * directory present (other processes may be writing other experiments of the grid into
+ * `outDir`: `--shard`). Wall-clock times go to the unhashed timings.json. Experiments run on `threads` (default: the calling thread); the artefacts
  * do not depend on which.
  *
  * Rerunning after an interruption (a kill at any moment, a power loss, or `hooks.shouldStop`)
  * keeps each finished experiment whose directory checks against its manifest and whose
  * config.json is the requested configuration, continues each unfinished one from its last
- * complete checkpoint (src/resume.ts), and removes leftover `.partial-*` entries; the artefacts
+ * complete checkpoint (src/resume.ts), and removes its experiments' leftover `.partial-*` entries; the artefacts
  * are the bytes of an uninterrupted run.
  */
 export async function runExperiments(
@@ -78,7 +84,8 @@ export async function runExperiments(
   const written: string[] = [];
   let stopped = false;
   await Deno.mkdir(outDir, { recursive: true });
-  await removePartials(outDir);
+  const ids = new Set(configs.map((c) => c.id));
+  await removePartials(outDir, (name) => ids.has(name));
   for (let i = 0; i < configs.length; i++) {
     const config = configs[i];
     if (await isFinished(outDir, config)) {
@@ -100,10 +107,39 @@ export async function runExperiments(
     written.push(config.id);
     hooks.onDone?.(config, seconds[config.id]);
   }
-  await writeSummary(outDir, hooks);
-  const manifest = await writeProfileManifest(outDir, profile);
-  await writeTimings(outDir, seconds);
-  return { root: manifest.root, seconds, stopped, kept, written };
+  const manifest = await refreshProfileDirectory(outDir, profile, seconds, hooks);
+  return {
+    root: manifest.root,
+    experiments: manifest.experiments,
+    seconds,
+    stopped,
+    kept,
+    written,
+  };
+}
+
+/**
+ * Rewrite what the experiments of `outDir` share, under its lock (src/directory_lock.ts), so that
+ * processes finishing together never lose each other's experiments: leftovers of interrupted
+ * shared writes are removed, then the summary and the profile manifest are regenerated from the
+ * experiment directories present and `seconds` is added to the unhashed timings.json. Leftovers
+ * of experiment writes are removed too where `partials` accepts the id.
+ */
+export function refreshProfileDirectory(
+  outDir: string,
+  profile: string,
+  seconds: Record<string, number> = {},
+  hooks: Pick<RunHooks, "onWarning"> = {},
+  partials: (name: string) => boolean = () => false,
+): Promise<ProfileManifest> {
+  const shared = new Set([SUMMARY_ID, MANIFEST_FILE, TIMINGS_FILE]);
+  return withDirectoryLock(outDir, async () => {
+    await removePartials(outDir, (name) => shared.has(name) || partials(name));
+    await writeSummary(outDir, hooks);
+    const manifest = await writeProfileManifest(outDir, profile);
+    await writeTimings(outDir, seconds);
+    return manifest;
+  });
 }
 
 /** Train (or resume) one experiment and write its directory; false when stopped first. */
@@ -162,9 +198,21 @@ async function writeSummary(outDir: string, hooks: RunHooks): Promise<void> {
 }
 
 /** Whether `<outDir>/<id>` is a finished experiment of exactly `config` that checks. */
-async function isFinished(outDir: string, config: ExperimentConfig): Promise<boolean> {
+export async function isFinished(outDir: string, config: ExperimentConfig): Promise<boolean> {
   return (await storedConfigText(`${outDir}/${config.id}`)) === canonicalJson(config) &&
     (await checkExperimentDirectory(outDir, config.id)).length === 0;
+}
+
+/** Ids of the experiments of `configs` that are not finished in `outDir` (in the order given). */
+export async function unfinishedExperiments(
+  outDir: string,
+  configs: readonly ExperimentConfig[],
+): Promise<string[]> {
+  const missing: string[] = [];
+  for (const config of configs) {
+    if (!(await isFinished(outDir, config))) missing.push(config.id);
+  }
+  return missing;
 }
 
 /** The config.json text of an experiment or run directory, or null when there is none to read. */
@@ -235,13 +283,34 @@ export async function checkRunTargets(
   }
 }
 
-/** Remove leftovers of interrupted writes: `.partial-*` entries at the top of `outDir`. */
-async function removePartials(outDir: string): Promise<void> {
+/**
+ * The name an interrupted write of `<outDir>/<name>` leaves behind (`.partial-NAME-R` or
+ * `.partial-old-NAME-R`, R 16 hex digits; src/artifacts.ts), or null for any other entry.
+ */
+export function partialOf(entry: string): string | null {
+  const match = /^\.partial-(.+)-[0-9a-f]{16}$/.exec(entry);
+  return match === null ? null : match[1];
+}
+
+/**
+ * Remove the leftovers of interrupted writes at the top of `outDir` whose target `owns` accepts
+ * (an experiment id, `summary`, `manifest.json` or `timings.json`): other processes may be
+ * writing the others (`--shard`). Returns the names removed.
+ */
+export async function removePartials(
+  outDir: string,
+  owns: (name: string) => boolean,
+): Promise<string[]> {
+  const removed: string[] = [];
   for await (const entry of Deno.readDir(outDir)) {
-    if (entry.name.startsWith(".partial-") || entry.name === `.${TIMINGS_FILE}.tmp`) {
+    const of = entry.name === `.${TIMINGS_FILE}.tmp` ? TIMINGS_FILE : partialOf(entry.name);
+    if (of === null) continue;
+    if (owns(of) || (of.startsWith("old-") && owns(of.slice(4)))) {
       await Deno.remove(`${outDir}/${entry.name}`, { recursive: true });
+      removed.push(entry.name);
     }
   }
+  return removed;
 }
 
 async function writeTimings(outDir: string, seconds: Record<string, number>): Promise<void> {

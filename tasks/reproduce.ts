@@ -3,17 +3,16 @@
  *
  * @module
  */
-import { BACKENDS } from "../src/backend.ts";
 import {
-  backendOption,
-  boundedInt,
   DEFAULT_WORKERS,
   ensureWritableDir,
   EXIT_INTERRUPTED,
+  GRID_HELP,
+  GRID_OPTIONS,
   parseOptions,
   progressHooks,
-  readJsonFile,
   runMain,
+  selectGrid,
   stopOnSignals,
   workersOption,
 } from "../src/cli.ts";
@@ -21,9 +20,10 @@ import { type ExperimentConfig, InputError } from "../src/config.ts";
 import { profileDifferences } from "../src/preflight.ts";
 import { checkWritablePath, resolvedPath } from "../src/safe_fs.ts";
 import { createThreads } from "../src/trainer.ts";
-import { expandProfile, getProfile, MAX_SEEDS, PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
-import { checkRunTargets, runExperiments, selectExperiments } from "../src/reproduce.ts";
+import { PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
+import { checkRunTargets, runExperiments, unfinishedExperiments } from "../src/reproduce.ts";
 import { SUMMARY_ID } from "../src/profile_summary.ts";
+import { parseShard, selectShard, shardCost } from "../src/shards.ts";
 
 const HELP = `Usage: deno task reproduce [options]
 
@@ -36,22 +36,26 @@ Resume: rerunning an interrupted command (killed, powered off, or stopped by a s
 same arguments keeps every finished experiment whose files check against its manifest and whose
 config.json is the requested one, continues each unfinished experiment from its last complete
 checkpoint (kept in OUT/.run-ID/ while it trains, every checkpointEvery iterations), removes
-leftover OUT/.partial-* entries, and ends with the bytes of an uninterrupted run. The first
+its experiments' leftover OUT/.partial-* entries, and ends with the bytes of an uninterrupted run. The first
 SIGINT (Ctrl-C) or SIGTERM finishes the current iteration, writes a checkpoint and exits with
-code ${EXIT_INTERRUPTED}; a second one exits at once.
+code ${EXIT_INTERRUPTED}; a second one, a second or more later, exits at once (a repeat within a
+second is taken as the same request, as batch schedulers deliver a stop to every process).
 
 Options:
   --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: quick)
 ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.description}`).join("\n")}
-  --only PATTERN   run only experiments whose id matches (substring, or * wildcards),
-                   e.g. --only 'sgmrl-so-*'
+${GRID_HELP}
+  --shard I/N      run only the I-th of N parts of the selected grid (1 <= I <= N): shards
+                   balanced by estimated cost, stable when seeds are added; shards running at
+                   once into one --out (on one machine or several sharing a file system) add up
+                   to the bytes of one run; each prints its experiments' digests and says whether
+                   the grid is complete (then deno task merge --dir OUT checks it all)
+  --list           check everything as for a run, then print the ids it would run (with the
+                   shard), each with the relative cost estimate that balances shards, and exit
+                   without writing anything
   --out DIR        output directory (default: results/PROFILE); tasks may write only under results/
-  --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
-  --backend B      ${BACKENDS.join(" | ")} (default: wasm)
   --workers N      sampling threads and learner threads, N of each, taking turns (default: the
                    number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N
-  --config FILE    JSON object of configuration fields that override the profile's shared ones,
-                   e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors
   -h, --help       show this help
 
 Exit codes: 0 done; 1 a run failed (for example a non-finite loss); 2 bad input (nothing
@@ -62,12 +66,10 @@ resume; a batch scheduler may requeue on it).
 /** The task's entry point; returns its exit code. */
 export async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
-    profile: { type: "string", default: "quick" },
-    only: { type: "string" },
+    ...GRID_OPTIONS,
+    shard: { type: "string" },
+    list: { type: "boolean" },
     out: { type: "string" },
-    seeds: { type: "string" },
-    backend: { type: "string" },
-    config: { type: "string" },
     workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -75,26 +77,19 @@ export async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const profile = getProfile(o.profile as string);
-  const overrides: Record<string, unknown> = o.config === undefined
-    ? {}
-    : await readOverrides(o.config as string);
-  if (o.backend !== undefined) {
-    overrides.backend = backendOption(o.backend as string);
-  }
-  const configs = selectExperiments(
-    expandProfile(profile, {
-      seeds: boundedInt("seeds", o.seeds as string | undefined, 1, MAX_SEEDS),
-      overrides,
-    }),
-    o.only as string | undefined,
-  );
+  const { profile, configs: grid } = await selectGrid(o, "quick");
+  const shard = o.shard === undefined ? null : parseShard(o.shard as string);
+  const configs = shard === null ? grid : selectShard(grid, shard);
   const workers = workersOption(o.workers as string | undefined);
   const out = (o.out as string | undefined) ?? `results/${profile.name}`;
   // Every check before the first write: nothing is written when one fails.
   await checkWritablePath("out", out);
-  await checkProfileHome(out, profile.name, configs);
+  await checkProfileHome(out, profile.name, grid);
   await checkRunTargets(configs, out, profile.name);
+  if (o.list) {
+    for (const c of configs) console.log(`${c.id}\t${(shardCost(c) / 1e9).toFixed(1)}`);
+    return 0;
+  }
   await ensureWritableDir("out", out);
   const signals = stopOnSignals();
   const hooks = { ...progressHooks(), shouldStop: signals.requested };
@@ -107,16 +102,34 @@ export async function main(): Promise<number> {
     threads.close();
     signals.dispose();
   }
-  const { root, stopped, kept, written } = outcome;
+  const { root, stopped, kept, written, experiments } = outcome;
+  const part = shard === null ? "" : ` shard ${shard.index}/${shard.count}:`;
   if (stopped) {
     const finished = kept.length + written.length;
     console.error(
-      `stopped: ${finished} of ${configs.length} experiment(s) finished in ${out}; the state is checkpointed, run the same command to resume`,
+      `stopped:${part} ${finished} of ${configs.length} experiment(s) finished in ${out}; the state is checkpointed, run the same command to resume`,
     );
     return EXIT_INTERRUPTED;
   }
   const keptNote = kept.length > 0 ? ` (${kept.length} kept from an earlier run)` : "";
-  console.log(`# ${profile.name}: ${configs.length} experiment(s) in ${out}${keptNote}`);
+  if (shard !== null) {
+    console.log(
+      `# ${profile.name}${part} ${configs.length} of the ${grid.length} experiment(s) in ${out}${keptNote}`,
+    );
+    for (const c of configs) console.log(`${experiments[c.id]}  ${c.id}`);
+    const missing = await unfinishedExperiments(out, grid);
+    if (missing.length > 0) {
+      console.log(
+        `\npartial: ${
+          grid.length - missing.length
+        } of the ${grid.length} experiments of the grid are finished in ${out} (the other shards' are still running or have not started); root digest ${root} covers only those. When every shard has finished, run deno task merge --dir ${out} with this command's grid options.`,
+      );
+      return 0;
+    }
+    console.log(`\ncomplete: every experiment of the grid is in ${out}`);
+  } else {
+    console.log(`# ${profile.name}: ${configs.length} experiment(s) in ${out}${keptNote}`);
+  }
   console.log(`root digest ${root}\n`);
   const table = await Deno.readTextFile(`${out}/${SUMMARY_ID}/table.md`).catch(() => null);
   console.log(table ?? `(no ${SUMMARY_ID}/ in ${out}: see the warning above)`);
@@ -149,14 +162,6 @@ async function checkProfileHome(
       );
     }
   }
-}
-
-async function readOverrides(path: string): Promise<Record<string, unknown>> {
-  const value = await readJsonFile("config", path);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(`config: "${path}" must hold a JSON object of configuration fields`);
-  }
-  return value as Record<string, unknown>;
 }
 
 if (import.meta.main) await runMain(main);

@@ -91,7 +91,13 @@ Deno.test("a run stopped after any iteration and rerun (any worker count) ends w
       assert.equal(second.root, full.root, `stop after ${after}`);
       assert.equal(await compareProfiles(reference, dir), null, `stop after ${after}`);
       assert.deepEqual(await checkManifests(dir), []);
-      const expected = [...CONFIGS.map((c) => c.id), "manifest.json", "summary", "timings.json"];
+      const expected = [
+        ...CONFIGS.map((c) => c.id),
+        ".lock",
+        "manifest.json",
+        "summary",
+        "timings.json",
+      ];
       assert.deepEqual(await entries(dir), expected.sort());
     }
     // Stopped five times in a row, one iteration at a time apart, then finished.

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Build the container image sgmrl:VERSION with no network access during the build: the build
+# context gets the pinned deno binary (.container/deno) and node_modules installed from the
+# frozen deno.lock (the only step that may download, on this machine, before the build); the base
+# is localhost/sgmrl-base:local (container/base.sh) unless BASE names another (pinned by digest).
+#
+#   container/build.sh [podman|docker]       (default: podman if installed, else docker)
+# Environment: BASE (base image), TAG (default sgmrl:VERSION from deno.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+engine=${1:-$(command -v podman >/dev/null && echo podman || echo docker)}
+version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' deno.json)
+tag=${TAG:-sgmrl:$version}
+pinned=$(sed -n 's/^DENO_VERSION="\(.*\)"$/\1/p' .ci/run)
+deno=$(command -v deno || true)
+if [ -z "$deno" ] || [ "$(deno --version | head -n1 | cut -d' ' -f2)" != "$pinned" ]; then
+  echo "error: deno: version $pinned must be on PATH (npx --yes deno@$pinned installs it)" >&2
+  exit 2
+fi
+mkdir -p .container
+cp "$(readlink -f "$deno")" .container/deno
+deno install --frozen >/dev/null
+if [ -z "${BASE:-}" ]; then
+  container/base.sh "$engine" .container/deno
+fi
+start=$(date +%s)
+pull=(); [ "$engine" = podman ] && pull=(--pull=never)
+"$engine" build --network none "${pull[@]}" --build-arg "BASE=${BASE:-localhost/sgmrl-base:local}" \
+  -t "$tag" . >&2
+echo "$tag built in $(($(date +%s) - start)) s"

@@ -1,0 +1,55 @@
+/**
+ * Mutual exclusion between processes that write into one results directory (shards of a grid on
+ * several machines or threads): an exclusive `flock` on `<dir>/.lock`, held while a process
+ * rewrites what the directory's experiments share (the summary, the profile manifest, the
+ * timings). Experiment directories themselves need no lock: each belongs to one shard and is
+ * moved into place by one atomic rename.
+ *
+ * The lock file is empty and never removed (removing it would let two processes lock two different
+ * files). On a cluster, the directory must be on a file system whose `flock` is coherent between
+ * nodes: NFS v4, Lustre mounted with `-o flock`, GPFS, BeeGFS and CephFS are.
+ *
+ * @module
+ */
+
+/** The lock file's name inside a results directory (ignored by verify and by git). */
+export const LOCK_FILE = ".lock";
+
+/**
+ * Run `body` while holding the exclusive lock of `dir` (waiting for other holders, in this or any
+ * other process, to release it); the lock is released when `body` settles or throws.
+ *
+ * @param dir An existing directory.
+ * @param body The critical section.
+ * @returns What `body` returns.
+ *
+ * @example
+ * ```ts
+ * import { withDirectoryLock } from "./directory_lock.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const order: string[] = [];
+ *   const slow = withDirectoryLock(dir, async () => {
+ *     order.push("a:in");
+ *     await new Promise((r) => setTimeout(r, 50));
+ *     order.push("a:out");
+ *   });
+ *   await new Promise((r) => setTimeout(r, 10));
+ *   await withDirectoryLock(dir, () => { order.push("b"); return Promise.resolve(); });
+ *   await slow;
+ *   if (order.join() !== "a:in,a:out,b") throw new Error(order.join());
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export async function withDirectoryLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  using file = await Deno.open(`${dir}/${LOCK_FILE}`, { read: true, write: true, create: true });
+  await file.lock(true);
+  try {
+    return await body();
+  } finally {
+    await file.unlock();
+  }
+}
