@@ -42,7 +42,7 @@
  *
  * @module
  */
-export { type BackendName, BACKENDS, useBackend } from "./src/backend.ts";
+export { type BackendName, BACKENDS, useBackend } from "./src/core/backend.ts";
 export {
   type BaseConfig,
   type ExperimentConfig,
@@ -51,7 +51,7 @@ export {
   PAPER_LOCOMOTION,
   PAPER_NAV2D,
   validateConfig,
-} from "./src/config.ts";
+} from "./src/training/config.ts";
 export { type Episode, scaleAction, type TaskFamily } from "./src/envs/env.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
 export {
@@ -80,13 +80,13 @@ export {
   type PortableSampleRequest,
   type Sampler,
   workerSampler,
-} from "./src/parallel_sampler.ts";
+} from "./src/threads/parallel_sampler.ts";
 export {
   createLearner,
   type Learner,
   localLearner,
   workerLearner,
-} from "./src/parallel_learner.ts";
+} from "./src/threads/parallel_learner.ts";
 export {
   type DifferentiablePolicy,
   gaussianMlp,
@@ -97,8 +97,8 @@ export {
   paramShapes,
   type PolicyParams,
   type PolicySpec,
-} from "./src/policy.ts";
-export { type Purpose, RandomStream, stream, type StreamKey } from "./src/rng.ts";
+} from "./src/estimators/policy.ts";
+export { type Purpose, RandomStream, stream, type StreamKey } from "./src/core/rng.ts";
 export {
   allJobs,
   gaussianSampling,
@@ -107,7 +107,7 @@ export {
   samplePaths,
   type SampleRequest,
   type SamplingPolicy,
-} from "./src/sampler.ts";
+} from "./src/estimators/sampler.ts";
 export {
   type AdvantageConfig,
   discountedReturn,
@@ -119,13 +119,13 @@ export {
   rawAdvantageConfig,
   referenceAdvantageConfig,
   rewardToGo,
-} from "./src/returns.ts";
+} from "./src/estimators/returns.ts";
 export {
   explorationWeights,
   type LearnerBatch,
   learnerBatch,
   type SurrogateConfig,
-} from "./src/batch.ts";
+} from "./src/estimators/batch.ts";
 export {
   type Algorithm,
   ALGORITHMS,
@@ -141,8 +141,8 @@ export {
   type TaskBatches,
   type TaskGradient,
   taskGradients,
-} from "./src/meta_gradient.ts";
-export { adamAscend, adamInit, type AdamState } from "./src/adam.ts";
+} from "./src/estimators/meta_gradient.ts";
+export { adamAscend, adamInit, type AdamState } from "./src/estimators/adam.ts";
 export {
   createThreads,
   DivergenceError,
@@ -156,34 +156,34 @@ export {
   trainIterations,
   type TrainOptions,
   type TrainResult,
-} from "./src/trainer.ts";
+} from "./src/training/trainer.ts";
 export {
   CheckpointError,
   checkpointSchedule,
   decodeCheckpoint,
   encodeCheckpoint,
   type TrainingState,
-} from "./src/checkpoint.ts";
-export { type SpotReport, spotVerify } from "./src/spot_verify.ts";
+} from "./src/training/checkpoint.ts";
+export { type SpotReport, spotVerify } from "./src/verification/spot_verify.ts";
 export {
   analyseAt,
   ANALYSIS_ESTIMATORS,
   analysisStats,
   type EstimatorStats,
   type PointAnalysis,
-} from "./src/analysis.ts";
-export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/bounds.ts";
-export { analyseBias, parseTheoryInput } from "./src/theory.ts";
+} from "./src/analysis/analysis.ts";
+export { SOFTMAX_ONE_HOT, theoryBounds } from "./src/theory/bounds.ts";
+export { analyseBias, parseTheoryInput } from "./src/theory/theory.ts";
 export {
   tabularFamily,
   type TabularProblem,
   tabularSampling,
   tabularSoftmax,
-} from "./src/tabular.ts";
-export { expandProfile, getProfile, type Profile, PROFILES } from "./src/profiles.ts";
-export { runExperiments, type RunHooks, type RunOutcome } from "./src/reproduce.ts";
-export { parseShard, selectShard, type Shard, shardAssignment } from "./src/shards.ts";
-export { type MergeOutcome, mergeShards } from "./src/merge.ts";
+} from "./src/theory/tabular.ts";
+export { expandProfile, getProfile, type Profile, PROFILES } from "./src/training/profiles.ts";
+export { runExperiments, type RunHooks, type RunOutcome } from "./src/experiments/reproduce.ts";
+export { parseShard, selectShard, type Shard, shardAssignment } from "./src/experiments/shards.ts";
+export { type MergeOutcome, mergeShards } from "./src/experiments/merge.ts";
 export {
   type ExperimentResult,
   readResults,
@@ -191,5 +191,5 @@ export {
   summaryFiles,
   type SummaryRow,
   summaryTable,
-} from "./src/profile_summary.ts";
-export { type VerifyOutcome, verifyProfile } from "./src/verify.ts";
+} from "./src/experiments/profile_summary.ts";
+export { type VerifyOutcome, verifyProfile } from "./src/verification/verify.ts";

@@ -7,12 +7,12 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
-import { type BackendName, BACKENDS, isBackendName } from "./backend.ts";
-import { InputError } from "./config.ts";
-import type { ExperimentConfig } from "./config.ts";
-import { checkWritablePath, parseJsonQuietly, readInputFile } from "./safe_fs.ts";
-import { type RunHooks, selectExperiments } from "./reproduce.ts";
-import { expandProfile, getProfile, MAX_SEEDS, type Profile } from "./profiles.ts";
+import { type BackendName, BACKENDS, isBackendName } from "./core/backend.ts";
+import { InputError } from "./training/config.ts";
+import type { ExperimentConfig } from "./training/config.ts";
+import { checkWritablePath, parseJsonQuietly, readInputFile } from "./core/safe_fs.ts";
+import { type RunHooks, selectExperiments } from "./experiments/reproduce.ts";
+import { expandProfile, getProfile, MAX_SEEDS, type Profile } from "./training/profiles.ts";
 
 /** Exit code for bad input (nothing was written). */
 export const EXIT_INPUT = 2;

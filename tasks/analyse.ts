@@ -9,9 +9,9 @@ import {
   ANALYSIS_PROFILE,
   ANALYSIS_SOURCE,
   writeAnalysisArtifacts,
-} from "../src/analysis_artifacts.ts";
-import { ANALYSIS_ESTIMATORS } from "../src/analysis.ts";
-import { checkOutputLabel } from "../src/artifacts.ts";
+} from "../src/analysis/analysis_artifacts.ts";
+import { ANALYSIS_ESTIMATORS } from "../src/analysis/analysis.ts";
+import { checkOutputLabel } from "../src/experiments/artifacts.ts";
 import {
   boundedInt,
   DEFAULT_WORKERS,
@@ -20,8 +20,8 @@ import {
   runMain,
   workersOption,
 } from "../src/cli.ts";
-import { checkWritablePath } from "../src/safe_fs.ts";
-import { createThreads } from "../src/trainer.ts";
+import { checkWritablePath } from "../src/core/safe_fs.ts";
+import { createThreads } from "../src/training/trainer.ts";
 
 const HELP = `Usage: deno task analyse [options]
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { BACKENDS, useBackend } from "../src/backend.ts";
+import { BACKENDS, useBackend } from "../src/core/backend.ts";
 import {
   backendOption,
   DEFAULT_WORKERS,
@@ -18,19 +18,28 @@ import {
   PAPER_LOCOMOTION,
   PAPER_NAV2D,
   validateConfig,
-} from "../src/config.ts";
+} from "../src/training/config.ts";
 import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
-import type { Algorithm } from "../src/meta_gradient.ts";
+import type { Algorithm } from "../src/estimators/meta_gradient.ts";
 import {
   benchEstimators,
   benchLearner,
   type EstimatorTiming,
   type LearnerBench,
-} from "../src/learner_bench.ts";
-import { benchMemory, type MemoryBench } from "../src/memory_bench.ts";
-import { benchPhysics, NATIVE_TESTSPEED, type PhysicsBenchResult } from "../src/physics_bench.ts";
-import { createThreads, type IterationTiming, type Threads, train } from "../src/trainer.ts";
-import { median } from "../src/stats.ts";
+} from "../src/bench/learner_bench.ts";
+import { benchMemory, type MemoryBench } from "../src/bench/memory_bench.ts";
+import {
+  benchPhysics,
+  NATIVE_TESTSPEED,
+  type PhysicsBenchResult,
+} from "../src/bench/physics_bench.ts";
+import {
+  createThreads,
+  type IterationTiming,
+  type Threads,
+  train,
+} from "../src/training/trainer.ts";
+import { median } from "../src/core/stats.ts";
 
 const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
 

@@ -5,14 +5,14 @@
  * @module
  */
 import { parseOptions, readJsonFile, runMain } from "../src/cli.ts";
-import { InputError } from "../src/config.ts";
+import { InputError } from "../src/training/config.ts";
 import {
   type BoundsInput,
   SOFTMAX_ONE_HOT,
   type TheoryBounds,
   theoryBounds,
-} from "../src/bounds.ts";
-import { parseTheoryInput } from "../src/theory.ts";
+} from "../src/theory/bounds.ts";
+import { parseTheoryInput } from "../src/theory/theory.ts";
 
 const HELP = `Usage: deno task bounds --G G --L L --rho RHO --R R --gamma GAMMA --H H --Din DIN
                         --B B --Do DO --epsilon EPS [--zeta ZETA] [--alpha A] [--beta B] [--json]

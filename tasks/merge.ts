@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { checkOutputLabel, profileLabel } from "../src/artifacts.ts";
+import { checkOutputLabel, profileLabel } from "../src/experiments/artifacts.ts";
 import { GRID_HELP, GRID_OPTIONS, parseOptions, runMain, selectGrid } from "../src/cli.ts";
-import { InputError } from "../src/config.ts";
-import { mergeShards } from "../src/merge.ts";
-import { SUMMARY_ID } from "../src/profile_summary.ts";
-import { PROFILE_NAMES } from "../src/profiles.ts";
-import { checkWritablePath } from "../src/safe_fs.ts";
+import { InputError } from "../src/training/config.ts";
+import { mergeShards } from "../src/experiments/merge.ts";
+import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
+import { PROFILE_NAMES } from "../src/training/profiles.ts";
+import { checkWritablePath } from "../src/core/safe_fs.ts";
 
 const HELP = `Usage: deno task merge --dir DIR [grid options of the sharded run]
 

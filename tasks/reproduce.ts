@@ -16,14 +16,18 @@ import {
   stopOnSignals,
   workersOption,
 } from "../src/cli.ts";
-import { type ExperimentConfig, InputError } from "../src/config.ts";
-import { profileDifferences } from "../src/preflight.ts";
-import { checkWritablePath, resolvedPath } from "../src/safe_fs.ts";
-import { createThreads } from "../src/trainer.ts";
-import { PROFILE_NAMES, PROFILES } from "../src/profiles.ts";
-import { checkRunTargets, runExperiments, unfinishedExperiments } from "../src/reproduce.ts";
-import { SUMMARY_ID } from "../src/profile_summary.ts";
-import { parseShard, selectShard, shardCost } from "../src/shards.ts";
+import { type ExperimentConfig, InputError } from "../src/training/config.ts";
+import { profileDifferences } from "../src/verification/preflight.ts";
+import { checkWritablePath, resolvedPath } from "../src/core/safe_fs.ts";
+import { createThreads } from "../src/training/trainer.ts";
+import { PROFILE_NAMES, PROFILES } from "../src/training/profiles.ts";
+import {
+  checkRunTargets,
+  runExperiments,
+  unfinishedExperiments,
+} from "../src/experiments/reproduce.ts";
+import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
+import { parseShard, selectShard, shardCost } from "../src/experiments/shards.ts";
 
 const HELP = `Usage: deno task reproduce [options]
 

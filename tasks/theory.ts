@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { useBackend } from "../src/backend.ts";
+import { useBackend } from "../src/core/backend.ts";
 import { ensureWritableDir, parseOptions, readJsonFile, runMain } from "../src/cli.ts";
-import { InputError } from "../src/config.ts";
+import { InputError } from "../src/training/config.ts";
 import {
   analyseBias,
   biasTable,
@@ -14,11 +14,11 @@ import {
   MAX_LOGIT,
   MAX_REWARD,
   parseTheoryInput,
-} from "../src/theory.ts";
-import { THEORY_SUITE } from "../src/theory_suite.ts";
-import { THEORY_PROFILE, writeTheoryArtifacts } from "../src/theory_artifacts.ts";
-import { checkOutputLabel } from "../src/artifacts.ts";
-import { checkWritablePath } from "../src/safe_fs.ts";
+} from "../src/theory/theory.ts";
+import { THEORY_SUITE } from "../src/theory/theory_suite.ts";
+import { THEORY_PROFILE, writeTheoryArtifacts } from "../src/theory/theory_artifacts.ts";
+import { checkOutputLabel } from "../src/experiments/artifacts.ts";
+import { checkWritablePath } from "../src/core/safe_fs.ts";
 
 const HELP = `Usage: deno task theory [--mdp FILE [--json]] [--out DIR]
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { describeDifference, readProfileManifest } from "../src/artifacts.ts";
-import { checkReadablePath } from "../src/safe_fs.ts";
+import { describeDifference, readProfileManifest } from "../src/experiments/artifacts.ts";
+import { checkReadablePath } from "../src/core/safe_fs.ts";
 import {
   DEFAULT_WORKERS,
   parseOptions,
@@ -15,11 +15,11 @@ import {
   runMain,
   workersOption,
 } from "../src/cli.ts";
-import { InputError } from "../src/config.ts";
-import { createThreads, type Threads } from "../src/trainer.ts";
-import { verifyProfile } from "../src/verify.ts";
-import { spotVerify } from "../src/spot_verify.ts";
-import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis_artifacts.ts";
+import { InputError } from "../src/training/config.ts";
+import { createThreads, type Threads } from "../src/training/trainer.ts";
+import { verifyProfile } from "../src/verification/verify.ts";
+import { spotVerify } from "../src/verification/spot_verify.ts";
+import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis/analysis_artifacts.ts";
 
 /** Spot checks per profile under `--all`, unless `--spot` says otherwise. */
 const ALL_SPOTS = 3;

@@ -1,7 +1,7 @@
 // Adam as a gradient-ascent step: three steps against a float64 reference of bias-corrected Adam and
 // against the arithmetic written out, custom hyperparameters, and the direction of the step.
 import assert from "node:assert/strict";
-import { adamAscend, adamInit } from "../src/adam.ts";
+import { adamAscend, adamInit } from "../src/estimators/adam.ts";
 
 function assertClose(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(

@@ -9,13 +9,13 @@ import {
   type BatchRecord,
   dot,
   estimatesOn,
-} from "../src/analysis.ts";
-import { spotVerifyAnalysis, writeAnalysisArtifacts } from "../src/analysis_artifacts.ts";
-import { useBackend } from "../src/backend.ts";
+} from "../src/analysis/analysis.ts";
+import { spotVerifyAnalysis, writeAnalysisArtifacts } from "../src/analysis/analysis_artifacts.ts";
+import { useBackend } from "../src/core/backend.ts";
 import { loadTaskFamily } from "../src/envs/registry.ts";
-import { runExperiments } from "../src/reproduce.ts";
-import { stream } from "../src/rng.ts";
-import { createThreads, initialTrainingState } from "../src/trainer.ts";
+import { runExperiments } from "../src/experiments/reproduce.ts";
+import { stream } from "../src/core/rng.ts";
+import { createThreads, initialTrainingState } from "../src/training/trainer.ts";
 import { forgeExperiment, inTempDirs, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");

@@ -13,8 +13,8 @@ import {
   validateName,
   writeExperiment,
   writeProfileManifest,
-} from "../src/artifacts.ts";
-import { canonicalJson } from "../src/canonical_json.ts";
+} from "../src/experiments/artifacts.ts";
+import { canonicalJson } from "../src/core/canonical_json.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "artifacts_test_" });

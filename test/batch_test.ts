@@ -2,14 +2,14 @@
 // and the reference estimator, concatenation order, and E-MAML's exploration weights, all against
 // hand computations.
 import assert from "node:assert/strict";
-import { explorationWeights, learnerBatch } from "../src/batch.ts";
+import { explorationWeights, learnerBatch } from "../src/estimators/batch.ts";
 import {
   type AdvantageConfig,
   processBatch,
   rawAdvantageConfig,
   referenceAdvantageConfig,
-} from "../src/returns.ts";
-import type { Path } from "../src/sampler.ts";
+} from "../src/estimators/returns.ts";
+import type { Path } from "../src/estimators/sampler.ts";
 
 function assertClose(actual: number, expected: number, relTol: number, what: string): void {
   const err = Math.abs(actual - expected);

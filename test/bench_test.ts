@@ -1,10 +1,10 @@
 // The benchmark's building blocks: FLOP counting from kernel shapes, the sampling-throughput
 // measurement on a tiny batch, and the task's refusal of bad input.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/backend.ts";
-import { PAPER_NAV2D, validateConfig } from "../src/config.ts";
-import { benchLearner, matmulFlops } from "../src/learner_bench.ts";
-import { benchPhysics } from "../src/physics_bench.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
+import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
+import { benchPhysics } from "../src/bench/physics_bench.ts";
 
 await useBackend("wasm");
 

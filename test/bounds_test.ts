@@ -1,7 +1,7 @@
 // The constants of the convergence theory: hand-computed values, the ζ = 1 case of the general-ζ
 // formulas, monotonicity, admissibility, validation, and the `deno task bounds` command line.
 import assert from "node:assert/strict";
-import { workedExample } from "../src/theory_suite.ts";
+import { workedExample } from "../src/theory/theory_suite.ts";
 import {
   alphaMax,
   betaMax,
@@ -18,7 +18,7 @@ import {
   SOFTMAX_ONE_HOT,
   stationarityBound,
   theoryBounds,
-} from "../src/bounds.ts";
+} from "../src/theory/bounds.ts";
 
 /** Relative closeness, for values that are not exact in binary floating point. */
 function close(actual: number, expected: number, rel = 1e-12): void {

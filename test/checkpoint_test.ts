@@ -13,7 +13,7 @@ import {
   initialState,
   stateBytes,
   type TrainingState,
-} from "../src/checkpoint.ts";
+} from "../src/training/checkpoint.ts";
 
 const sha256 = (...parts: Uint8Array[]) => {
   const h = createHash("sha256");

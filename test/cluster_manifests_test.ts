@@ -3,7 +3,7 @@
 // selects its shard of the grid), and the Slurm scripts parse and refuse what they set themselves.
 import assert from "node:assert/strict";
 import { load as parse } from "js-yaml";
-import { expandProfile, PROFILES } from "../src/profiles.ts";
+import { expandProfile, PROFILES } from "../src/training/profiles.ts";
 import { inTempDirs } from "./helpers.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -5,12 +5,12 @@ import {
   readProfileManifest,
   writeExperiment,
   writeProfileManifest,
-} from "../src/artifacts.ts";
-import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/config.ts";
-import { readCurves, SUMMARY_ID, summaryFiles } from "../src/profile_summary.ts";
-import { ANALYSIS_PROFILE } from "../src/analysis_artifacts.ts";
-import { THEORY_PROFILE } from "../src/theory_artifacts.ts";
-import { experimentId } from "../src/profiles.ts";
+} from "../src/experiments/artifacts.ts";
+import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
+import { readCurves, SUMMARY_ID, summaryFiles } from "../src/experiments/profile_summary.ts";
+import { ANALYSIS_PROFILE } from "../src/analysis/analysis_artifacts.ts";
+import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
+import { experimentId } from "../src/training/profiles.ts";
 
 /**
  * A tiny experiment of the reference setup (3 tasks × 2 trajectories, H = 8, an 8-unit policy),

@@ -3,7 +3,7 @@
 // skip, reward, observation), the reward variants against each other, task distributions, bad
 // input, and memory that stays flat over a long run of episodes.
 import assert from "node:assert/strict";
-import { InputError } from "../src/errors.ts";
+import { InputError } from "../src/core/errors.ts";
 import { loadLocomotionFamily, LOCOMOTION_TASKS, sharedModel } from "../src/envs/locomotion.ts";
 import {
   compileModelFile,
@@ -12,8 +12,8 @@ import {
   ModelCompileError,
 } from "../src/envs/mujoco.ts";
 import { environmentDims, ENVIRONMENTS, loadTaskFamily } from "../src/envs/registry.ts";
-import { type RandomStream, stream } from "../src/rng.ts";
-import { allJobs, gaussianSampling, samplePaths } from "../src/sampler.ts";
+import { type RandomStream, stream } from "../src/core/rng.ts";
+import { allJobs, gaussianSampling, samplePaths } from "../src/estimators/sampler.ts";
 
 const mj = await loadMujoco();
 const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);

@@ -5,18 +5,18 @@
 // differentiated by central differences with an error far below float32's resolution. The package's
 // tfjs estimators (float32) must match those derivatives; the first-order variants must not.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/backend.ts";
-import { type LearnerBatch, learnerBatch } from "../src/batch.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {
   type EstimatorConfig,
   innerStep,
   leaveOneOutBaselines,
   metaGradient,
   type TaskBatches,
-} from "../src/meta_gradient.ts";
-import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/policy.ts";
-import { referenceAdvantageConfig } from "../src/returns.ts";
-import { stream } from "../src/rng.ts";
+} from "../src/estimators/meta_gradient.ts";
+import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
+import { referenceAdvantageConfig } from "../src/estimators/returns.ts";
+import { stream } from "../src/core/rng.ts";
 
 await useBackend("wasm");
 
@@ -251,7 +251,7 @@ Deno.test("the inner step equals θ + α times the finite-difference gradient of
 });
 
 Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor memory for any meta-batch", async () => {
-  const { tf } = await import("../src/backend.ts");
+  const { tf } = await import("../src/core/backend.ts");
   const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "tanh", initStd: 1 };
   const policy = gaussianMlp(spec);
   const params = randomParams(spec, 3);

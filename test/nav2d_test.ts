@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { POLICY_ACTION_BOUND, scaleAction } from "../src/envs/env.ts";
 import { nav2d, type Nav2dTask } from "../src/envs/nav2d.ts";
-import { stream } from "../src/rng.ts";
+import { stream } from "../src/core/rng.ts";
 
 function assertClose(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(

@@ -3,27 +3,27 @@
 // the leave-one-out baselines see the whole meta-batch whatever the split, and errors inside a worker
 // arrive with their type and message.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/backend.ts";
-import { learnerBatch } from "../src/batch.ts";
-import { PAPER_NAV2D, validateConfig } from "../src/config.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { learnerBatch } from "../src/estimators/batch.ts";
+import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { loadTaskFamily } from "../src/envs/registry.ts";
-import type { EstimatorConfig, TaskBatches } from "../src/meta_gradient.ts";
-import { metaGradient } from "../src/meta_gradient.ts";
+import type { EstimatorConfig, TaskBatches } from "../src/estimators/meta_gradient.ts";
+import { metaGradient } from "../src/estimators/meta_gradient.ts";
 import {
   createLearner,
   type Learner,
   localLearner,
   workerLearner,
-} from "../src/parallel_learner.ts";
+} from "../src/threads/parallel_learner.ts";
 import {
   gaussianMlp,
   initPolicyParams,
   type PolicyParams,
   type PolicySpec,
-} from "../src/policy.ts";
-import { stream } from "../src/rng.ts";
-import { allJobs, gaussianSampling, samplePaths } from "../src/sampler.ts";
-import { surrogateConfig } from "../src/trainer.ts";
+} from "../src/estimators/policy.ts";
+import { stream } from "../src/core/rng.ts";
+import { allJobs, gaussianSampling, samplePaths } from "../src/estimators/sampler.ts";
+import { surrogateConfig } from "../src/training/trainer.ts";
 
 await useBackend("wasm");
 

@@ -2,7 +2,7 @@
 // calling thread (nav2d and MuJoCo), errors inside a worker arrive with their message, and a
 // worker that crashes fails the call without hanging.
 import assert from "node:assert/strict";
-import { InputError } from "../src/errors.ts";
+import { InputError } from "../src/core/errors.ts";
 import { ENVIRONMENTS, loadTaskFamily } from "../src/envs/registry.ts";
 import {
   chunkBounds,
@@ -11,10 +11,10 @@ import {
   type PortableSampleRequest,
   type Sampler,
   workerSampler,
-} from "../src/parallel_sampler.ts";
-import { initPolicyParams, type PolicySpec } from "../src/policy.ts";
-import { stream } from "../src/rng.ts";
-import { allJobs, gaussianSampling, type Path, samplePaths } from "../src/sampler.ts";
+} from "../src/threads/parallel_sampler.ts";
+import { initPolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
+import { stream } from "../src/core/rng.ts";
+import { allJobs, gaussianSampling, type Path, samplePaths } from "../src/estimators/sampler.ts";
 
 const bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 

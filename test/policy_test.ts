@@ -3,7 +3,7 @@
 // the float64 mean, the initialisation's layout and distribution, and the spec's validation.
 import assert from "node:assert/strict";
 import type * as tfType from "@tensorflow/tfjs";
-import { tf, useBackend } from "../src/backend.ts";
+import { tf, useBackend } from "../src/core/backend.ts";
 import {
   gaussianLogDensity,
   initPolicyParams,
@@ -15,8 +15,8 @@ import {
   type PolicyParams,
   type PolicySpec,
   validateSpec,
-} from "../src/policy.ts";
-import { stream } from "../src/rng.ts";
+} from "../src/estimators/policy.ts";
+import { stream } from "../src/core/rng.ts";
 
 await useBackend("wasm");
 

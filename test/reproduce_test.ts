@@ -1,14 +1,18 @@
 // End to end: artefacts are byte-deterministic, independent of how the work is split, verified
 // byte for byte, and bad input is refused with a one-line error, exit code 2 and nothing written.
 import assert from "node:assert/strict";
-import { checkManifests, compareProfiles, readProfileManifest } from "../src/artifacts.ts";
-import { useBackend } from "../src/backend.ts";
-import { type ExperimentConfig, validateConfig } from "../src/config.ts";
-import { workerSampler } from "../src/parallel_sampler.ts";
-import { workerLearner } from "../src/parallel_learner.ts";
-import { runExperiments } from "../src/reproduce.ts";
-import { verifyProfile } from "../src/verify.ts";
-import { createThreads, DivergenceError, train } from "../src/trainer.ts";
+import {
+  checkManifests,
+  compareProfiles,
+  readProfileManifest,
+} from "../src/experiments/artifacts.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { type ExperimentConfig, validateConfig } from "../src/training/config.ts";
+import { workerSampler } from "../src/threads/parallel_sampler.ts";
+import { workerLearner } from "../src/threads/parallel_learner.ts";
+import { runExperiments } from "../src/experiments/reproduce.ts";
+import { verifyProfile } from "../src/verification/verify.ts";
+import { createThreads, DivergenceError, train } from "../src/training/trainer.ts";
 import { forgeExperiment, inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");

@@ -2,19 +2,19 @@
 // times, with any worker count, gives the bytes of an uninterrupted run; damaged checkpoints
 // are passed over; finished experiments are kept; stale leftovers are removed.
 import assert from "node:assert/strict";
-import { checkManifests, compareProfiles } from "../src/artifacts.ts";
-import { useBackend } from "../src/backend.ts";
-import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/checkpoint.ts";
-import type { ExperimentConfig } from "../src/config.ts";
-import { tensorLengths } from "../src/experiment_files.ts";
-import { runExperiments, type RunHooks } from "../src/reproduce.ts";
+import { checkManifests, compareProfiles } from "../src/experiments/artifacts.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/training/checkpoint.ts";
+import type { ExperimentConfig } from "../src/training/config.ts";
+import { tensorLengths } from "../src/experiments/experiment_files.ts";
+import { runExperiments, type RunHooks } from "../src/experiments/reproduce.ts";
 import {
   createThreads,
   evaluate,
   initialTrainingState,
   train,
   trainIterations,
-} from "../src/trainer.ts";
+} from "../src/training/trainer.ts";
 import { inTempDirs, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");

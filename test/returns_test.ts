@@ -15,7 +15,7 @@ import {
   rewardToGo,
   solveLinearSystem,
   solveRidgeWithRetries,
-} from "../src/returns.ts";
+} from "../src/estimators/returns.ts";
 
 const f64 = (...v: number[]) => new Float64Array(v);
 

@@ -7,7 +7,7 @@ import {
   RandomStream,
   stream,
   type StreamKey,
-} from "../src/rng.ts";
+} from "../src/core/rng.ts";
 
 // ---------------------------------------------------------------------------
 // Reference implementation in BigInt arithmetic, used to cross-check the

@@ -9,15 +9,15 @@ import {
   meanActions,
   type PolicyParams,
   type PolicySpec,
-} from "../src/policy.ts";
-import { stream } from "../src/rng.ts";
+} from "../src/estimators/policy.ts";
+import { stream } from "../src/core/rng.ts";
 import {
   allJobs,
   gaussianSampling,
   type Path,
   samplePaths,
   type SampleRequest,
-} from "../src/sampler.ts";
+} from "../src/estimators/sampler.ts";
 
 const SPEC: PolicySpec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 };
 const TASKS: Nav2dTask[] = [{ goal: [0.3, -0.2] }, { goal: [-0.45, 0.1] }, { goal: [0.05, 0.4] }];

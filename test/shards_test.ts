@@ -7,13 +7,13 @@ import {
   compareProfiles,
   readProfileManifest,
   writeExperiment,
-} from "../src/artifacts.ts";
-import { withDirectoryLock } from "../src/directory_lock.ts";
-import { type ExperimentConfig, InputError } from "../src/config.ts";
-import { expandProfile, PROFILES } from "../src/profiles.ts";
-import { refreshProfileDirectory, removePartials } from "../src/reproduce.ts";
-import { mergeShards } from "../src/merge.ts";
-import { parseShard, selectShard, shardAssignment, shardCost } from "../src/shards.ts";
+} from "../src/experiments/artifacts.ts";
+import { withDirectoryLock } from "../src/experiments/directory_lock.ts";
+import { type ExperimentConfig, InputError } from "../src/training/config.ts";
+import { expandProfile, PROFILES } from "../src/training/profiles.ts";
+import { refreshProfileDirectory, removePartials } from "../src/experiments/reproduce.ts";
+import { mergeShards } from "../src/experiments/merge.ts";
+import { parseShard, selectShard, shardAssignment, shardCost } from "../src/experiments/shards.ts";
 import { inTempDirs, runDenoTask } from "./helpers.ts";
 
 const QUICK = expandProfile(PROFILES.quick);

@@ -2,14 +2,14 @@
 // were rewritten to match; the replay catches fabricated rows, states, hyperparameters and
 // evaluations in the intervals it draws; the draw is reproducible and uniform.
 import assert from "node:assert/strict";
-import { readProfileManifest } from "../src/artifacts.ts";
-import { useBackend } from "../src/backend.ts";
-import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/checkpoint.ts";
-import { canonicalJson } from "../src/canonical_json.ts";
-import type { ExperimentConfig } from "../src/config.ts";
-import { runExperiments } from "../src/reproduce.ts";
-import { checkpointIntervals, spotPlan, spotVerify } from "../src/spot_verify.ts";
-import { SUMMARY_ID } from "../src/profile_summary.ts";
+import { readProfileManifest } from "../src/experiments/artifacts.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/training/checkpoint.ts";
+import { canonicalJson } from "../src/core/canonical_json.ts";
+import type { ExperimentConfig } from "../src/training/config.ts";
+import { runExperiments } from "../src/experiments/reproduce.ts";
+import { checkpointIntervals, spotPlan, spotVerify } from "../src/verification/spot_verify.ts";
+import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
 import { forgeExperiment, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");

@@ -1,8 +1,12 @@
 // The profile summary: learning curves averaged as documented, figures whose bytes do not depend
 // on what else was drawn, and a table with both evaluation protocols.
 import assert from "node:assert/strict";
-import { lineChartSvg } from "../src/charts.ts";
-import { curveSeries, type ExperimentCurves, summaryFiles } from "../src/profile_summary.ts";
+import { lineChartSvg } from "../src/experiments/charts.ts";
+import {
+  curveSeries,
+  type ExperimentCurves,
+  summaryFiles,
+} from "../src/experiments/profile_summary.ts";
 import { tinyConfig } from "./helpers.ts";
 
 function run(seed: number, pre: number[], algorithm: "sgmrl" | "maml" = "sgmrl"): ExperimentCurves {

@@ -1,8 +1,8 @@
 // Tabular problems: exact enumeration in float64, and the softmax policy's log-density.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/backend.ts";
-import { exactExpectation, exactMoments } from "../src/exact.ts";
-import { allJobs, samplePaths } from "../src/sampler.ts";
+import { tf, useBackend } from "../src/core/backend.ts";
+import { exactExpectation, exactMoments } from "../src/theory/exact.ts";
+import { allJobs, samplePaths } from "../src/estimators/sampler.ts";
 import {
   enumerateTrajectories,
   exactMetaGradient,
@@ -13,7 +13,7 @@ import {
   type TabularProblem,
   tabularSampling,
   tabularSoftmax,
-} from "../src/tabular.ts";
+} from "../src/theory/tabular.ts";
 
 await useBackend("wasm");
 

@@ -1,14 +1,14 @@
 // The exact bias analysis: problem-file validation, the size limit, and the two-task mixture.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/backend.ts";
-import { InputError } from "../src/config.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { InputError } from "../src/training/config.ts";
 import {
   analyseBias,
   combinationCount,
   MAX_COMBINATIONS,
   parseTheoryInput,
-} from "../src/theory.ts";
-import { twoTaskMixture, workedExample } from "../src/theory_suite.ts";
+} from "../src/theory/theory.ts";
+import { twoTaskMixture, workedExample } from "../src/theory/theory_suite.ts";
 
 await useBackend("wasm");
 

@@ -3,9 +3,9 @@
 // the documented exit code, before anything runs or is written, and never quotes a file the task
 // should not show.
 import assert from "node:assert/strict";
-import { checkManifests, readProfileManifest } from "../src/artifacts.ts";
-import { useBackend } from "../src/backend.ts";
-import { runExperiments } from "../src/reproduce.ts";
+import { checkManifests, readProfileManifest } from "../src/experiments/artifacts.ts";
+import { useBackend } from "../src/core/backend.ts";
+import { runExperiments } from "../src/experiments/reproduce.ts";
 import { forgeExperiment, runDenoTask, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");

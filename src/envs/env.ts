@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RandomStream } from "../rng.ts";
+import type { RandomStream } from "../core/rng.ts";
 
 /** One running episode of one task. */
 export interface Episode {

@@ -19,7 +19,7 @@
  */
 import type { Episode, TaskFamily } from "./env.ts";
 import { type CompiledModel, compileModelFile, type MjData } from "./mujoco.ts";
-import type { RandomStream } from "../rng.ts";
+import type { RandomStream } from "../core/rng.ts";
 
 /** The ids of the locomotion task families. */
 export type LocomotionId =
@@ -225,7 +225,7 @@ export function locomotionFamily(
  * @example
  * ```ts
  * import { loadLocomotionFamily } from "./locomotion.ts";
- * import { stream } from "../rng.ts";
+ * import { stream } from "../core/rng.ts";
  * const family = await loadLocomotionFamily("half-cheetah-vel");
  * const task = family.sampleTask(stream({ seed: 0, purpose: "task" }));
  * const episode = family.reset(task, stream({ seed: 0, purpose: "reset" }));

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { DenoWorker } from "../deno_worker.ts";
+import { DenoWorker } from "../core/deno_worker.ts";
 import loadMujocoModule, { type MainModule, type MjData, type MjModel } from "mujoco";
 
 // Loading MuJoCo's module replaced the global Worker with node:worker_threads' (see deno_worker.ts).

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Episode, TaskFamily } from "./env.ts";
-import type { RandomStream } from "../rng.ts";
+import type { RandomStream } from "../core/rng.ts";
 
 /** A 2D-navigation task: the goal position. */
 export interface Nav2dTask {
@@ -43,7 +43,7 @@ class Nav2dEpisode implements Episode {
  * @example
  * ```ts
  * import { nav2d } from "./nav2d.ts";
- * import { stream } from "../rng.ts";
+ * import { stream } from "../core/rng.ts";
  * const task = { goal: [0.05, 0] as [number, number] };
  * const ep = nav2d.reset(task, stream({ seed: 0, purpose: "reset" }));
  * const { reward, done } = ep.step(new Float64Array([0.05, 0]));

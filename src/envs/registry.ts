@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
+import { InputError } from "../core/errors.ts";
 import type { TaskFamily } from "./env.ts";
 import { loadLocomotionFamily, LOCOMOTION_TASKS } from "./locomotion.ts";
 import { nav2d } from "./nav2d.ts";

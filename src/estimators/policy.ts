@@ -1,0 +1,264 @@
+/**
+ * The Gaussian MLP policy: π(a | s; θ) = N(a; μ_θ(s), diag(exp(2·logStd))), with a
+ * state-independent learned log standard deviation.
+ *
+ * Parameters live in plain `Float32Array`s between iterations (see {@linkcode PolicyParams}). Two
+ * evaluations of the same parameters exist:
+ *
+ * - {@linkcode meanActions}, float64 JavaScript, used by the sampler. Every row is computed on
+ *   its own with a fixed summation order, so a trajectory's actions do not depend on which other
+ *   trajectories share its batch: any split of the sampling work gives the same bytes.
+ * - {@linkcode logProbTensor}, TensorFlow.js, used by the learner: differentiable (to any order)
+ *   in the parameter tensors.
+ *
+ * @module
+ */
+import type * as tfType from "@tensorflow/tfjs";
+import { tf } from "../core/backend.ts";
+import { stream } from "../core/rng.ts";
+import { exp, matMul, tanh } from "../core/tensor_ops.ts";
+
+/** Architecture of a Gaussian MLP policy. */
+export interface PolicySpec {
+  /** Observation dimension. */
+  readonly obsDim: number;
+  /** Action dimension. */
+  readonly actDim: number;
+  /** Hidden layer sizes (paper: [100, 100]). */
+  readonly hidden: readonly number[];
+  /** Hidden activation (paper: "relu"; the reference code's default: "tanh"). */
+  readonly activation: "relu" | "tanh";
+  /** Initial standard deviation of every action dimension (paper: 1.0). */
+  readonly initStd: number;
+}
+
+/**
+ * Policy parameters, in this order: W₀, b₀, W₁, b₁, …, W_out, b_out, logStd. Each Wₖ is row-major
+ * with shape [fan_in, fan_out] (inputs times weights: y = x·W + b).
+ */
+export type PolicyParams = Float32Array[];
+
+/** Shapes of the parameter arrays of `spec`, in {@linkcode PolicyParams} order. */
+export function paramShapes(spec: PolicySpec): number[][] {
+  const sizes = [spec.obsDim, ...spec.hidden, spec.actDim];
+  const shapes: number[][] = [];
+  for (let k = 0; k + 1 < sizes.length; k++) {
+    shapes.push([sizes[k], sizes[k + 1]], [sizes[k + 1]]);
+  }
+  shapes.push([spec.actDim]);
+  return shapes;
+}
+
+/** Total number of scalar parameters of `spec`. */
+export function paramCount(spec: PolicySpec): number {
+  return paramShapes(spec).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Fresh parameters: weights Glorot-uniform (limit √(6/(fan_in+fan_out))), biases 0,
+ * logStd = log(initStd). Layer k's weights come from the stream {seed, "init", task: k}.
+ *
+ * @example
+ * ```ts
+ * import { initPolicyParams } from "./policy.ts";
+ * const p = initPolicyParams({ obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 }, 7);
+ * if (p.length !== 5 || p[4][0] !== 0) throw new Error("unexpected layout");
+ * ```
+ */
+export function initPolicyParams(spec: PolicySpec, seed: number): PolicyParams {
+  validateSpec(spec);
+  const shapes = paramShapes(spec);
+  const params: PolicyParams = [];
+  for (let i = 0; i < shapes.length - 1; i++) {
+    const shape = shapes[i];
+    if (shape.length === 2) {
+      const limit = Math.sqrt(6 / (shape[0] + shape[1]));
+      const w = new Float32Array(shape[0] * shape[1]);
+      stream({ seed, purpose: "init", task: i / 2 }).fillUniform(w, -limit, limit);
+      params.push(w);
+    } else {
+      params.push(new Float32Array(shape[0]));
+    }
+  }
+  params.push(new Float32Array(spec.actDim).fill(Math.log(spec.initStd)));
+  return params;
+}
+
+/** Throw a one-line error naming the field when `spec` is not a valid architecture. */
+export function validateSpec(spec: PolicySpec): void {
+  const posInt = (v: number) => Number.isInteger(v) && v > 0;
+  if (!posInt(spec.obsDim)) throw new RangeError(`policy.obsDim must be a positive integer`);
+  if (!posInt(spec.actDim)) throw new RangeError(`policy.actDim must be a positive integer`);
+  if (!spec.hidden.every(posInt)) {
+    throw new RangeError(`policy.hidden must be a list of positive integers`);
+  }
+  if (spec.activation !== "relu" && spec.activation !== "tanh") {
+    throw new RangeError(`policy.activation must be "relu" or "tanh", got "${spec.activation}"`);
+  }
+  if (!(spec.initStd > 0 && Number.isFinite(spec.initStd))) {
+    throw new RangeError(`policy.initStd must be a positive finite number`);
+  }
+}
+
+/** Deep copy of parameters. */
+export function cloneParams(params: PolicyParams): PolicyParams {
+  return params.map((p) => p.slice());
+}
+
+/**
+ * Mean actions μ_θ(s) for `rows` observations (row-major `obs`, rows × obsDim), in float64.
+ *
+ * Each output row depends only on its own input row; the summation order is fixed.
+ *
+ * @example
+ * ```ts
+ * import { meanActions } from "./policy.ts";
+ * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * const params = [new Float32Array([2]), new Float32Array([0.5]), new Float32Array([0])];
+ * const mu = meanActions(spec, params, new Float64Array([3]), 1);
+ * if (mu[0] !== 6.5) throw new Error("expected 2·3 + 0.5");
+ * ```
+ */
+export function meanActions(
+  spec: PolicySpec,
+  params: PolicyParams,
+  obs: Float64Array,
+  rows: number,
+): Float64Array {
+  const sizes = [spec.obsDim, ...spec.hidden, spec.actDim];
+  const layers = sizes.length - 1;
+  let input = obs;
+  for (let k = 0; k < layers; k++) {
+    const nIn = sizes[k], nOut = sizes[k + 1];
+    const w = params[2 * k], b = params[2 * k + 1];
+    const out = new Float64Array(rows * nOut);
+    const last = k === layers - 1;
+    for (let r = 0; r < rows; r++) {
+      const o = r * nOut, x = r * nIn;
+      for (let j = 0; j < nOut; j++) out[o + j] = b[j];
+      for (let i = 0; i < nIn; i++) {
+        const xi = input[x + i];
+        if (xi === 0) continue;
+        const wi = i * nOut;
+        for (let j = 0; j < nOut; j++) out[o + j] += xi * w[wi + j];
+      }
+      if (!last) {
+        if (spec.activation === "relu") {
+          for (let j = 0; j < nOut; j++) if (out[o + j] < 0) out[o + j] = 0;
+        } else {
+          for (let j = 0; j < nOut; j++) out[o + j] = Math.tanh(out[o + j]);
+        }
+      }
+    }
+    input = out;
+  }
+  return input;
+}
+
+/**
+ * log N(a; μ, diag σ²) for one action, with σ = exp(logStd), in float64 (the Gaussian formula that
+ * {@linkcode logProbTensor} must agree with).
+ */
+export function gaussianLogDensity(
+  action: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  logStd: ArrayLike<number>,
+): number {
+  let s = 0;
+  for (let j = 0; j < action.length; j++) {
+    const z = (action[j] - mean[j]) / Math.exp(logStd[j]);
+    s += -0.5 * z * z - logStd[j] - 0.5 * Math.log(2 * Math.PI);
+  }
+  return s;
+}
+
+/**
+ * What the learner needs of a policy: the shapes of its parameter arrays and a log-density that
+ * is differentiable to every order in them. The estimators in meta_gradient.ts see nothing else,
+ * so any policy that implements this (a Gaussian MLP, a tabular softmax) trains and is checked by
+ * the same code.
+ */
+export interface DifferentiablePolicy {
+  /** Width of one observation row of a batch. */
+  readonly obsDim: number;
+  /** Width of one action row of a batch. */
+  readonly actDim: number;
+  /** Shapes of the parameter arrays, in {@linkcode PolicyParams} order. */
+  readonly shapes: readonly (readonly number[])[];
+  /** log π(a | s; θ) for every row, shape [rows]. */
+  logProb(
+    params: readonly tfType.Tensor[],
+    obs: tfType.Tensor2D,
+    actions: tfType.Tensor2D,
+  ): tfType.Tensor1D;
+}
+
+/**
+ * The Gaussian MLP of `spec` as a {@linkcode DifferentiablePolicy}.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * const policy = gaussianMlp({ obsDim: 2, actDim: 2, hidden: [4], activation: "relu", initStd: 1 });
+ * if (policy.shapes.length !== 5) throw new Error("W0, b0, W1, b1, logStd");
+ * ```
+ */
+export function gaussianMlp(spec: PolicySpec): DifferentiablePolicy {
+  validateSpec(spec);
+  return {
+    obsDim: spec.obsDim,
+    actDim: spec.actDim,
+    shapes: paramShapes(spec),
+    logProb: (params, obs, actions) => logProbTensor(spec, params, obs, actions),
+  };
+}
+
+/** Upload parameters as tensors shaped for `policy` (the caller disposes them). */
+export function paramsToTensors(
+  policy: Pick<DifferentiablePolicy, "shapes">,
+  params: PolicyParams,
+): tfType.Tensor[] {
+  if (params.length !== policy.shapes.length) {
+    throw new RangeError(
+      `params must hold ${policy.shapes.length} arrays for this policy, got ${params.length}`,
+    );
+  }
+  return policy.shapes.map((shape, i) => tf.tensor(params[i], [...shape], "float32"));
+}
+
+/** Download parameter tensors into fresh `Float32Array`s. */
+export function tensorsToParams(tensors: readonly tfType.Tensor[]): PolicyParams {
+  return tensors.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+}
+
+/** μ_θ(s) as a tensor, differentiable in `params`. */
+export function meanActionsTensor(
+  spec: PolicySpec,
+  params: readonly tfType.Tensor[],
+  obs: tfType.Tensor2D,
+): tfType.Tensor2D {
+  const layers = spec.hidden.length + 1;
+  let h: tfType.Tensor2D = obs;
+  for (let k = 0; k < layers; k++) {
+    h = tf.add(matMul(h, params[2 * k] as tfType.Tensor2D), params[2 * k + 1]);
+    if (k < layers - 1) h = spec.activation === "relu" ? tf.relu(h) : tanh(h);
+  }
+  return h;
+}
+
+/**
+ * log π(a | s; θ) for every row, as a tensor of shape [rows], differentiable (to any order) in
+ * `params`.
+ */
+export function logProbTensor(
+  spec: PolicySpec,
+  params: readonly tfType.Tensor[],
+  obs: tfType.Tensor2D,
+  actions: tfType.Tensor2D,
+): tfType.Tensor1D {
+  const logStd = params[params.length - 1];
+  const mean = meanActionsTensor(spec, params, obs);
+  const z = tf.mul(tf.sub(actions, mean), exp(tf.neg(logStd)));
+  const perDim = tf.sub(tf.mul(tf.square(z), -0.5), logStd);
+  return tf.sub(tf.sum(perDim, 1), 0.5 * spec.actDim * Math.log(2 * Math.PI)) as tfType.Tensor1D;
+}

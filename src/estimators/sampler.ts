@@ -1,0 +1,254 @@
+/**
+ * Trajectory sampling: a fixed number of trajectories per task, for given parameters per task.
+ *
+ * Every trajectory is a job identified by (task, trajectory). Its action noise comes from the stream
+ * {seed, purpose, iteration, task, phase, trajectory} and its reset noise from the matching reset
+ * stream, and its policy evaluations depend on its own observations alone, so the bytes of a path
+ * do not depend on which jobs are sampled together, in which order, or in how many shards.
+ *
+ * @module
+ */
+import { type Episode, scaleAction, type TaskFamily } from "../envs/env.ts";
+import { meanActions, type PolicyParams, type PolicySpec } from "./policy.ts";
+import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
+
+/** One sampled trajectory. Arrays are row-major: `length` rows of obsDim / actDim values. */
+export interface Path {
+  /** s_0 … s_{L−1}: the observation before each action. */
+  readonly observations: Float64Array;
+  /** a_0 … a_{L−1}: the policy's raw actions (before scaling to the environment's box). */
+  readonly actions: Float64Array;
+  /** r_0 … r_{L−1}. */
+  readonly rewards: Float64Array;
+  /** L: the number of steps (≤ horizon; fewer when the episode ended early). */
+  readonly length: number;
+}
+
+/** Identifies one trajectory of a sampling request. */
+export interface SampleJob {
+  /** Index into the request's task list. */
+  readonly task: number;
+  /** Index of the trajectory within its task. */
+  readonly trajectory: number;
+}
+
+/** How a policy turns observations into actions while sampling. */
+export interface SamplingPolicy {
+  /** Width of one action row. */
+  readonly actDim: number;
+  /**
+   * Write raw actions for `rows` observations (row-major) into `out` (rows × actDim). Row k
+   * draws only from `noise[k]` and depends only on its own observation, so a trajectory's actions
+   * do not depend on which trajectories share the call.
+   */
+  act(
+    params: PolicyParams,
+    obs: Float64Array,
+    rows: number,
+    noise: readonly RandomStream[],
+    out: Float64Array,
+  ): void;
+}
+
+/**
+ * The Gaussian MLP of `spec` while sampling: a = μ_θ(s) + σ ⊙ ε, ε from the row's stream (one
+ * normal per action dimension, in order), μ in float64 ({@linkcode meanActions}).
+ */
+export function gaussianSampling(spec: PolicySpec): SamplingPolicy {
+  return {
+    actDim: spec.actDim,
+    act(params, obs, rows, noise, out) {
+      const mean = meanActions(spec, params, obs, rows);
+      const std = Array.from(params[params.length - 1], (l) => Math.exp(l));
+      const d = spec.actDim;
+      for (let k = 0; k < rows; k++) {
+        for (let j = 0; j < d; j++) out[k * d + j] = mean[k * d + j] + std[j] * noise[k].normal();
+      }
+    },
+  };
+}
+
+/** What to sample: tasks, the parameters each task acts with, and the keys of the noise streams. */
+export interface SampleRequest<Task> {
+  readonly family: TaskFamily<Task>;
+  /** How actions are drawn (see {@linkcode gaussianSampling}). */
+  readonly policy: SamplingPolicy;
+  readonly tasks: readonly Task[];
+  /** Parameters per task (after adaptation each task acts with its own). */
+  readonly params: readonly PolicyParams[];
+  /** Maximum number of steps per trajectory. */
+  readonly horizon: number;
+  readonly seed: number;
+  /**
+   * "action" during training, "eval-action" during meta-test evaluation, "analysis-action" for
+   * the estimator analysis's meta-batches.
+   */
+  readonly purpose: SamplingPurpose;
+  readonly iteration: number;
+  /** Adaptation phase: t for the batch D_{t+1} drawn from θ^t; ζ for the outer batch. */
+  readonly phase: number;
+  /**
+   * Added to a task's index in `tasks` to key its streams (default 0), so that a long list of tasks
+   * can be sampled in rounds with every task's streams its own.
+   */
+  readonly taskOffset?: number;
+}
+
+/** What trajectories are sampled for; each has action and reset streams of its own. */
+export type SamplingPurpose = "action" | "eval-action" | "analysis-action";
+
+const RESET_PURPOSE: Record<SamplingPurpose, Purpose> = {
+  "action": "reset",
+  "eval-action": "eval-reset",
+  "analysis-action": "analysis-reset",
+};
+
+/** The jobs `trajectories` trajectories for each of `tasks` tasks, task-major. */
+export function allJobs(tasks: number, trajectories: number): SampleJob[] {
+  const jobs: SampleJob[] = [];
+  for (let task = 0; task < tasks; task++) {
+    for (let trajectory = 0; trajectory < trajectories; trajectory++) {
+      jobs.push({ task, trajectory });
+    }
+  }
+  return jobs;
+}
+
+interface Running {
+  readonly task: number;
+  readonly episode: Episode;
+  readonly noise: RandomStream;
+  readonly obs: number[];
+  readonly act: number[];
+  readonly rew: number[];
+  done: boolean;
+}
+
+/**
+ * Sample the paths of `jobs`, returned in the order of `jobs`.
+ *
+ * Trajectories of the same task are stepped in lockstep so that the policy is evaluated on many
+ * rows at once; the result is the same as sampling each job alone.
+ *
+ * @example
+ * ```ts
+ * import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
+ * import { nav2d } from "../envs/nav2d.ts";
+ * import { initPolicyParams } from "./policy.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
+ * const params = initPolicyParams(spec, 0);
+ * const paths = samplePaths({
+ *   family: nav2d, policy: gaussianSampling(spec), tasks: [{ goal: [0.3, -0.2] }], params: [params], horizon: 5,
+ *   seed: 0, purpose: "action", iteration: 0, phase: 0,
+ * }, allJobs(1, 3));
+ * if (paths.length !== 3 || paths[0].length !== 5) throw new Error("unexpected paths");
+ * ```
+ */
+export function samplePaths<Task>(
+  request: SampleRequest<Task>,
+  jobs: readonly SampleJob[],
+): Path[] {
+  const { family, horizon } = request;
+  if (!Number.isInteger(horizon) || horizon <= 0) {
+    throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  }
+  if (request.params.length !== request.tasks.length) {
+    throw new RangeError(
+      `params must hold one parameter set per task (${request.tasks.length}), got ${request.params.length}`,
+    );
+  }
+  const result: Path[] = new Array(jobs.length);
+  const byTask = new Map<number, number[]>();
+  jobs.forEach((job, j) => {
+    if (!(job.task >= 0 && job.task < request.tasks.length)) {
+      throw new RangeError(`job task index ${job.task} is out of range`);
+    }
+    const list = byTask.get(job.task) ?? [];
+    list.push(j);
+    byTask.set(job.task, list);
+  });
+  for (const [task, indices] of byTask) {
+    const runs = indices.map((j) => startRun(request, task, jobs[j].trajectory));
+    try {
+      stepInLockstep(request, request.params[task], runs);
+    } finally {
+      for (const run of runs) run.episode.close?.();
+    }
+    indices.forEach((j, k) => result[j] = toPath(runs[k], family.obsDim, family.actDim));
+  }
+  return result;
+}
+
+function startRun<Task>(request: SampleRequest<Task>, task: number, trajectory: number): Running {
+  const key = {
+    seed: request.seed,
+    iteration: request.iteration,
+    task: (request.taskOffset ?? 0) + task,
+    phase: request.phase,
+    trajectory,
+  };
+  const episode = request.family.reset(
+    request.tasks[task],
+    stream({ ...key, purpose: RESET_PURPOSE[request.purpose] }),
+  );
+  return {
+    task,
+    episode,
+    noise: stream({ ...key, purpose: request.purpose }),
+    obs: [],
+    act: [],
+    rew: [],
+    done: false,
+  };
+}
+
+function stepInLockstep<Task>(
+  request: SampleRequest<Task>,
+  params: PolicyParams,
+  runs: Running[],
+): void {
+  const { family, policy } = request;
+  const { obsDim, actDim } = family;
+  if (policy.actDim !== actDim) {
+    throw new RangeError(`policy acts in ${policy.actDim} dimensions, ${family.id} in ${actDim}`);
+  }
+  const envAction = new Float64Array(actDim);
+  for (let h = 0; h < request.horizon; h++) {
+    const active = runs.filter((r) => !r.done);
+    if (active.length === 0) break;
+    const obs = new Float64Array(active.length * obsDim);
+    active.forEach((r, k) => obs.set(r.episode.observation, k * obsDim));
+    const actions = new Float64Array(active.length * actDim);
+    policy.act(params, obs, active.length, active.map((r) => r.noise), actions);
+    active.forEach((run, k) => {
+      const action = actions.subarray(k * actDim, (k + 1) * actDim);
+      for (let j = 0; j < actDim; j++) {
+        if (!Number.isFinite(action[j])) {
+          throw new RangeError(`${family.id}: non-finite action at task ${run.task}, step ${h}`);
+        }
+      }
+      for (let i = 0; i < obsDim; i++) run.obs.push(obs[k * obsDim + i]);
+      for (let j = 0; j < actDim; j++) run.act.push(action[j]);
+      const { reward, done } = run.episode.step(
+        family.discreteActions
+          ? action
+          : scaleAction(action, family.actionLow, family.actionHigh, envAction),
+      );
+      run.rew.push(reward);
+      run.done = done;
+    });
+  }
+}
+
+function toPath(run: Running, obsDim: number, actDim: number): Path {
+  const length = run.rew.length;
+  if (run.obs.length !== length * obsDim || run.act.length !== length * actDim) {
+    throw new Error("internal error: inconsistent path buffers");
+  }
+  return {
+    observations: Float64Array.from(run.obs),
+    actions: Float64Array.from(run.act),
+    rewards: Float64Array.from(run.rew),
+    length,
+  };
+}

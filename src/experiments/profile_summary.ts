@@ -1,0 +1,284 @@
+/**
+ * A training profile's `summary/` directory: what its experiments add up to, regenerated from the
+ * experiment directories present (so runs split by `--only` add up to the same bytes, and verify
+ * compares it like any artefact):
+ *
+ * ```text
+ * summary/
+ *   table.md                       the summary table (both evaluation protocols, the paper's figures)
+ *   curves-<env>-z<ζ>.svg          learning curves: pre- and post-adaptation return of the training
+ *                                  batches against iteration, mean ± std over seeds, one line per
+ *                                  estimator (each point the mean of a window of iterations)
+ * ```
+ *
+ * @module
+ */
+import type { ArtifactFiles } from "./artifacts.ts";
+import { lineChartSvg, type Series } from "./charts.ts";
+import { type ExperimentConfig, InputError } from "../training/config.ts";
+import {
+  parseEvaluationsCsv,
+  parseMetricsCsv,
+  readStoredConfigs,
+  SUMMARY_ID,
+} from "./experiment_files.ts";
+import { MAX_ARTIFACT_BYTES, MAX_INPUT_BYTES, readRegularFile } from "../core/safe_fs.ts";
+import type { Evaluation, IterationMetrics, PeriodicEvaluation } from "../training/trainer.ts";
+
+export { SUMMARY_ID };
+
+/** Most points per learning curve: longer runs are averaged over windows of iterations. */
+export const CURVE_POINTS = 100;
+
+/** An experiment's results and its metrics rows. */
+export interface ExperimentCurves extends ExperimentResult {
+  readonly metrics: readonly IterationMetrics[];
+}
+
+/** The label of an estimator in tables and legends: `sgmrl (second order)`. */
+function estimatorLabel(config: ExperimentConfig): string {
+  return `${config.algorithm} (${config.hessian === "autodiff" ? "second" : "first"} order)`;
+}
+
+function band(values: readonly number[]): { y: number; lo: number; hi: number } {
+  const m = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = values.length > 1
+    ? Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length - 1))
+    : 0;
+  return { y: m, lo: m - sd, hi: m + sd };
+}
+
+/**
+ * The learning-curve series of one group of experiments (same env and ζ): one series per
+ * estimator, each point the mean over seeds (± std) of the window-averaged metric.
+ */
+export function curveSeries(
+  experiments: readonly ExperimentCurves[],
+  metric: "preReturn" | "postReturn",
+): Series[] {
+  const byEstimator = new Map<string, ExperimentCurves[]>();
+  for (const e of experiments) {
+    const key = estimatorLabel(e.config);
+    byEstimator.set(key, [...(byEstimator.get(key) ?? []), e]);
+  }
+  return [...byEstimator.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
+    ([name, runs]) => {
+      const iterations = Math.min(...runs.map((r) => r.metrics.length));
+      const window = Math.max(1, Math.ceil(iterations / CURVE_POINTS));
+      const points = [];
+      for (let start = 0; start < iterations; start += window) {
+        const end = Math.min(iterations, start + window);
+        const perSeed = runs.map((r) => {
+          let s = 0;
+          for (let i = start; i < end; i++) s += r.metrics[i][metric];
+          return s / (end - start);
+        });
+        points.push({ x: end, ...band(perSeed) });
+      }
+      return { name, points };
+    },
+  );
+}
+
+/**
+ * The summary files of a profile's experiments.
+ *
+ * @example
+ * ```ts
+ * import { summaryFiles } from "./profile_summary.ts";
+ * const files = await summaryFiles([]);
+ * if (Object.keys(files).join() !== "table.md") throw new Error("a table even for no experiment");
+ * ```
+ */
+export async function summaryFiles(
+  experiments: readonly ExperimentCurves[],
+): Promise<ArtifactFiles> {
+  const files: ArtifactFiles = { "table.md": `${summaryTable(summarize(experiments))}\n` };
+  const groups = new Map<string, ExperimentCurves[]>();
+  for (const e of experiments) {
+    const key = `${e.config.env}-z${e.config.innerSteps}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  for (const [key, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const { env, innerSteps } = group[0].config;
+    const seeds = new Set(group.map((e) => e.config.seed)).size;
+    files[`curves-${key}.svg`] = await lineChartSvg({
+      title:
+        `${env}, ζ = ${innerSteps}: return of the training batches (mean ± std over ${seeds} seed(s))`,
+      xTitle: "meta-iteration",
+      yTitle: "mean undiscounted return",
+      panels: [
+        { title: "before adaptation (D₁)", series: curveSeries(group, "preReturn") },
+        {
+          title: `after ${innerSteps} adaptation step(s) (D_o)`,
+          series: curveSeries(group, "postReturn"),
+        },
+      ],
+    });
+  }
+  return files;
+}
+
+/** Read a profile directory's experiments with their metrics, for {@linkcode summaryFiles}. */
+export async function readCurves(dir: string): Promise<ExperimentCurves[]> {
+  const results = await readResults(dir);
+  return await Promise.all(results.map(async (r) => {
+    const path = `${dir}/${r.config.id}/metrics.csv`;
+    const bytes = await readRegularFile(path, MAX_ARTIFACT_BYTES);
+    const metrics = parseMetricsCsv(new TextDecoder().decode(bytes ?? new Uint8Array()), path);
+    return { ...r, metrics };
+  }));
+}
+
+/** One row of the summary table. */
+export interface SummaryRow {
+  readonly env: string;
+  readonly algorithm: string;
+  readonly hessian: string;
+  readonly innerSteps: number;
+  readonly seeds: number;
+  readonly mean: number;
+  /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
+  readonly std: number;
+  /**
+   * The reference's protocol, when every seed has periodic evaluations: the best of each seed's
+   * post-adaptation returns over its evaluations during training, mean and std over seeds.
+   */
+  readonly best?: { readonly mean: number; readonly std: number };
+}
+
+/** One experiment's results as the summary reads them. */
+export interface ExperimentResult {
+  readonly config: ExperimentConfig;
+  readonly evaluation: Evaluation;
+  /** The periodic evaluations (empty without `evaluation.periodic`). */
+  readonly periodic: readonly PeriodicEvaluation[];
+}
+
+function meanStd(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
+  return { mean, std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0 };
+}
+
+/**
+ * The paper's figures (mean meta-test reward ± over seeds), keyed `env|algorithm|ζ`: Table 1
+ * (2D navigation, one adaptation step) and Table 2 (locomotion, 1–3 steps; the swimmer row is the
+ * published reward, `swimmer-vel`).
+ */
+export const PAPER_FIGURES: Readonly<Record<string, string>> = {
+  "nav2d|sgmrl|1": "−16.901 ± 0.699",
+  // The paper's SG-MRL figure came from its published code.
+  "nav2d|sgmrl-published|1": "−16.901 ± 0.699",
+  "nav2d|maml|1": "−17.767 ± 0.106",
+  "nav2d|emaml|1": "−17.803 ± 0.115",
+  ...table2("half-cheetah-dir", [
+    ["580.143 ± 38.22", "465.624 ± 54.07"],
+    ["580.203 ± 33.63", "441.247 ± 58.34"],
+    ["504.747 ± 45.07", "477.086 ± 64.71"],
+  ]),
+  ...table2("half-cheetah-vel", [
+    ["−91.73 ± 0.34", "−92.92 ± 0.70"],
+    ["−52.64 ± 6.86", "−56.71 ± 6.73"],
+    ["−33.39 ± 0.67", "−32.48 ± 0.50"],
+  ]),
+  ...table2("swimmer-vel", [
+    ["118.77 ± 9.99", "104.53 ± 24.18"],
+    ["134.57 ± 1.67", "108.47 ± 23.36"],
+    ["110.91 ± 12.56", "90.60 ± 14.99"],
+  ]),
+};
+
+function table2(env: string, rows: [string, string][]): Record<string, string> {
+  return Object.fromEntries(rows.flatMap(([sgmrl, maml], k) => [
+    [`${env}|sgmrl|${k + 1}`, sgmrl],
+    [`${env}|maml|${k + 1}`, maml],
+  ]));
+}
+
+/** Group final evaluations by estimator and ζ: mean ± std over seeds. */
+export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
+  const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
+  for (const { config, evaluation, periodic } of results) {
+    const key = `${config.env}|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
+    const g = groups.get(key) ?? { config, values: [], best: [] };
+    g.values.push(evaluation.postAdaptationReturn);
+    if (periodic.length > 0) {
+      g.best.push(Math.max(...periodic.map((p) => p.evaluation.postAdaptationReturn)));
+    }
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ config, values, best }) => ({
+    env: config.env,
+    algorithm: config.algorithm,
+    hessian: config.hessian,
+    innerSteps: config.innerSteps,
+    seeds: values.length,
+    ...meanStd(values),
+    ...(best.length === values.length ? { best: meanStd(best) } : {}),
+  })).sort((a, b) =>
+    a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
+    a.hessian.localeCompare(b.hessian) ||
+    a.algorithm.localeCompare(b.algorithm)
+  );
+}
+
+/**
+ * The summary as a Markdown table in the form of the paper's Tables 1 and 2, with the paper's
+ * figure beside each row the paper reports.
+ *
+ * @example
+ * ```ts
+ * import { summaryTable } from "./profile_summary.ts";
+ * const md = summaryTable([{ env: "nav2d", algorithm: "sgmrl", hessian: "none", innerSteps: 1,
+ *   seeds: 2, mean: -17, std: 0.5 }]);
+ * if (!md.includes("| nav2d | sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
+ *   throw new Error(md);
+ * }
+ * ```
+ */
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const fmt = (x: number) => x.toFixed(3).replace("-", "−");
+  const withBest = rows.some((r) => r.best !== undefined);
+  const bestHeader = withBest ? " best during training (reference protocol) |" : "";
+  const lines = [
+    `| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) |${bestHeader} seeds | paper |`,
+    `| --- | --- | --- | --- | --- |${withBest ? " --- |" : ""} --- | --- |`,
+  ];
+  for (const r of rows) {
+    const order = r.hessian === "autodiff" ? "second order" : "first order";
+    const paper = PAPER_FIGURES[`${r.env}|${r.algorithm}|${r.innerSteps}`] ?? "";
+    const best = !withBest
+      ? ""
+      : r.best === undefined
+      ? " |"
+      : ` ${fmt(r.best.mean)} ± ${r.best.std.toFixed(3)} |`;
+    lines.push(
+      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
+        r.std.toFixed(3)
+      } |${best} ${r.seeds} | ${paper} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Read the final (and periodic) evaluations of every experiment in a profile directory. */
+export async function readResults(dir: string): Promise<ExperimentResult[]> {
+  const configs = await readStoredConfigs(dir);
+  const read = async (path: string) => {
+    const bytes = await readRegularFile(path, MAX_INPUT_BYTES);
+    if (bytes === null) throw new InputError(`${path}: missing`);
+    return new TextDecoder().decode(bytes);
+  };
+  return await Promise.all(configs.map(async (config) => {
+    const at = `${dir}/${config.id}`;
+    const periodic = config.evaluation.periodic === undefined ? [] : parseEvaluationsCsv(
+      await read(`${at}/evaluations.csv`),
+      config.innerSteps,
+      config.evaluation.periodic.tasks,
+      `${at}/evaluations.csv`,
+    );
+    const evaluation = JSON.parse(await read(`${at}/evaluation.json`)) as Evaluation;
+    return { config, evaluation, periodic };
+  }));
+}

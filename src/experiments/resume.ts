@@ -1,0 +1,215 @@
+/**
+ * The run directory of an unfinished experiment, from which an interrupted run resumes.
+ *
+ * While experiment `<id>` trains, `<out>/.run-<id>/` holds its `config.json`, a `metrics.csv`
+ * with the rows so far, and its checkpoints (src/training/checkpoint.ts), each replaced atomically and
+ * flushed to disk. The metrics are written before the checkpoint they end at, so every complete
+ * checkpoint has its rows. A rerun with the same configuration continues from the latest
+ * checkpoint that checks (its own digest, the metrics rows' digests, and every scheduled
+ * checkpoint before it); a truncated or corrupted one is reported on one line and the previous
+ * one is used. When the experiment is finished, its artefact directory is written (atomically,
+ * with the scheduled checkpoints) and the run directory removed.
+ *
+ * @module
+ */
+import { writeFileAtomically } from "./artifacts.ts";
+import { canonicalJson } from "../core/canonical_json.ts";
+import {
+  checkpointIteration,
+  checkpointName,
+  checkpointSchedule,
+  encodeCheckpoint,
+  type TrainingState,
+} from "../training/checkpoint.ts";
+import type { ExperimentConfig } from "../training/config.ts";
+import {
+  checkedCheckpoint,
+  evaluationsCsv,
+  metricsCsv,
+  parseEvaluationsCsv,
+  parseMetricsCsv,
+  periodicSchedule,
+} from "./experiment_files.ts";
+import { readRegularFile, UnsafeFileError } from "../core/safe_fs.ts";
+import {
+  initialTrainingState,
+  type IterationMetrics,
+  type PeriodicEvaluation,
+} from "../training/trainer.ts";
+
+/** Prefix of run directories: `<out>/.run-<id>`. */
+export const RUN_PREFIX = ".run-";
+const METRICS = "metrics.csv";
+const EVALUATIONS = "evaluations.csv";
+const CONFIG = "config.json";
+const encoder = new TextEncoder();
+
+/** The run directory of experiment `id` under `outDir`. */
+export function runDirectory(outDir: string, id: string): string {
+  return `${outDir}/${RUN_PREFIX}${id}`;
+}
+
+/** An open run: where it is, and the state and metrics to continue from. */
+export interface Run {
+  readonly dir: string;
+  readonly state: TrainingState;
+  /** Rows 0 … state.completed − 1 (training appends to it). */
+  readonly metrics: IterationMetrics[];
+  /** The periodic evaluations after at most state.completed iterations (training appends). */
+  readonly evaluations: PeriodicEvaluation[];
+}
+
+/** A file of the run directory, or null when it is absent or not a regular file. */
+async function readOptional(path: string): Promise<Uint8Array | null> {
+  try {
+    return await readRegularFile(path);
+  } catch (e) {
+    if (e instanceof UnsafeFileError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Open (or create) the run directory of `config` under `outDir` and find where to start: the
+ * latest checkpoint that checks, or the initial state. A run directory left by another
+ * configuration is discarded. Each checkpoint passed over is reported through `warn`.
+ */
+export async function openRun(
+  outDir: string,
+  config: ExperimentConfig,
+  warn: (message: string) => void = () => {},
+): Promise<Run> {
+  const dir = runDirectory(outDir, config.id);
+  const configText = canonicalJson(config);
+  const initial = await initialTrainingState(config);
+  const stored = await readOptional(`${dir}/${CONFIG}`);
+  const same = stored !== null && new TextDecoder().decode(stored) === configText;
+  if (stored !== null && !same) {
+    warn(`${dir}: left by a run with another configuration; starting ${config.id} afresh`);
+    await Deno.remove(dir, { recursive: true });
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.startsWith(".")) await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
+  }
+  if (!same) await writeFileAtomically(dir, CONFIG, encoder.encode(configText));
+  const resumed = await latestCheckpoint(dir, config, initial.digest, warn);
+  return resumed ?? { dir, state: initial, metrics: [], evaluations: [] };
+}
+
+async function listCheckpoints(dir: string): Promise<number[]> {
+  const ks: number[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const k = checkpointIteration(entry.name);
+    if (k !== null && entry.isFile) ks.push(k);
+  }
+  return ks.sort((a, b) => a - b);
+}
+
+async function latestCheckpoint(
+  dir: string,
+  config: ExperimentConfig,
+  genesis: string,
+  warn: (message: string) => void,
+): Promise<Run | null> {
+  const metricsBytes = await readOptional(`${dir}/${METRICS}`);
+  let rows: IterationMetrics[] = [];
+  if (metricsBytes !== null) {
+    try {
+      rows = parseMetricsCsv(new TextDecoder().decode(metricsBytes), `${dir}/${METRICS}`);
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+  let evaluations: PeriodicEvaluation[] = [];
+  const evaluationBytes = await readOptional(`${dir}/${EVALUATIONS}`);
+  if (evaluationBytes !== null) {
+    try {
+      evaluations = parseEvaluationsCsv(
+        new TextDecoder().decode(evaluationBytes),
+        config.innerSteps,
+        config.evaluation.periodic?.tasks ?? 0,
+        `${dir}/${EVALUATIONS}`,
+      );
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+  // A checkpoint is usable only with every periodic evaluation due by then recorded.
+  const due = periodicSchedule(config);
+  const evaluated = (k: number) =>
+    due.filter((d) => d <= k).join() ===
+      evaluations.map((e) => e.iteration).filter((i) => i <= k).join();
+  const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
+  const valid = new Map<number, TrainingState>();
+  for (const k of await listCheckpoints(dir)) {
+    if (k > config.iterations) continue;
+    try {
+      const { state } = await checkedCheckpoint(dir, k, config, rows, genesis);
+      if (!evaluated(k)) {
+        throw new RangeError(
+          `checkpoint ${dir}/${checkpointName(k)}: ${EVALUATIONS} lacks its rows`,
+        );
+      }
+      valid.set(k, state);
+    } catch (e) {
+      warn(`${(e as Error).message}; not resuming from it`);
+    }
+  }
+  // The latest valid checkpoint with every scheduled checkpoint before it valid too.
+  let best: TrainingState | null = null;
+  for (const k of [...valid.keys()].sort((a, b) => a - b)) {
+    const missing = [...schedule].some((s) => s < k && !valid.has(s));
+    if (!missing) best = valid.get(k)!;
+  }
+  for (const k of await listCheckpoints(dir)) {
+    if (best === null || k > best.completed) await Deno.remove(`${dir}/${checkpointName(k)}`);
+  }
+  if (best === null) return null;
+  const k = best.completed;
+  return {
+    dir,
+    state: best,
+    metrics: rows.slice(0, k),
+    evaluations: evaluations.filter((e) => e.iteration <= k),
+  };
+}
+
+/**
+ * Save a checkpoint of `state` in the run directory: first the metrics rows (and periodic
+ * evaluations) up to it, then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
+ * (written on an interruption) are removed.
+ */
+export async function saveCheckpoint(
+  run: Run,
+  config: ExperimentConfig,
+): Promise<void> {
+  const { dir, state, metrics, evaluations } = run;
+  await writeFileAtomically(dir, METRICS, encoder.encode(metricsCsv(metrics)));
+  if (config.evaluation.periodic !== undefined) {
+    const text = evaluationsCsv(config.innerSteps, evaluations);
+    await writeFileAtomically(dir, EVALUATIONS, encoder.encode(text));
+  }
+  await writeFileAtomically(dir, checkpointName(state.completed), encodeCheckpoint(state));
+  const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
+  for (const k of await listCheckpoints(dir)) {
+    if (k < state.completed && !schedule.has(k)) await Deno.remove(`${dir}/${checkpointName(k)}`);
+  }
+}
+
+/**
+ * The scheduled checkpoints of a finished run, name to bytes, each checked against the metrics
+ * rows. Throws naming the first one missing or not checking.
+ */
+export async function scheduledCheckpoints(
+  run: Run,
+  config: ExperimentConfig,
+): Promise<Record<string, Uint8Array>> {
+  const genesis = (await initialTrainingState(config)).digest;
+  const files: Record<string, Uint8Array> = {};
+  for (const k of checkpointSchedule(config.iterations, config.checkpointEvery)) {
+    const { bytes } = await checkedCheckpoint(run.dir, k, config, run.metrics, genesis);
+    files[checkpointName(k)] = bytes;
+  }
+  return files;
+}

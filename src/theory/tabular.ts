@@ -1,0 +1,304 @@
+/**
+ * Tabular MDPs and the tabular softmax policy, with exact (enumerated, float64) objectives.
+ *
+ * A task is a finite-horizon MDP: initial distribution μ over S states, transitions P[s][a][s'],
+ * rewards r[s][a]; a trajectory has steps h = 0..H (H + 1 actions) and return
+ * R(τ) = Σ_h γ^h r(s_h, a_h). The policy is π(a | s; θ) = softmax(θ[s, ·])(a) with logits θ stored
+ * row-major (state, then action).
+ *
+ * Everything here is float64 JavaScript and independent of the estimators: it is the yardstick the
+ * estimators' exact expectations are compared with.
+ *
+ * @module
+ */
+import type * as tfType from "@tensorflow/tfjs";
+import { tf } from "../core/backend.ts";
+import type { Episode, TaskFamily } from "../envs/env.ts";
+import type { DifferentiablePolicy } from "../estimators/policy.ts";
+import type { SamplingPolicy } from "../estimators/sampler.ts";
+import { exp } from "../core/tensor_ops.ts";
+
+/** One task of a tabular problem. */
+export interface TabularTask {
+  /** Probability of this task in the task distribution. */
+  readonly weight: number;
+  /** Initial state distribution, length S. */
+  readonly mu: readonly number[];
+  /** Transition probabilities P[s][a][s']. */
+  readonly P: readonly (readonly (readonly number[])[])[];
+  /** Rewards r[s][a]. */
+  readonly r: readonly (readonly number[])[];
+}
+
+/** A tabular meta-RL problem. */
+export interface TabularProblem {
+  readonly states: number;
+  readonly actions: number;
+  /** Last step index: steps are h = 0..horizon. */
+  readonly horizon: number;
+  readonly gamma: number;
+  readonly tasks: readonly TabularTask[];
+}
+
+/** One trajectory with its probability under a policy. */
+export interface WeightedTrajectory {
+  readonly states: readonly number[];
+  readonly actions: readonly number[];
+  readonly rewards: readonly number[];
+  readonly probability: number;
+}
+
+/** π(· | s; θ) for every state: softmax of each row of the logits, in float64. */
+export function softmaxRows(theta: ArrayLike<number>, states: number, actions: number): number[][] {
+  const rows: number[][] = [];
+  for (let s = 0; s < states; s++) {
+    let m = -Infinity;
+    for (let a = 0; a < actions; a++) m = Math.max(m, theta[s * actions + a]);
+    const e = Array.from({ length: actions }, (_, a) => Math.exp(theta[s * actions + a] - m));
+    const z = e.reduce((x, y) => x + y, 0);
+    rows.push(e.map((v) => v / z));
+  }
+  return rows;
+}
+
+/**
+ * Every trajectory of `task` with non-zero probability under π_θ, in a fixed order (depth first:
+ * initial state, then action, then next state, …, each ascending).
+ *
+ * @example
+ * ```ts
+ * import { enumerateTrajectories } from "./tabular.ts";
+ * const task = { weight: 1, mu: [1, 0], P: [[[0, 1], [1, 0]], [[1, 0], [0, 1]]], r: [[1, 0], [0, 1]] };
+ * const problem = { states: 2, actions: 2, horizon: 1, gamma: 0.5, tasks: [task] };
+ * const all = enumerateTrajectories(problem, task, [0, 0, 0, 0]);
+ * const total = all.reduce((s, t) => s + t.probability, 0);
+ * if (all.length !== 4 || Math.abs(total - 1) > 1e-15) throw new Error("4 paths of probability 1/4");
+ * ```
+ */
+export function enumerateTrajectories(
+  problem: TabularProblem,
+  task: TabularTask,
+  theta: ArrayLike<number>,
+): WeightedTrajectory[] {
+  const { states, actions, horizon } = problem;
+  const pi = softmaxRows(theta, states, actions);
+  const out: WeightedTrajectory[] = [];
+  const ss: number[] = [], as: number[] = [], rs: number[] = [];
+  const visit = (s: number, h: number, p: number) => {
+    for (let a = 0; a < actions; a++) {
+      const pa = p * pi[s][a];
+      if (pa === 0) continue;
+      ss.push(s), as.push(a), rs.push(task.r[s][a]);
+      if (h === horizon) {
+        out.push({ states: [...ss], actions: [...as], rewards: [...rs], probability: pa });
+      } else {
+        for (let s2 = 0; s2 < states; s2++) {
+          const q = task.P[s][a][s2];
+          if (q > 0) visit(s2, h + 1, pa * q);
+        }
+      }
+      ss.pop(), as.pop(), rs.pop();
+    }
+  };
+  for (let s = 0; s < states; s++) if (task.mu[s] > 0) visit(s, 0, task.mu[s]);
+  return out;
+}
+
+/** R(τ) = Σ_h γ^h r_h. */
+export function trajectoryReturn(rewards: readonly number[], gamma: number): number {
+  let total = 0, g = 1;
+  for (const r of rewards) (total += g * r, g *= gamma);
+  return total;
+}
+
+/** J(θ) = E_τ[R(τ)] for one task, exactly. */
+export function exactReturn(
+  problem: TabularProblem,
+  task: TabularTask,
+  theta: ArrayLike<number>,
+): number {
+  return enumerateTrajectories(problem, task, theta)
+    .reduce((s, t) => s + t.probability * trajectoryReturn(t.rewards, problem.gamma), 0);
+}
+
+/**
+ * ĝ(θ, D) of eq. 5 in float64: mean over the batch of Σ_h ∇log π(a_h|s_h; θ)·R^h(τ), with the
+ * reward-to-go R^h = Σ_{t≥h} γ^t r_t and ∇_θ[s,·] log π(a|s) = e_a − π(·|s).
+ */
+export function policyGradient64(
+  problem: TabularProblem,
+  theta: ArrayLike<number>,
+  batch: readonly WeightedTrajectory[],
+): Float64Array {
+  const { states, actions, gamma } = problem;
+  const pi = softmaxRows(theta, states, actions);
+  const g = new Float64Array(states * actions);
+  for (const tau of batch) {
+    const n = tau.rewards.length;
+    const rtg = new Float64Array(n);
+    let acc = 0;
+    for (let h = n - 1; h >= 0; h--) (acc += Math.pow(gamma, h) * tau.rewards[h], rtg[h] = acc);
+    for (let h = 0; h < n; h++) {
+      const s = tau.states[h];
+      for (let a = 0; a < actions; a++) {
+        g[s * actions + a] += ((a === tau.actions[h] ? 1 : 0) - pi[s][a]) * rtg[h] / batch.length;
+      }
+    }
+  }
+  return g;
+}
+
+/**
+ * Visit every ordered batch of `size` trajectories drawn with replacement (paper eq. 18), with its
+ * probability Π p(τ).
+ */
+export function forEachBatch(
+  trajectories: readonly WeightedTrajectory[],
+  size: number,
+  visit: (batch: WeightedTrajectory[], probability: number) => void,
+): void {
+  const batch: WeightedTrajectory[] = [];
+  const rec = (p: number) => {
+    if (batch.length === size) return visit([...batch], p);
+    for (const t of trajectories) {
+      batch.push(t);
+      rec(p * t.probability);
+      batch.pop();
+    }
+  };
+  rec(1);
+}
+
+/**
+ * V_ζ(θ) = E_i E_{D_1..D_ζ}[J_i(θ^ζ)] with θᵗ = θᵗ⁻¹ + α ĝ(θᵗ⁻¹, D_t), |D_t| = `batchIn`, by exact
+ * enumeration in float64.
+ */
+export function exactMetaObjective(
+  problem: TabularProblem,
+  theta: ArrayLike<number>,
+  alpha: number,
+  innerSteps: number,
+  batchIn: number,
+): number {
+  let total = 0;
+  for (const task of problem.tasks) {
+    const rec = (th: Float64Array, t: number): number => {
+      if (t === innerSteps) return exactReturn(problem, task, th);
+      let v = 0;
+      forEachBatch(enumerateTrajectories(problem, task, th), batchIn, (batch, p) => {
+        const g = policyGradient64(problem, th, batch);
+        v += p * rec(th.map((x, i) => x + alpha * g[i]), t + 1);
+      });
+      return v;
+    };
+    total += task.weight * rec(Float64Array.from(theta), 0);
+  }
+  return total;
+}
+
+/** ∇V_ζ(θ) by central differences of {@linkcode exactMetaObjective} (step 1e-5, float64). */
+export function exactMetaGradient(
+  problem: TabularProblem,
+  theta: ArrayLike<number>,
+  alpha: number,
+  innerSteps: number,
+  batchIn: number,
+  step = 1e-5,
+): Float64Array {
+  const base = Float64Array.from(theta);
+  return base.map((_, i) => {
+    const plus = base.slice(), minus = base.slice();
+    plus[i] += step;
+    minus[i] -= step;
+    return (exactMetaObjective(problem, plus, alpha, innerSteps, batchIn) -
+      exactMetaObjective(problem, minus, alpha, innerSteps, batchIn)) / (2 * step);
+  });
+}
+
+/**
+ * The tabular softmax policy as a {@linkcode DifferentiablePolicy}: observations are one-hot
+ * states (width S), actions are action indices (width 1), parameters one [S, A] logit table.
+ *
+ * log π(a|s) = θ[s,a] − log Σ_b exp θ[s,b], with the row maximum subtracted as a constant (the
+ * value does not depend on it) and an `exp` that is differentiable to every order.
+ */
+export function tabularSoftmax(states: number, actions: number): DifferentiablePolicy {
+  return {
+    obsDim: states,
+    actDim: 1,
+    shapes: [[states, actions]],
+    logProb(params, obs, act) {
+      const logits = tf.matMul(obs, params[0] as tfType.Tensor2D);
+      const shift = tf.tensor(
+        (tf.max(logits, 1, true).dataSync() as Float32Array).slice(),
+        [obs.shape[0], 1],
+      );
+      const shifted = tf.sub(logits, shift);
+      const lse = tf.log(tf.sum(exp(shifted), 1, true));
+      const onehot = tf.oneHot(tf.cast(tf.reshape(act, [-1]), "int32"), actions);
+      return tf.sum(tf.mul(onehot, tf.sub(shifted, lse)), 1) as tfType.Tensor1D;
+    },
+  };
+}
+
+/**
+ * The tasks of a tabular problem as a {@linkcode TaskFamily}, so that the sampler draws its
+ * trajectories like any other task's: observations are one-hot states, actions are indices, the
+ * initial state and every transition come from the episode's own random stream. Run it with a
+ * horizon of H + 1 steps (steps h = 0..H).
+ */
+export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> {
+  const { states, actions } = problem;
+  const draw = (p: readonly number[], u: number) => {
+    let acc = 0;
+    for (let i = 0; i < p.length; i++) if (u < (acc += p[i])) return i;
+    return p.length - 1;
+  };
+  return {
+    id: "tabular",
+    obsDim: states,
+    actDim: 1,
+    discreteActions: true,
+    actionLow: [0],
+    actionHigh: [actions - 1],
+    sampleTask: (rng) => problem.tasks[draw(problem.tasks.map((t) => t.weight), rng.uniform())],
+    describeTask: (task) => ({ weight: task.weight, mu: [...task.mu] }),
+    reset(task, rng): Episode {
+      const observation = new Float64Array(states);
+      let s = draw(task.mu, rng.uniform());
+      observation[s] = 1;
+      return {
+        observation,
+        step(action) {
+          const a = action[0];
+          const reward = task.r[s][a];
+          observation[s] = 0;
+          s = draw(task.P[s][a], rng.uniform());
+          observation[s] = 1;
+          return { reward, done: false };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The tabular softmax policy while sampling: the row's state is read from its one-hot observation
+ * and the action drawn from softmax(θ[s, ·]) by inverting the CDF at one uniform of the row's stream.
+ */
+export function tabularSampling(states: number, actions: number): SamplingPolicy {
+  return {
+    actDim: 1,
+    act(params, obs, rows, noise, out) {
+      const pi = softmaxRows(params[0], states, actions);
+      for (let k = 0; k < rows; k++) {
+        let s = 0;
+        while (s < states - 1 && obs[k * states + s] !== 1) s++;
+        const u = noise[k].uniform();
+        let acc = 0, a = 0;
+        while (a < actions - 1 && u >= (acc += pi[s][a])) a++;
+        out[k] = a;
+      }
+    },
+  };
+}

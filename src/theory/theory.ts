@@ -1,0 +1,170 @@
+/**
+ * The exact bias analysis of a tabular meta-RL problem: the problem file's format and validation,
+ * the size check, and the comparison of every estimator's exact expectation with ∇V_ζ.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { formatIssue, InputError } from "../training/config.ts";
+import { EXACT_ESTIMATORS, exactMoments } from "./exact.ts";
+import { exactMetaGradient, type TabularProblem } from "./tabular.ts";
+
+/** Largest number of enumerated batch combinations accepted (about 10 minutes on 2 cores). */
+export const MAX_COMBINATIONS = 100_000;
+
+/** Largest inner step size α of a problem file. */
+export const MAX_ALPHA = 1e3;
+/** Largest |θ| (a softmax logit) of a problem file. */
+export const MAX_LOGIT = 1e3;
+/** Largest |r| of a problem file. */
+export const MAX_REWARD = 1e6;
+
+const TOLERANCE = 1e-9;
+const probability = z.number().min(0).max(1);
+
+/** The schema of a problem file; shapes and sums are checked by {@linkcode parseTheoryInput}. */
+export const TheoryInputSchema = z.strictObject({
+  states: z.number().int().min(1).max(64),
+  actions: z.number().int().min(2, "at least 2 actions (one action has no policy to learn)")
+    .max(64),
+  horizon: z.number().int().min(0).max(64),
+  gamma: z.number().min(0).max(1),
+  alpha: z.number().min(0).max(MAX_ALPHA),
+  innerSteps: z.number().int().min(1).max(8),
+  batchIn: z.number().int().min(1).max(64),
+  batchOut: z.number().int().min(1).max(64),
+  tasks: z.array(z.strictObject({
+    weight: z.number().min(0).finite(),
+    mu: z.array(probability),
+    P: z.array(z.array(z.array(probability))),
+    r: z.array(z.array(z.number().min(-MAX_REWARD).max(MAX_REWARD))),
+  })).min(1),
+  theta: z.array(z.number().min(-MAX_LOGIT).max(MAX_LOGIT)),
+});
+
+/** A validated problem file. */
+export type TheoryInput = z.infer<typeof TheoryInputSchema>;
+
+function checkLength(field: string, array: readonly unknown[], n: number): void {
+  if (array.length !== n) {
+    throw new InputError(`${field}: expected ${n} entries, got ${array.length}`);
+  }
+}
+
+function checkSum(field: string, values: readonly number[]): void {
+  const s = values.reduce((a, b) => a + b, 0);
+  if (Math.abs(s - 1) > TOLERANCE) {
+    throw new InputError(`${field}: probabilities must sum to 1 within 1e-9, got ${s}`);
+  }
+}
+
+/**
+ * Validate a parsed problem file: the schema, every array's shape, and every distribution
+ * (μ, each P[s][a], the task weights) summing to 1 within 1e-9. Throws {@linkcode InputError}
+ * naming the field.
+ */
+export function parseTheoryInput(value: unknown): TheoryInput {
+  const parsed = TheoryInputSchema.safeParse(value);
+  if (!parsed.success) throw new InputError(formatIssue("", parsed.error));
+  const p = parsed.data;
+  p.tasks.forEach((t, i) => {
+    const f = `tasks.${i}`;
+    checkLength(`${f}.mu`, t.mu, p.states);
+    checkSum(`${f}.mu`, t.mu);
+    checkLength(`${f}.P`, t.P, p.states);
+    checkLength(`${f}.r`, t.r, p.states);
+    t.P.forEach((row, s) => {
+      checkLength(`${f}.P.${s}`, row, p.actions);
+      row.forEach((dist, a) => {
+        checkLength(`${f}.P.${s}.${a}`, dist, p.states);
+        checkSum(`${f}.P.${s}.${a}`, dist);
+      });
+    });
+    t.r.forEach((row, s) => checkLength(`${f}.r.${s}`, row, p.actions));
+  });
+  checkSum("tasks.*.weight", p.tasks.map((t) => t.weight));
+  checkLength("theta", p.theta, p.states * p.actions);
+  return p;
+}
+
+/**
+ * An upper bound on the number of batch combinations the analysis enumerates: per task,
+ * T^(ζ·|D_t| + |D_o|) with T = (S·A)^(H+1) trajectories.
+ */
+export function combinationCount(p: TheoryInput): number {
+  const trajectories = Math.pow(p.states * p.actions, p.horizon + 1);
+  return p.tasks.length * Math.pow(trajectories, p.innerSteps * p.batchIn + p.batchOut);
+}
+
+/** One estimator's exact figures: E[g], ‖E[g] − ∇V‖, tr Cov(g) and E‖g − ∇V‖². */
+export interface EstimatorReport {
+  readonly mean: number[];
+  readonly bias: number;
+  /** The trace of the covariance of one estimate (one task, one set of batches). */
+  readonly variance: number;
+  /** Mean squared error E‖g − ∇V‖² = variance + bias². */
+  readonly mse: number;
+}
+
+/** The result of {@linkcode analyseBias}. */
+export interface BiasReport {
+  readonly gradV: number[];
+  readonly estimators: Record<string, EstimatorReport>;
+}
+
+/**
+ * Exact ∇V_ζ and, for each estimator, its exact expectation and bias ‖E − ∇V_ζ‖.
+ * Throws {@linkcode InputError} when the problem is too large to enumerate.
+ */
+export function analyseBias(p: TheoryInput): BiasReport {
+  const count = combinationCount(p);
+  if (count > MAX_COMBINATIONS) {
+    throw new InputError(
+      `problem too large to enumerate: about ${
+        count.toExponential(2)
+      } batch combinations, limit ${MAX_COMBINATIONS} (reduce horizon, batchIn, batchOut or innerSteps)`,
+    );
+  }
+  const problem: TabularProblem = p;
+  const gradV = Array.from(exactMetaGradient(problem, p.theta, p.alpha, p.innerSteps, p.batchIn));
+  const estimators: BiasReport["estimators"] = {};
+  for (const name of Object.keys(EXACT_ESTIMATORS)) {
+    const moments = exactMoments(problem, p.theta, p, name);
+    const mean = Array.from(moments.mean);
+    const bias = Math.sqrt(mean.reduce((s, m, i) => s + (m - gradV[i]) ** 2, 0));
+    const norm2 = mean.reduce((s, m) => s + m * m, 0);
+    // Clamped at 0: float rounding can leave a tiny negative trace for a near-deterministic g.
+    const variance = Math.max(0, moments.meanSquaredNorm - norm2);
+    estimators[name] = { mean, bias, variance, mse: variance + bias * bias };
+  }
+  const finite = [
+    ...gradV,
+    ...Object.values(estimators).flatMap((e) => [...e.mean, e.bias, e.variance, e.mse]),
+  ].every(Number.isFinite);
+  if (!finite) {
+    throw new InputError(
+      "the analysis overflowed to a non-finite value (an adapted policy's logits grew too large); reduce alpha, theta or r",
+    );
+  }
+  return { gradV, estimators };
+}
+
+/** The report as a readable Markdown table. */
+export function biasTable(report: BiasReport): string {
+  const norm = Math.sqrt(report.gradV.reduce((s, g) => s + g * g, 0));
+  const fmt = (v: number[]) => `[${v.map((x) => x.toFixed(5)).join(", ")}]`;
+  const lines = [
+    `∇V = ${fmt(report.gradV)} (‖∇V‖ = ${norm.toFixed(5)})`,
+    "",
+    "| estimator | E[estimate] | ‖E − ∇V‖ | relative | tr Cov | MSE |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const [name, e] of Object.entries(report.estimators)) {
+    lines.push(
+      `| ${name} | ${fmt(e.mean)} | ${e.bias.toExponential(3)} | ${
+        norm > 0 ? (e.bias / norm).toExponential(2) : "— (∇V = 0)"
+      } | ${e.variance.toExponential(3)} | ${e.mse.toExponential(3)} |`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,206 @@
+/**
+ * The learner's work (inner adaptation steps and per-task meta-gradients) on several threads with
+ * the same bytes as on one.
+ *
+ * Every task's inner step and every task's ∇O depend on that task's batches alone and are computed
+ * by the same code on the same backend wherever they run; the meta-gradient sums them in float64
+ * in task order on the calling thread ({@linkcode combineTaskGradients}). So a
+ * {@linkcode workerLearner} gives the bytes of a {@linkcode localLearner} for any number of
+ * workers, and uses every core for the learner's share of an iteration.
+ *
+ * @module
+ */
+import { type BackendName, tf } from "../core/backend.ts";
+import type { LearnerBatch } from "../estimators/batch.ts";
+import {
+  combineTaskGradients,
+  type EstimatorConfig,
+  innerStep,
+  type MetaGradient,
+  metaGradientBaselines,
+  type TaskBatches,
+  type TaskGradient,
+  taskGradients,
+} from "../estimators/meta_gradient.ts";
+import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
+import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
+
+/** Where a learner runs the inner steps and meta-gradients of a Gaussian MLP policy. */
+export interface Learner {
+  /** Number of learner threads (1 for the in-process learner). */
+  readonly workers: number;
+  /** θ + α∇L(θ; Dᵢ) for each task i, from its own parameters and batch, in task order. */
+  innerSteps(
+    spec: PolicySpec,
+    params: readonly PolicyParams[],
+    batches: readonly LearnerBatch[],
+    alpha: number,
+  ): Promise<PolicyParams[]>;
+  /** The meta-gradient of `tasks` at `params` (the value of `metaGradient` for this policy). */
+  metaGradient(
+    spec: PolicySpec,
+    params: PolicyParams,
+    tasks: readonly TaskBatches[],
+    config: EstimatorConfig,
+  ): Promise<MetaGradient>;
+  /** Stop the workers (idempotent). */
+  close(): void;
+}
+
+/** One task's inner step, as a learner thread is asked for it. */
+export interface InnerStepWork {
+  readonly params: PolicyParams;
+  readonly batch: LearnerBatch;
+}
+
+/** What a learner thread is asked: a contiguous run of tasks and what to compute for them. */
+export type LearnerWork =
+  | {
+    readonly kind: "inner-steps";
+    readonly backend: BackendName;
+    readonly spec: PolicySpec;
+    readonly alpha: number;
+    readonly tasks: readonly InnerStepWork[];
+  }
+  | {
+    readonly kind: "task-gradients";
+    readonly backend: BackendName;
+    readonly spec: PolicySpec;
+    readonly params: PolicyParams;
+    readonly config: EstimatorConfig;
+    readonly tasks: readonly TaskBatches[];
+    readonly baselines: readonly number[];
+  };
+
+/** A learner thread's answer: adapted parameters or task gradients, one per task of the request. */
+export type LearnerResult = (PolicyParams | TaskGradient)[];
+
+/**
+ * Run `work` in this thread (what a learner worker does with a request, and what the in-process
+ * learner does directly).
+ */
+export function runLearnerWork(work: LearnerWork): LearnerResult {
+  const policy = gaussianMlp(work.spec);
+  if (work.kind === "inner-steps") {
+    return work.tasks.map((t) => innerStep(policy, t.params, t.batch, work.alpha));
+  }
+  return taskGradients(policy, work.params, work.tasks, work.baselines, work.config);
+}
+
+/** The active backend, which learner threads must use too. */
+function activeBackend(): BackendName {
+  return tf.getBackend() as BackendName;
+}
+
+/**
+ * The learner in the calling thread.
+ *
+ * @example
+ * ```ts
+ * import { localLearner } from "./parallel_learner.ts";
+ * const learner = localLearner();
+ * if (learner.workers !== 1) throw new Error("one thread");
+ * learner.close();
+ * ```
+ */
+export function localLearner(): Learner {
+  return {
+    workers: 1,
+    innerSteps: (spec, params, batches, alpha) =>
+      Promise.resolve(
+        runLearnerWork({
+          kind: "inner-steps",
+          backend: activeBackend(),
+          spec,
+          alpha,
+          tasks: batches.map((batch, i) => ({ params: params[i], batch })),
+        }) as PolicyParams[],
+      ),
+    metaGradient: (spec, params, tasks, config) => {
+      const baselines = metaGradientBaselines(tasks, config);
+      const parts = runLearnerWork({
+        kind: "task-gradients",
+        backend: activeBackend(),
+        spec,
+        params,
+        config,
+        tasks,
+        baselines,
+      }) as TaskGradient[];
+      return Promise.resolve(combineTaskGradients(parts));
+    },
+    close() {},
+  };
+}
+
+/** Options of {@linkcode workerLearner}. */
+export interface WorkerLearnerOptions {
+  /** The worker module (a testing hook; default: learner_worker.ts). */
+  readonly workerUrl?: string | URL;
+}
+
+/**
+ * The learner on `workers` Deno Workers, created on first use and reused; worker k takes the k-th
+ * contiguous run of tasks, on the backend active in the calling thread. Errors and crashes are
+ * reported as by the sampling workers (`learner worker K crashed: …`).
+ *
+ * @example
+ * ```ts
+ * import { workerLearner } from "./parallel_learner.ts";
+ * const learner = workerLearner(2);
+ * if (learner.workers !== 2) throw new Error("two threads");
+ * learner.close();
+ * ```
+ */
+export function workerLearner(workers: number, options: WorkerLearnerOptions = {}): Learner {
+  const url = options.workerUrl ?? new URL("./learner_worker.ts", import.meta.url);
+  const pool = workerPool<LearnerWork, LearnerResult>(workers, url, "learner");
+  return {
+    workers,
+    innerSteps: (spec, params, batches, alpha) => {
+      const backend = activeBackend();
+      const tasks = batches.map((batch, i) => ({ params: params[i], batch }));
+      return mapChunks(
+        pool,
+        tasks,
+        (chunk): LearnerWork => ({ kind: "inner-steps", backend, spec, alpha, tasks: chunk }),
+      ) as Promise<PolicyParams[]>;
+    },
+    metaGradient: async (spec, params, tasks, config) => {
+      const backend = activeBackend();
+      const baselines = metaGradientBaselines(tasks, config);
+      const indexed = tasks.map((task, i) => ({ task, baseline: baselines[i] }));
+      const parts = await mapChunks(
+        pool,
+        indexed,
+        (chunk): LearnerWork => ({
+          kind: "task-gradients",
+          backend,
+          spec,
+          params,
+          config,
+          tasks: chunk.map((c) => c.task),
+          baselines: chunk.map((c) => c.baseline),
+        }),
+      ) as TaskGradient[];
+      return combineTaskGradients(parts);
+    },
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * The learner for `workers` threads: 1 learns in the calling thread, more on Deno Workers.
+ *
+ * @example
+ * ```ts
+ * import { createLearner } from "./parallel_learner.ts";
+ * const learner = createLearner(1);
+ * if (learner.workers !== 1) throw new Error("one thread");
+ * learner.close();
+ * ```
+ */
+export function createLearner(workers: number): Learner {
+  checkWorkers(workers);
+  return workers === 1 ? localLearner() : workerLearner(workers);
+}

@@ -1,0 +1,117 @@
+/**
+ * Sampling on several threads with the same bytes as sampling on one.
+ *
+ * A {@linkcode Sampler} takes a {@linkcode PortableSampleRequest}, which names its task family and
+ * policy by data (an environment id and a {@linkcode PolicySpec}) so that it can cross a thread.
+ * {@linkcode workerSampler} cuts the job list into contiguous runs, one per Deno Worker, and
+ * gathers the paths back in job order. Every trajectory draws from its own counter-based streams
+ * and its policy rows depend on its own observations alone (see sampler.ts), so the paths are
+ * byte-identical to sampling in the calling thread, for any number of workers.
+ *
+ * @module
+ */
+import type { Path, SampleJob } from "../estimators/sampler.ts";
+import { type PortableSampleRequest, samplePortable } from "./sampling_worker_core.ts";
+import { checkWorkers, chunkBounds, mapChunks, workerPool } from "./worker_pool.ts";
+
+export { chunkBounds, type PortableSampleRequest };
+
+/** Something that samples paths; results are always in the order of `jobs`. */
+export interface Sampler {
+  /** Number of sampling threads (1 for the in-process sampler). */
+  readonly workers: number;
+  /** Sample the paths of `jobs`, in the order of `jobs`. */
+  sample(request: PortableSampleRequest, jobs: readonly SampleJob[]): Promise<Path[]>;
+  /** Stop the workers (idempotent). */
+  close(): void;
+}
+
+/**
+ * Sampling in the calling thread.
+ *
+ * @example
+ * ```ts
+ * import { localSampler } from "./parallel_sampler.ts";
+ * import { allJobs } from "../estimators/sampler.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
+ * const sampler = localSampler();
+ * const paths = await sampler.sample({
+ *   env: "nav2d", policy: spec, tasks: [{ goal: [0.3, -0.2] }], params: [initPolicyParams(spec, 0)],
+ *   horizon: 5, seed: 0, purpose: "action", iteration: 0, phase: 0,
+ * }, allJobs(1, 2));
+ * sampler.close();
+ * if (paths.length !== 2) throw new Error("two paths");
+ * ```
+ */
+export function localSampler(): Sampler {
+  return {
+    workers: 1,
+    sample: (request, jobs) => samplePortable(request, jobs),
+    close() {},
+  };
+}
+
+/** Options of {@linkcode workerSampler}. */
+export interface WorkerSamplerOptions {
+  /** The worker module (a testing hook; default: sampling_worker.ts). */
+  readonly workerUrl?: string | URL;
+}
+
+/** What a sampling worker is asked: a request and the contiguous run of jobs it samples. */
+export interface SampleWork {
+  readonly request: PortableSampleRequest;
+  readonly jobs: readonly SampleJob[];
+}
+
+/**
+ * Sampling on `workers` Deno Workers, created on first use and reused. Worker k samples the k-th
+ * contiguous run of jobs ({@linkcode chunkBounds}). An error inside sampling arrives with its name
+ * and message (when several runs fail, the earliest run's error, as sampling in one thread would
+ * report); a worker that crashes fails every pending and every later call with
+ * `sampling worker K crashed: …`. Workers inherit the caller's permissions.
+ *
+ * @example
+ * ```ts
+ * import { localSampler, workerSampler } from "./parallel_sampler.ts";
+ * import { allJobs } from "../estimators/sampler.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
+ * const request = {
+ *   env: "nav2d", policy: spec, tasks: [{ goal: [0.3, -0.2] }], params: [initPolicyParams(spec, 0)],
+ *   horizon: 5, seed: 0, purpose: "action", iteration: 0, phase: 0,
+ * } as const;
+ * const pool = workerSampler(2);
+ * try {
+ *   const [a, b] = [await pool.sample(request, allJobs(1, 3)), await localSampler().sample(request, allJobs(1, 3))];
+ *   if (a.some((p, i) => p.rewards.some((r, t) => r !== b[i].rewards[t]))) throw new Error("same bytes");
+ * } finally {
+ *   pool.close();
+ * }
+ * ```
+ */
+export function workerSampler(workers: number, options: WorkerSamplerOptions = {}): Sampler {
+  const url = options.workerUrl ?? new URL("./sampling_worker.ts", import.meta.url);
+  const pool = workerPool<SampleWork, Path[]>(workers, url, "sampling");
+  return {
+    workers,
+    sample: (request, jobs) => mapChunks(pool, jobs, (chunk) => ({ request, jobs: chunk })),
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * The sampler for `workers` threads: 1 samples in the calling thread, more on Deno Workers.
+ *
+ * @example
+ * ```ts
+ * import { createSampler } from "./parallel_sampler.ts";
+ * const sampler = createSampler(1);
+ * if (sampler.workers !== 1) throw new Error("one thread");
+ * sampler.close();
+ * ```
+ */
+export function createSampler(workers: number): Sampler {
+  checkWorkers(workers);
+  return workers === 1 ? localSampler() : workerSampler(workers);
+}

@@ -1,0 +1,200 @@
+/**
+ * Experiment grids: the paper's (`paper`) and a scaled-down one that runs in minutes (`quick`).
+ *
+ * @module
+ */
+import {
+  type BaseConfig,
+  type ExperimentConfig,
+  InputError,
+  PAPER_LOCOMOTION,
+  PAPER_NAV2D,
+  validateConfig,
+} from "./config.ts";
+import type { Algorithm, HessianMode } from "../estimators/meta_gradient.ts";
+
+/** What varies between the experiments of a profile, besides the seed. */
+export interface Variant {
+  readonly algorithm: Algorithm;
+  readonly hessian: HessianMode;
+  readonly innerSteps: number;
+}
+
+/** Variants × seeds on one shared base configuration. */
+export interface ProfileGroup {
+  readonly base: BaseConfig;
+  readonly variants: readonly Variant[];
+  readonly seeds: number;
+}
+
+/** A named grid of experiments: one or more groups of variants × seeds. */
+export interface Profile {
+  readonly name: string;
+  readonly description: string;
+  readonly groups: readonly ProfileGroup[];
+}
+
+const ALL_ESTIMATORS: readonly Omit<Variant, "innerSteps">[] = [
+  { algorithm: "sgmrl", hessian: "autodiff" },
+  { algorithm: "maml", hessian: "autodiff" },
+  { algorithm: "emaml", hessian: "autodiff" },
+  { algorithm: "sgmrl", hessian: "none" },
+  { algorithm: "maml", hessian: "none" },
+  { algorithm: "emaml", hessian: "none" },
+];
+
+/** The paper's published SG-MRL (second order, as its code differentiates through the step). */
+const PUBLISHED: Omit<Variant, "innerSteps"> = {
+  algorithm: "sgmrl-published",
+  hessian: "autodiff",
+};
+
+/** The three environments of the paper's Table 2. */
+const TABLE2_ENVS = ["half-cheetah-dir", "half-cheetah-vel", "swimmer-vel"] as const;
+
+/** SG-MRL and MAML, second order, for each ζ in `steps`. */
+const sgmrlAndMaml = (steps: readonly number[]): Variant[] =>
+  steps.flatMap((innerSteps) =>
+    (["sgmrl", "maml"] as const).map((algorithm) => ({
+      algorithm,
+      hessian: "autodiff" as const,
+      innerSteps,
+    }))
+  );
+
+/** The quick profile's scale, shared by its 2D-navigation and locomotion groups. */
+const QUICK_SCALE: Pick<
+  BaseConfig,
+  "metaBatchSize" | "trajectoriesPerTask" | "outerLr" | "policy" | "checkpointEvery"
+> = {
+  metaBatchSize: 8,
+  checkpointEvery: 5,
+  trajectoriesPerTask: 8,
+  outerLr: 1e-2,
+  policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+};
+
+/** The quick profile's scaled-down locomotion setup. */
+const QUICK_LOCOMOTION: Omit<BaseConfig, "env"> = {
+  ...PAPER_LOCOMOTION,
+  ...QUICK_SCALE,
+  horizon: 100,
+  iterations: 10,
+  evaluation: { tasks: 8, trajectoriesPerTask: 8 },
+};
+
+/** The profiles by name. */
+export const PROFILES: Readonly<Record<string, Profile>> = {
+  paper: {
+    name: "paper",
+    description:
+      "Table 1 (2D navigation: sgmrl, maml, emaml, sgmrl-published second order and sgmrl, maml first order; ζ = 1; 10 seeds; evaluated on 1600 tasks after every 80 iterations and at the end) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (README)",
+    groups: [
+      {
+        base: PAPER_NAV2D,
+        variants: [
+          ...ALL_ESTIMATORS.filter((v) => !(v.algorithm === "emaml" && v.hessian === "none")),
+          PUBLISHED,
+        ].map((v) => ({ ...v, innerSteps: 1 })),
+        seeds: 10,
+      },
+      ...TABLE2_ENVS.map((env) => ({
+        base: { ...PAPER_LOCOMOTION, env },
+        variants: sgmrlAndMaml([1, 2, 3]),
+        seeds: 4,
+      })),
+    ],
+  },
+  quick: {
+    name: "quick",
+    description:
+      "the paper's pipeline scaled down: 2D navigation (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01; every estimator and sgmrl-published, ζ = 1 and 2, 2 seeds; evaluated also after every 10 iterations) and locomotion (half-cheetah-dir, half-cheetah-vel, swimmer-vel; 32-32 policy, 8 tasks × 8 trajectories, H = 100, 10 iterations, β = 0.01; sgmrl and maml, ζ = 1 and 2, 1 seed)",
+    groups: [
+      {
+        base: {
+          ...PAPER_NAV2D,
+          ...QUICK_SCALE,
+          horizon: 50,
+          iterations: 20,
+          evaluation: { tasks: 16, trajectoriesPerTask: 8, periodic: { every: 10, tasks: 16 } },
+        },
+        variants: [1, 2].flatMap((innerSteps) =>
+          [...ALL_ESTIMATORS, PUBLISHED].map((v) => ({ ...v, innerSteps }))
+        ),
+        seeds: 2,
+      },
+      ...TABLE2_ENVS.map((env) => ({
+        base: { ...QUICK_LOCOMOTION, env },
+        variants: sgmrlAndMaml([1, 2]),
+        seeds: 1,
+      })),
+    ],
+  },
+};
+
+/** The profile names, for help texts and errors. */
+export const PROFILE_NAMES: readonly string[] = Object.keys(PROFILES);
+
+/** The artefact id of one experiment, e.g. `nav2d-sgmrl-so-z1-s0`. */
+export function experimentId(env: string, v: Variant, seed: number): string {
+  const order = v.hessian === "autodiff" ? "so" : "fo";
+  return `${env}-${v.algorithm}-${order}-z${v.innerSteps}-s${seed}`;
+}
+
+/** Most seeds a grid may have (`--seeds`). */
+export const MAX_SEEDS = 1000;
+
+/** Options that change a profile's grid. */
+export interface ProfileOptions {
+  /** Number of seeds (0 … seeds−1) instead of each group's. */
+  readonly seeds?: number;
+  /** Overrides of the shared configuration (from `--config FILE` and `--backend`). */
+  readonly overrides?: Record<string, unknown>;
+}
+
+/**
+ * Look up a profile by name; throws {@linkcode InputError} listing the known ones.
+ */
+export function getProfile(name: string): Profile {
+  const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+  if (profile === undefined) {
+    throw new InputError(`profile must be one of ${PROFILE_NAMES.join(", ")}, got "${name}"`);
+  }
+  return profile;
+}
+
+/**
+ * The validated configurations of a profile's experiments, sorted by id.
+ *
+ * @example
+ * ```ts
+ * import { expandProfile, PROFILES } from "./profiles.ts";
+ * const configs = expandProfile(PROFILES.paper);
+ * if (configs.length !== 60 + 72) throw new Error("Table 1: 6 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
+ * ```
+ */
+export function expandProfile(profile: Profile, options: ProfileOptions = {}): ExperimentConfig[] {
+  const seeds = options.seeds;
+  if (seeds !== undefined && !(Number.isInteger(seeds) && seeds >= 1 && seeds <= MAX_SEEDS)) {
+    throw new InputError(`seeds must be an integer in [1, ${MAX_SEEDS}], got ${seeds}`);
+  }
+  const overrides = options.overrides ?? {};
+  for (const key of ["id", "algorithm", "hessian", "innerSteps", "seed"]) {
+    if (key in overrides) {
+      throw new InputError(
+        `config: "${key}" is set by the profile's grid and cannot be overridden`,
+      );
+    }
+  }
+  const configs: ExperimentConfig[] = [];
+  for (const group of profile.groups) {
+    for (const v of group.variants) {
+      for (let seed = 0; seed < (options.seeds ?? group.seeds); seed++) {
+        const merged = { ...group.base, ...overrides, ...v, seed, id: "" };
+        merged.id = experimentId(String(merged.env), v, seed);
+        configs.push(validateConfig(merged, "config"));
+      }
+    }
+  }
+  return configs.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,512 @@
+/**
+ * Meta-training (sample, adapt, estimate the meta-gradient, Adam step) and meta-test evaluation,
+ * readable top to bottom. All hyperparameters come from one {@linkcode ExperimentConfig}.
+ *
+ * @module
+ */
+import { adamAscend } from "../estimators/adam.ts";
+import {
+  explorationWeights,
+  type LearnerBatch,
+  learnerBatch,
+  type SurrogateConfig,
+} from "../estimators/batch.ts";
+import { advanceChain, initialState, type TrainingState } from "./checkpoint.ts";
+import type { ExperimentConfig } from "./config.ts";
+import type { TaskFamily } from "../envs/env.ts";
+import { environmentDims, loadTaskFamily } from "../envs/registry.ts";
+import type { TaskBatches } from "../estimators/meta_gradient.ts";
+import { createLearner, type Learner, localLearner } from "../threads/parallel_learner.ts";
+import {
+  cloneParams,
+  initPolicyParams,
+  type PolicyParams,
+  type PolicySpec,
+} from "../estimators/policy.ts";
+import { createSampler, localSampler, type Sampler } from "../threads/parallel_sampler.ts";
+import { stream } from "../core/rng.ts";
+import { allJobs, type SamplingPurpose } from "../estimators/sampler.ts";
+
+/** The policy architecture of an experiment. */
+export function policySpec(config: ExperimentConfig): PolicySpec {
+  return { ...environmentDims(config.env), ...config.policy };
+}
+
+/** How an experiment turns paths into surrogate weights. */
+export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
+  return {
+    advantages: {
+      estimator: config.advantageEstimator,
+      gamma: config.gamma,
+      gaeLambda: config.gaeLambda,
+      baseline: config.baseline,
+      normalize: config.normalizeAdvantages,
+    },
+    mean: config.surrogateMean,
+  };
+}
+
+/** Metrics of one meta-iteration (one row of metrics.csv). */
+export interface IterationMetrics {
+  readonly iteration: number;
+  /** Mean undiscounted return of the pre-update batches D_1. */
+  readonly preReturn: number;
+  /** Mean undiscounted return of the outer batches D_o (after ζ adaptation steps). */
+  readonly postReturn: number;
+  /** The meta-objective's value. */
+  readonly objective: number;
+  /** ‖meta-gradient‖₂. */
+  readonly gradNorm: number;
+  /** Mean of the policy's log-std after the update. */
+  readonly meanLogStd: number;
+  /** dᵢ: the digest chain after this iteration (src/training/checkpoint.ts), 64 hex digits. */
+  readonly stateDigest: string;
+}
+
+/** Meta-test evaluation of one parameter vector. */
+export interface Evaluation {
+  /** Number of fresh tasks evaluated. */
+  readonly tasks: number;
+  /** Mean undiscounted return after t = 0 … ζ adaptation steps. */
+  readonly returnsByStep: number[];
+  /** returnsByStep[0]. */
+  readonly preAdaptationReturn: number;
+  /** returnsByStep[ζ]: the figure Tables 1 and 2 report. */
+  readonly postAdaptationReturn: number;
+}
+
+/** The outcome of {@linkcode train}. */
+export interface TrainResult {
+  readonly params: PolicyParams;
+  readonly metrics: IterationMetrics[];
+  readonly evaluation: Evaluation;
+  /** The reference protocol's evaluations during training (`config.evaluation.periodic`). */
+  readonly periodicEvaluations: PeriodicEvaluation[];
+  /** The digest chain's final value (the last row's `stateDigest`). */
+  readonly finalStateDigest: string;
+}
+
+/** An evaluation during training, after `iteration` completed iterations. */
+export interface PeriodicEvaluation {
+  readonly iteration: number;
+  readonly evaluation: Evaluation;
+}
+
+/** Wall-clock seconds of one meta-iteration's two stages (never part of an artefact). */
+export interface IterationTiming {
+  /** Sampling every batch, including the inner adaptation steps between them. */
+  readonly samplingSeconds: number;
+  /** The meta-gradient and the Adam step. */
+  readonly learningSeconds: number;
+}
+
+/** Raised when the loss or parameters become non-finite. */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
+}
+
+/** One adaptation rollout: the batches D_1 … D_ζ, D_o and the adapted parameters, per task. */
+interface Rollout {
+  readonly inner: LearnerBatch[][];
+  readonly outer: LearnerBatch[];
+  readonly adapted: PolicyParams[][];
+}
+
+/**
+ * The threads an experiment runs on. The artefacts do not depend on them. Default: sampling and
+ * learning in the calling thread; a sampler or learner passed in stays open.
+ */
+export interface Threads {
+  /** Where trajectories are sampled (for example `createSampler(workers)`). */
+  readonly sampler?: Sampler;
+  /** Where inner steps and meta-gradients are computed (for example `createLearner(workers)`). */
+  readonly learner?: Learner;
+}
+
+/**
+ * A sampler and a learner on `workers` threads each (1: both in the calling thread), and a
+ * `close` that stops both.
+ *
+ * @example
+ * ```ts
+ * import { createThreads } from "./trainer.ts";
+ * const threads = createThreads(1);
+ * if (threads.sampler.workers !== 1 || threads.learner.workers !== 1) throw new Error("in-thread");
+ * threads.close();
+ * ```
+ */
+export function createThreads(workers: number): Required<Threads> & { close(): void } {
+  const sampler = createSampler(workers);
+  const learner = createLearner(workers);
+  return {
+    sampler,
+    learner,
+    close() {
+      sampler.close();
+      learner.close();
+    },
+  };
+}
+
+/** Where an experiment runs, and what a caller is told after each iteration. */
+export interface TrainOptions extends Threads {
+  /**
+   * Called after every meta-iteration, with the state it left (for progress display, benchmarks
+   * and checkpoints); training waits for a returned promise.
+   */
+  readonly onIteration?: (
+    metrics: IterationMetrics,
+    timing: IterationTiming,
+    state: Readonly<TrainingState>,
+    periodic?: PeriodicEvaluation,
+  ) => void | Promise<void>;
+}
+
+/** Options of {@linkcode trainIterations}. */
+export interface IterationOptions extends TrainOptions {
+  /** Stop once this many iterations are completed (default: `config.iterations`). */
+  readonly until?: number;
+  /** Asked after every iteration; true stops training there (for SIGINT / SIGTERM). */
+  readonly shouldStop?: () => boolean;
+}
+
+/**
+ * Sample and adapt: D_1 from θ, θ¹ = θ + α∇L(θ; D_1), …, D_o from θ^ζ — for every task.
+ */
+async function rollout(
+  config: ExperimentConfig,
+  { sampler, learner }: Required<Threads>,
+  tasks: readonly unknown[],
+  params: PolicyParams,
+  purpose: SamplingPurpose,
+  iteration: number,
+  trajectories: number,
+  taskOffset = 0,
+): Promise<Rollout> {
+  const spec = policySpec(config);
+  const surrogate = surrogateConfig(config);
+  const jobs = allJobs(tasks.length, trajectories);
+  let current = tasks.map(() => params);
+  const inner: LearnerBatch[][] = tasks.map(() => []);
+  const adapted: PolicyParams[][] = tasks.map(() => []);
+  const batches = async (phase: number) => {
+    const paths = await sampler.sample({
+      env: config.env,
+      policy: spec,
+      tasks,
+      params: current,
+      horizon: config.horizon,
+      seed: config.seed,
+      purpose,
+      iteration,
+      phase,
+      taskOffset,
+    }, jobs);
+    return tasks.map((_, i) =>
+      learnerBatch(
+        paths.slice(i * trajectories, (i + 1) * trajectories),
+        spec.obsDim,
+        spec.actDim,
+        surrogate,
+      )
+    );
+  };
+  for (let t = 0; t < config.innerSteps; t++) {
+    const b = await batches(t);
+    current = await learner.innerSteps(spec, current, b, config.innerLr);
+    b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
+  }
+  return { inner, outer: await batches(config.innerSteps), adapted };
+}
+
+/** The streams a meta-batch is drawn from: its tasks', its actions', and the iteration key. */
+export interface MetaBatchStreams {
+  readonly tasks: "task" | "analysis-task";
+  readonly actions: "action" | "analysis-action";
+  readonly iteration: number;
+}
+
+/**
+ * One meta-batch as training draws it at `params`: `config.metaBatchSize` tasks, each with its
+ * inner batches D_1 … D_ζ, the adapted parameters and the outer batch, and E-MAML's exploration
+ * weight (computed for every algorithm; only E-MAML reads it).
+ */
+export async function sampleMetaBatch(
+  config: ExperimentConfig,
+  threads: Required<Threads>,
+  family: TaskFamily,
+  params: PolicyParams,
+  streams: MetaBatchStreams,
+): Promise<TaskBatches[]> {
+  const { iteration } = streams;
+  const tasks = Array.from(
+    { length: config.metaBatchSize },
+    (_, task) =>
+      family.sampleTask(stream({ seed: config.seed, purpose: streams.tasks, iteration, task })),
+  );
+  const r = await rollout(
+    config,
+    threads,
+    tasks,
+    params,
+    streams.actions,
+    iteration,
+    config.trajectoriesPerTask,
+  );
+  const exploration = explorationWeights(r.outer.map((b) => b.rewards));
+  return tasks.map((_, i) => ({
+    inner: r.inner[i],
+    outer: r.outer[i],
+    adapted: r.adapted[i],
+    explorationWeight: exploration[i],
+  }));
+}
+
+/**
+ * Run meta-training and the final meta-test evaluation of one experiment.
+ */
+export async function train(
+  config: ExperimentConfig,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  return await withThreads(options, async (threads) => {
+    const state = await initialTrainingState(config);
+    const periodicEvaluations: PeriodicEvaluation[] = [];
+    const metrics = await iterate(config, state, threads, {
+      ...options,
+      onIteration: async (m, timing, s, periodic) => {
+        if (periodic !== undefined) periodicEvaluations.push(periodic);
+        await options.onIteration?.(m, timing, s, periodic);
+      },
+    });
+    const evaluation = await evaluateWith(
+      config,
+      state.params,
+      threads,
+      await loadTaskFamily(config.env),
+    );
+    return {
+      params: cloneParams(state.params),
+      metrics,
+      evaluation,
+      periodicEvaluations,
+      finalStateDigest: state.digest,
+    };
+  });
+}
+
+/**
+ * The training state before the first meta-iteration: the policy's initial parameters for the
+ * experiment's seed, zero Adam moments, and the digest chain's start.
+ */
+export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
+  return await initialState(initPolicyParams(policySpec(config), config.seed));
+}
+
+/**
+ * Run meta-iterations from `state` (which is updated in place) until `options.until` (default:
+ * all of them) are completed or `options.shouldStop` says stop, and return their metrics; the
+ * periodic evaluations due (`config.evaluation.periodic`) go to `options.onIteration`. The
+ * iterations are the same bytes whether they run in one call or are resumed from a
+ * {@linkcode TrainingState} restored from a checkpoint: every random draw is keyed by the
+ * iteration, and the state is everything an iteration reads.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { initialTrainingState, trainIterations } from "./trainer.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none",
+ *   innerSteps: 1, seed: 0, iterations: 3, checkpointEvery: 1, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const state = await initialTrainingState(config);
+ * const first = await trainIterations(config, state, { until: 2 });
+ * const rest = await trainIterations(config, state);
+ * if (first.length !== 2 || rest.length !== 1 || state.completed !== 3) throw new Error("split");
+ * if (rest[0].stateDigest !== state.digest) throw new Error("digest");
+ * ```
+ */
+export async function trainIterations(
+  config: ExperimentConfig,
+  state: TrainingState,
+  options: IterationOptions = {},
+): Promise<IterationMetrics[]> {
+  return await withThreads(options, (threads) => iterate(config, state, threads, options));
+}
+
+/** Run `f` on `threads`, filling in (and afterwards closing) in-thread defaults for what is missing. */
+async function withThreads<T>(
+  threads: Threads,
+  f: (threads: Required<Threads>) => Promise<T>,
+): Promise<T> {
+  const sampler = threads.sampler ?? localSampler();
+  const learner = threads.learner ?? localLearner();
+  try {
+    return await f({ sampler, learner });
+  } finally {
+    if (threads.sampler === undefined) sampler.close();
+    if (threads.learner === undefined) learner.close();
+  }
+}
+
+async function iterate(
+  config: ExperimentConfig,
+  state: TrainingState,
+  threads: Required<Threads>,
+  options: IterationOptions,
+): Promise<IterationMetrics[]> {
+  const until = options.until ?? config.iterations;
+  if (!Number.isSafeInteger(until) || until > config.iterations) {
+    throw new RangeError(`until must be an integer up to ${config.iterations}, got ${until}`);
+  }
+  const family = await loadTaskFamily(config.env);
+  const spec = policySpec(config);
+  const { params, adam } = state;
+  const metrics: IterationMetrics[] = [];
+  while (state.completed < until) {
+    const iteration = state.completed;
+    const start = performance.now();
+    const taskBatches = await sampleMetaBatch(config, threads, family, params, {
+      tasks: "task",
+      actions: "action",
+      iteration,
+    });
+    const sampled = performance.now();
+    const { gradient, objective } = await threads.learner.metaGradient(
+      spec,
+      params,
+      taskBatches,
+      config,
+    );
+    const gradNorm = Math.sqrt(gradient.reduce((s, g) => s + sumSquares(g), 0));
+    if (!Number.isFinite(objective) || !Number.isFinite(gradNorm)) {
+      throw new DivergenceError(
+        `experiment ${config.id}: non-finite meta-objective or meta-gradient at iteration ${iteration}`,
+      );
+    }
+    adamAscend(params, gradient, adam, { lr: config.outerLr });
+    if (!params.every((p) => p.every(Number.isFinite))) {
+      throw new DivergenceError(
+        `experiment ${config.id}: non-finite parameters after iteration ${iteration}`,
+      );
+    }
+    const stateDigest = await advanceChain(state);
+    const learned = performance.now();
+    const logStd = params[params.length - 1];
+    const m: IterationMetrics = {
+      iteration,
+      preReturn: mean(taskBatches.map((t) => t.inner[0].meanUndiscountedReturn)),
+      postReturn: mean(taskBatches.map((t) => t.outer.meanUndiscountedReturn)),
+      objective,
+      gradNorm,
+      meanLogStd: mean(Array.from(logStd)),
+      stateDigest,
+    };
+    metrics.push(m);
+    const every = config.evaluation.periodic?.every;
+    const periodic = every !== undefined && state.completed % every === 0
+      ? {
+        iteration: state.completed,
+        evaluation: await evaluateWith(config, params, threads, family, {
+          iteration: state.completed,
+          tasks: config.evaluation.periodic!.tasks,
+        }),
+      }
+      : undefined;
+    await options.onIteration?.(
+      m,
+      {
+        samplingSeconds: (sampled - start) / 1000,
+        learningSeconds: (learned - sampled) / 1000,
+      },
+      state,
+      periodic,
+    );
+    if (options.shouldStop?.()) break;
+  }
+  return metrics;
+}
+
+/**
+ * Meta-test: fresh tasks from the "eval-task" stream, adapt ζ steps from `params`, and report the
+ * mean undiscounted return before and after each adaptation step.
+ */
+export async function evaluate(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  threads: Threads = {},
+): Promise<Evaluation> {
+  const family = await loadTaskFamily(config.env);
+  return await withThreads(threads, (t) => evaluateWith(config, params, t, family));
+}
+
+/** Which evaluation: the final one (iteration 0 of the evaluation streams) or a periodic one. */
+interface EvaluationPoint {
+  /** The key of the evaluation's task and action streams: 0 final, k after k iterations. */
+  readonly iteration: number;
+  /** Fresh tasks to evaluate on. */
+  readonly tasks: number;
+}
+
+/**
+ * Evaluate `params` on `at.tasks` fresh tasks in rounds of `config.metaBatchSize` (so memory is
+ * that of one meta-batch), every task with streams of its own (its index over all rounds), and
+ * the per-task returns summed in task order.
+ */
+async function evaluateWith(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  threads: Required<Threads>,
+  family: TaskFamily,
+  at: EvaluationPoint = { iteration: 0, tasks: config.evaluation.tasks },
+): Promise<Evaluation> {
+  const n = at.tasks;
+  const sums = new Array<number>(config.innerSteps + 1).fill(0);
+  for (let first = 0; first < n; first += config.metaBatchSize) {
+    const tasks = Array.from(
+      { length: Math.min(config.metaBatchSize, n - first) },
+      (_, k) =>
+        family.sampleTask(
+          stream({
+            seed: config.seed,
+            purpose: "eval-task",
+            iteration: at.iteration,
+            task: first + k,
+          }),
+        ),
+    );
+    const r = await rollout(
+      config,
+      threads,
+      tasks,
+      params,
+      "eval-action",
+      at.iteration,
+      config.evaluation.trajectoriesPerTask,
+      first,
+    );
+    tasks.forEach((_, i) => {
+      for (let t = 0; t < config.innerSteps; t++) sums[t] += r.inner[i][t].meanUndiscountedReturn;
+      sums[config.innerSteps] += r.outer[i].meanUndiscountedReturn;
+    });
+  }
+  const returnsByStep = sums.map((s) => s / n);
+  return {
+    tasks: n,
+    returnsByStep,
+    preAdaptationReturn: returnsByStep[0],
+    postAdaptationReturn: returnsByStep[config.innerSteps],
+  };
+}
+
+function mean(x: readonly number[]): number {
+  return x.reduce((a, b) => a + b, 0) / x.length;
+}
+
+function sumSquares(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}

@@ -1,0 +1,69 @@
+/**
+ * Full verification of a results directory: check it before running anything (src/verification/preflight.ts),
+ * then regenerate every experiment from its stored configuration (the theory profile from its
+ * built-in problems, the analysis profile from the paper run's checkpoints) and compare every
+ * artefact byte for byte.
+ *
+ * @module
+ */
+import { compareProfiles, type Difference, readProfileManifest } from "../experiments/artifacts.ts";
+import { useBackend } from "../core/backend.ts";
+import { type Preflight, preflight } from "./preflight.ts";
+import { runExperiments, type RunHooks } from "../experiments/reproduce.ts";
+import { THEORY_PROFILE, writeTheoryArtifacts } from "../theory/theory_artifacts.ts";
+import { ANALYSIS_PROFILE, writeAnalysisArtifacts } from "../analysis/analysis_artifacts.ts";
+import { localSampler } from "../threads/parallel_sampler.ts";
+import { localLearner } from "../threads/parallel_learner.ts";
+import type { Threads } from "../training/trainer.ts";
+
+/** The outcome of {@linkcode verifyProfile}. */
+export interface VerifyOutcome {
+  /** What was checked before anything ran; nothing ran when it has problems. */
+  readonly preflight: Preflight;
+  /** Experiments regenerated. */
+  readonly experiments: number;
+  /** The first difference, or null when every byte matches (or nothing ran). */
+  readonly difference: Difference | null;
+}
+
+/**
+ * Check the profile directory `dir` ({@linkcode preflight}); when it has no problem, regenerate
+ * every experiment into `scratch` (removed afterwards) and compare all artefacts byte for byte.
+ */
+export async function verifyProfile(
+  dir: string,
+  scratch: string,
+  hooks: RunHooks = {},
+  threads: Threads = {},
+  options: { allowExpensive?: boolean } = {},
+): Promise<VerifyOutcome> {
+  const checked = await preflight(dir, options);
+  if (checked.problems.length > 0) {
+    return { preflight: checked, experiments: 0, difference: null };
+  }
+  try {
+    await Deno.mkdir(scratch, { recursive: true });
+    let experiments: number;
+    if (checked.profile === THEORY_PROFILE) {
+      await useBackend("wasm");
+      await writeTheoryArtifacts(scratch);
+      experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
+    } else if (checked.profile === ANALYSIS_PROFILE) {
+      const sampler = threads.sampler ?? localSampler();
+      const learner = threads.learner ?? localLearner();
+      try {
+        await writeAnalysisArtifacts(scratch, { threads: { sampler, learner } });
+      } finally {
+        if (threads.sampler === undefined) sampler.close();
+        if (threads.learner === undefined) learner.close();
+      }
+      experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
+    } else {
+      await runExperiments(checked.configs, scratch, checked.profile, hooks, threads);
+      experiments = checked.configs.length;
+    }
+    return { preflight: checked, experiments, difference: await compareProfiles(dir, scratch) };
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
