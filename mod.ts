@@ -21,6 +21,8 @@
  *   {@linkcode decodeCheckpoint}) continues training with the same bytes; {@linkcode runExperiments}
  *   resumes interrupted runs from their checkpoints, and {@linkcode spotVerify} replays a random
  *   sample of checkpoint intervals.
+ * - Your own task family: a module whose default export is a {@linkcode TaskFamily}, named in
+ *   `config.env` by its path, pinned to its file by {@linkcode pinTaskModule} (examples/).
  * - {@linkcode selectShard} splits a grid into shards for several machines (balanced, stable when
  *   seeds are added); {@linkcode mergeShards} rebuilds and checks the directory they wrote into.
  *
@@ -53,6 +55,7 @@ export {
   validateConfig,
 } from "./src/training/config.ts";
 export { type Episode, scaleAction, type TaskFamily } from "./src/envs/env.ts";
+export { environmentName, pinTaskModule } from "./src/envs/task_module.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
 export {
   environmentDims,

@@ -8,6 +8,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
 import { type BackendName, BACKENDS, isBackendName } from "./core/backend.ts";
+import { ENVIRONMENTS, isEnvironmentId, prepareTaskModules } from "./envs/registry.ts";
+import { parseTaskModule, pinTaskModule } from "./envs/task_module.ts";
 import { InputError } from "./training/config.ts";
 import type { ExperimentConfig } from "./training/config.ts";
 import { checkWritablePath, parseJsonQuietly, readInputFile } from "./core/safe_fs.ts";
@@ -286,6 +288,18 @@ export async function selectGrid(
     ? {}
     : await readOverrides(o.config as string);
   if (o.backend !== undefined) overrides.backend = backendOption(o.backend as string);
+  // An own task family: pinned to its file's digest, and loaded (its dimensions are needed).
+  if (typeof overrides.env === "string" && !isEnvironmentId(overrides.env)) {
+    if (parseTaskModule(overrides.env) === null) {
+      throw new InputError(
+        `config.env: expected one of ${
+          ENVIRONMENTS.map((e) => `"${e}"`).join(", ")
+        }, or a task module (a .ts, .js or .mjs file inside the project without "..", or a file: URL), got "${overrides.env}"`,
+      );
+    }
+    overrides.env = await pinTaskModule(overrides.env);
+    await prepareTaskModules([overrides.env as string]);
+  }
   const configs = selectExperiments(
     expandProfile(profile, {
       seeds: boundedInt("seeds", o.seeds as string | undefined, 1, MAX_SEEDS),

@@ -40,7 +40,7 @@ lies on its experiment's digest chain; an interval not drawn is not checked (wit
 interval among M, N draws find it with probability N/M; see the README).
 
 Options:
-  --profile NAME   profile whose committed results to verify: quick, paper, theory, analysis
+  --profile NAME   profile whose results to verify: quick, paper, compare, theory, analysis
                    (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
   --spot N         spot-check N intervals and N evaluations instead of regenerating everything

@@ -224,7 +224,8 @@ Deno.test("the registry's static dimensions match the families, and unknown ids 
     () => loadTaskFamily("ant-dir"),
     (e: unknown) =>
       e instanceof InputError &&
-      e.message === `env must be one of ${ENVIRONMENTS.join(", ")}, got "ant-dir"`,
+      e.message ===
+        `env must be one of ${ENVIRONMENTS.join(", ")} or a pinned task module, got "ant-dir"`,
   );
 });
 

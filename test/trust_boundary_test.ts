@@ -354,7 +354,11 @@ Deno.test("case 9: theory refuses values that would overflow, and one-action pro
 Deno.test("case 10: a profile name from Object.prototype is an unknown profile", async () => {
   for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
     const r = await runDenoTask("reproduce", ["--profile", name]);
-    assertOneLine(r, 2, new RegExp(`^error: profile must be one of paper, quick, got "${name}"`));
+    assertOneLine(
+      r,
+      2,
+      new RegExp(`^error: profile must be one of paper, quick, compare, got "${name}"`),
+    );
   }
 });
 

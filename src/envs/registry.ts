@@ -7,8 +7,9 @@
  */
 import { InputError } from "../core/errors.ts";
 import type { TaskFamily } from "./env.ts";
-import { loadLocomotionFamily, LOCOMOTION_TASKS } from "./locomotion.ts";
+import { loadLocomotionFamily, LOCOMOTION_TASKS, type LocomotionId } from "./locomotion.ts";
 import { nav2d } from "./nav2d.ts";
+import { importTaskModule, isPinnedTaskModule } from "./task_module.ts";
 
 /** Every environment id an experiment may name. */
 export const ENVIRONMENTS = [
@@ -27,14 +28,28 @@ export function isEnvironmentId(value: string): value is EnvironmentId {
   return (ENVIRONMENTS as readonly string[]).includes(value);
 }
 
-/** Observation and action widths of an environment, known without loading its physics. */
-export function environmentDims(env: EnvironmentId): { obsDim: number; actDim: number } {
+/** Dimensions of the task modules loaded in this thread, by pinned reference. */
+const moduleDims = new Map<string, { obsDim: number; actDim: number }>();
+
+/**
+ * Observation and action widths of an environment: a built-in one's known without loading its
+ * physics; a task module's once {@linkcode loadTaskFamily} (or {@linkcode prepareTaskModules})
+ * has loaded it in this thread.
+ */
+export function environmentDims(env: string): { obsDim: number; actDim: number } {
   if (env === "nav2d") return { obsDim: nav2d.obsDim, actDim: nav2d.actDim };
-  const { obsDim, actDim } = LOCOMOTION_TASKS[env];
-  return { obsDim, actDim };
+  if (isEnvironmentId(env)) {
+    const { obsDim, actDim } = LOCOMOTION_TASKS[env as LocomotionId];
+    return { obsDim, actDim };
+  }
+  const dims = moduleDims.get(env);
+  if (dims === undefined) {
+    throw new Error(`${env}: task module not loaded in this thread (loadTaskFamily first)`);
+  }
+  return dims;
 }
 
-const loaded = new Map<EnvironmentId, Promise<TaskFamily>>();
+const loaded = new Map<string, Promise<TaskFamily>>();
 
 /**
  * The task family of an environment id, loaded on first use and shared afterwards (once per
@@ -49,16 +64,33 @@ const loaded = new Map<EnvironmentId, Promise<TaskFamily>>();
  * ```
  */
 export async function loadTaskFamily(env: string): Promise<TaskFamily> {
-  if (!isEnvironmentId(env)) {
-    throw new InputError(`env must be one of ${ENVIRONMENTS.join(", ")}, got "${env}"`);
+  if (!isEnvironmentId(env) && !isPinnedTaskModule(env)) {
+    throw new InputError(
+      `env must be one of ${ENVIRONMENTS.join(", ")} or a pinned task module, got "${env}"`,
+    );
   }
   let family = loaded.get(env);
   if (family === undefined) {
     family = env === "nav2d"
       ? Promise.resolve(nav2d as TaskFamily)
-      : loadLocomotionFamily(env) as Promise<TaskFamily>;
+      : isEnvironmentId(env)
+      ? loadLocomotionFamily(env as LocomotionId) as Promise<TaskFamily>
+      : importTaskModule(env).then((f) => {
+        moduleDims.set(env, { obsDim: f.obsDim, actDim: f.actDim });
+        return f;
+      });
     loaded.set(env, family);
     family.catch(() => loaded.delete(env));
   }
   return await family;
+}
+
+/**
+ * Load, in this thread, every task module that `envs` name (checking each file against its pin),
+ * so that {@linkcode environmentDims} knows their dimensions; built-in ids are left alone.
+ */
+export async function prepareTaskModules(envs: Iterable<string>): Promise<void> {
+  for (const env of new Set(envs)) {
+    if (!isEnvironmentId(env)) await loadTaskFamily(env);
+  }
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { environmentName } from "../envs/task_module.ts";
 import type { ArtifactFiles } from "./artifacts.ts";
 import { lineChartSvg, type Series } from "./charts.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
@@ -96,11 +97,12 @@ export async function summaryFiles(
   const files: ArtifactFiles = { "table.md": `${summaryTable(summarize(experiments))}\n` };
   const groups = new Map<string, ExperimentCurves[]>();
   for (const e of experiments) {
-    const key = `${e.config.env}-z${e.config.innerSteps}`;
+    const key = `${environmentName(e.config.env)}-z${e.config.innerSteps}`;
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
   for (const [key, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const { env, innerSteps } = group[0].config;
+    const { innerSteps } = group[0].config;
+    const env = environmentName(group[0].config.env);
     const seeds = new Set(group.map((e) => e.config.seed)).size;
     files[`curves-${key}.svg`] = await lineChartSvg({
       title:
@@ -200,7 +202,9 @@ function table2(env: string, rows: [string, string][]): Record<string, string> {
 export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
   const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
   for (const { config, evaluation, periodic } of results) {
-    const key = `${config.env}|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
+    const key = `${
+      environmentName(config.env)
+    }|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
     const g = groups.get(key) ?? { config, values: [], best: [] };
     g.values.push(evaluation.postAdaptationReturn);
     if (periodic.length > 0) {
@@ -209,7 +213,7 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
     groups.set(key, g);
   }
   return [...groups.values()].map(({ config, values, best }) => ({
-    env: config.env,
+    env: environmentName(config.env),
     algorithm: config.algorithm,
     hessian: config.hessian,
     innerSteps: config.innerSteps,

@@ -14,6 +14,7 @@ import {
   writeProfileManifest,
 } from "./artifacts.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
+import { prepareTaskModules } from "../envs/registry.ts";
 import { checkMemory } from "../training/budget.ts";
 import { checkpointSchedule } from "../training/checkpoint.ts";
 import { experimentFiles, SUMMARY_ID } from "./experiment_files.ts";
@@ -88,6 +89,7 @@ export async function runExperiments(
   hooks: RunHooks = {},
   threads: Threads = {},
 ): Promise<RunOutcome> {
+  await prepareTaskModules(configs.map((c) => c.env));
   await checkRunTargets(configs, outDir, profile);
   const seconds: Record<string, number> = {};
   const kept: string[] = [];

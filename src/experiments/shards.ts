@@ -65,6 +65,7 @@ const SIMULATOR_STEP: Readonly<Record<string, number>> = {
   "half-cheetah-dir": 20_000,
   "half-cheetah-vel": 20_000,
   "swimmer-vel": 50_000,
+  "swimmer-vel-goal": 50_000,
 };
 
 /**
@@ -86,7 +87,8 @@ export function shardCost(config: ExperimentConfig): number {
   const cost = estimateCost(config);
   const { obsDim, actDim } = environmentDims(config.env);
   const params = paramCount({ obsDim, actDim, ...config.policy });
-  const simulator = SIMULATOR_STEP[config.env] ?? SIMULATOR_STEP["swimmer-vel"];
+  // An own task family costs what its policy does, as far as this estimate knows.
+  const simulator = SIMULATOR_STEP[config.env] ?? 0;
   return 3 * cost.learnerWork + cost.environmentSteps * (params + simulator);
 }
 

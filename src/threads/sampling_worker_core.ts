@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type EnvironmentId, loadTaskFamily } from "../envs/registry.ts";
+import { loadTaskFamily } from "../envs/registry.ts";
 import type { PolicySpec } from "../estimators/policy.ts";
 import {
   gaussianSampling,
@@ -20,7 +20,7 @@ import {
  */
 export interface PortableSampleRequest extends Omit<SampleRequest<unknown>, "family" | "policy"> {
   /** The task family, resolved with `loadTaskFamily`. */
-  readonly env: EnvironmentId;
+  readonly env: string;
   /** The Gaussian MLP that acts (sampled with `gaussianSampling(spec)`). */
   readonly policy: PolicySpec;
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { BACKENDS } from "../core/backend.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
+import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";
 import { ALGORITHMS, HESSIANS } from "../estimators/meta_gradient.ts";
 
@@ -19,7 +20,15 @@ const unit = z.number().min(0).max(1);
 export const ExperimentConfigSchema = z.strictObject({
   /** Artefact directory name. */
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_', '-'"),
-  env: z.enum(ENVIRONMENTS),
+  /** A built-in environment id, or a task module pinned by its digest (src/envs/task_module.ts). */
+  env: z.union([
+    z.enum(ENVIRONMENTS),
+    z.string().refine(isPinnedTaskModule, {
+      message: `one of ${
+        ENVIRONMENTS.join(", ")
+      }, or a task module (a .ts or .js file) pinned as path#sha256=<digest>`,
+    }),
+  ]),
   algorithm: z.enum(ALGORITHMS),
   /** "autodiff": second-order meta-gradient; "none": first order. */
   hessian: z.enum(HESSIANS),

@@ -11,6 +11,7 @@ import {
   PAPER_NAV2D,
   validateConfig,
 } from "./config.ts";
+import { environmentName } from "../envs/task_module.ts";
 import type { Algorithm, HessianMode } from "../estimators/meta_gradient.ts";
 
 /** What varies between the experiments of a profile, besides the seed. */
@@ -83,6 +84,15 @@ const QUICK_LOCOMOTION: Omit<BaseConfig, "env"> = {
   evaluation: { tasks: 8, trajectoriesPerTask: 8 },
 };
 
+/** The quick profile's 2D-navigation setup (also the compare profile's). */
+const QUICK_NAV2D: BaseConfig = {
+  ...PAPER_NAV2D,
+  ...QUICK_SCALE,
+  horizon: 50,
+  iterations: 20,
+  evaluation: { tasks: 16, trajectoriesPerTask: 8, periodic: { every: 10, tasks: 16 } },
+};
+
 /** The profiles by name. */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   paper: {
@@ -111,13 +121,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       "the paper's pipeline scaled down: 2D navigation (32-32 policy, 8 tasks × 8 trajectories, H = 50, 20 iterations, β = 0.01; every estimator and sgmrl-published, ζ = 1 and 2, 2 seeds; evaluated also after every 10 iterations) and locomotion (half-cheetah-dir, half-cheetah-vel, swimmer-vel; 32-32 policy, 8 tasks × 8 trajectories, H = 100, 10 iterations, β = 0.01; sgmrl and maml, ζ = 1 and 2, 1 seed)",
     groups: [
       {
-        base: {
-          ...PAPER_NAV2D,
-          ...QUICK_SCALE,
-          horizon: 50,
-          iterations: 20,
-          evaluation: { tasks: 16, trajectoriesPerTask: 8, periodic: { every: 10, tasks: 16 } },
-        },
+        base: QUICK_NAV2D,
         variants: [1, 2].flatMap((innerSteps) =>
           [...ALL_ESTIMATORS, PUBLISHED].map((v) => ({ ...v, innerSteps }))
         ),
@@ -130,15 +134,24 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       })),
     ],
   },
+  compare: {
+    name: "compare",
+    description:
+      'SG-MRL against MAML (second order, ζ = 1, 3 seeds) at the quick profile\'s 2D-navigation scale, for a task family of your own: --config with {"env": "path/to/family.ts"} (2D navigation without it)',
+    groups: [{ base: QUICK_NAV2D, variants: sgmrlAndMaml([1]), seeds: 3 }],
+  },
 };
 
 /** The profile names, for help texts and errors. */
 export const PROFILE_NAMES: readonly string[] = Object.keys(PROFILES);
 
-/** The artefact id of one experiment, e.g. `nav2d-sgmrl-so-z1-s0`. */
+/**
+ * The artefact id of one experiment, e.g. `nav2d-sgmrl-so-z1-s0`; a task module is named by its
+ * file name (`examples/point_mass.ts#…` gives `point-mass-sgmrl-so-z1-s0`).
+ */
 export function experimentId(env: string, v: Variant, seed: number): string {
   const order = v.hessian === "autodiff" ? "so" : "fo";
-  return `${env}-${v.algorithm}-${order}-z${v.innerSteps}-s${seed}`;
+  return `${environmentName(env)}-${v.algorithm}-${order}-z${v.innerSteps}-s${seed}`;
 }
 
 /** Most seeds a grid may have (`--seeds`). */

@@ -14,7 +14,7 @@ import {
 import { advanceChain, initialState, type TrainingState } from "./checkpoint.ts";
 import type { ExperimentConfig } from "./config.ts";
 import type { TaskFamily } from "../envs/env.ts";
-import { environmentDims, loadTaskFamily } from "../envs/registry.ts";
+import { environmentDims, loadTaskFamily, prepareTaskModules } from "../envs/registry.ts";
 import type { TaskBatches } from "../estimators/meta_gradient.ts";
 import { createLearner, type Learner, localLearner } from "../threads/parallel_learner.ts";
 import {
@@ -300,6 +300,7 @@ export async function train(
  * experiment's seed, zero Adam moments, and the digest chain's start.
  */
 export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
+  await prepareTaskModules([config.env]); // an own task family's dimensions
   return await initialState(initPolicyParams(policySpec(config), config.seed));
 }
 

@@ -12,6 +12,7 @@ import { canonicalJson } from "../core/canonical_json.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
 import { expandProfile, PROFILES } from "../training/profiles.ts";
 import { readStoredConfigs } from "../experiments/experiment_files.ts";
+import { prepareTaskModules } from "../envs/registry.ts";
 import { THEORY_PROFILE } from "../theory/theory_artifacts.ts";
 import { ANALYSIS_PROFILE } from "../analysis/analysis_artifacts.ts";
 
@@ -106,6 +107,8 @@ export async function preflight(
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
   const configs = await readStoredConfigs(dir);
+  // A task module must still be the file it was pinned to (a changed one is an input error).
+  await prepareTaskModules(configs.map((c) => c.env));
   const differences = profileDifferences(configs, profile);
   // The profile's own experiments cost what the README says; anything else is held to a budget.
   const custom = new Set(differences?.map((line) => line.split(/[/:]/)[0]) ?? []);

@@ -1,0 +1,171 @@
+/**
+ * Task families of one's own: a module whose default export is a {@linkcode TaskFamily}, named in
+ * `config.env` by its path inside the project (`examples/point_mass.ts`) or by a `file:` URL that
+ * the task's permissions allow. The configuration records it pinned by the SHA-256 of the file
+ * (`examples/point_mass.ts#sha256=…`), so a changed task file is refused, by `reproduce` on an
+ * existing directory and by `verify`, instead of silently giving other numbers. The digest covers
+ * the module's own file: a family that reads other files (a model, data) should inline them or
+ * check them itself.
+ *
+ * Sampling threads load the same module by the same name, so workers, shards and determinism work
+ * as for the built-in families.
+ *
+ * @module
+ */
+import { InputError } from "../core/errors.ts";
+import {
+  checkReadablePath,
+  MAX_INPUT_BYTES,
+  readRegularFile,
+  UnsafeFileError,
+} from "../core/safe_fs.ts";
+import { sha256Hex } from "../core/sha256.ts";
+import type { TaskFamily } from "./env.ts";
+
+/** A task module named in `config.env`: its specifier and, once pinned, its file's SHA-256. */
+export interface TaskModuleRef {
+  /** A path relative to the project root (no `..`), or a `file:` URL. */
+  readonly specifier: string;
+  /** Lowercase hex SHA-256 of the module's file, or null when not pinned yet. */
+  readonly digest: string | null;
+}
+
+/**
+ * Parse `env` as a task module reference, or null when it does not look like one (a path or
+ * `file:` URL ending in .ts, .js or .mjs, with an optional `#sha256=` pin). A leading `./` is
+ * dropped, so one file has one name.
+ *
+ * @example
+ * ```ts
+ * import { parseTaskModule } from "./task_module.ts";
+ * const ref = parseTaskModule("./examples/point_mass.ts");
+ * if (ref?.specifier !== "examples/point_mass.ts" || ref.digest !== null) throw new Error("parse");
+ * if (parseTaskModule("nav2d") !== null) throw new Error("a built-in id is not a module");
+ * if (parseTaskModule("../outside.ts") !== null) throw new Error("no way out of the project");
+ * ```
+ */
+export function parseTaskModule(env: string): TaskModuleRef | null {
+  const match = /^([^#\s]+\.(?:ts|js|mjs))(?:#sha256=([0-9a-f]{64}))?$/.exec(env);
+  if (match === null) return null;
+  let specifier = match[1];
+  if (!specifier.startsWith("file:///")) {
+    specifier = specifier.replace(/^(\.\/)+/, "");
+    const parts = specifier.split("/");
+    if (specifier.startsWith("/") || specifier.includes(":") || parts.includes("..")) return null;
+  }
+  return { specifier, digest: match[2] ?? null };
+}
+
+/** Whether `env` is a pinned task module reference (what a validated configuration holds). */
+export function isPinnedTaskModule(env: string): boolean {
+  return parseTaskModule(env)?.digest != null;
+}
+
+/** The file system path of a task module specifier. */
+function modulePath(specifier: string): string {
+  return specifier.startsWith("file:///")
+    ? decodeURIComponent(new URL(specifier).pathname)
+    : `${Deno.cwd()}/${specifier}`;
+}
+
+/**
+ * The short name of an environment for experiment ids, tables and figure names: a built-in id as
+ * it is, a task module's file name without its extension (`examples/point_mass.ts#…` →
+ * `point-mass`).
+ *
+ * @example
+ * ```ts
+ * import { environmentName } from "./task_module.ts";
+ * if (environmentName("nav2d") !== "nav2d") throw new Error("built-in");
+ * if (environmentName("examples/point_mass.ts") !== "point-mass") throw new Error("module");
+ * ```
+ */
+export function environmentName(env: string): string {
+  const ref = parseTaskModule(env);
+  if (ref === null) return env;
+  const file = ref.specifier.split("/").pop()!.replace(/\.(?:ts|js|mjs)$/, "");
+  return file.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "task";
+}
+
+/**
+ * Pin a task module: read its file (a regular file of at most 1 MiB that the task may read) and
+ * return `specifier#sha256=<digest>`. An already pinned reference must match the file: a changed
+ * file is an {@linkcode InputError} naming both digests.
+ *
+ * @example
+ * ```ts
+ * import { pinTaskModule } from "./task_module.ts";
+ * const pinned = await pinTaskModule("./examples/point_mass.ts");
+ * if (!/^examples\/point_mass\.ts#sha256=[0-9a-f]{64}$/.test(pinned)) throw new Error(pinned);
+ * if (await pinTaskModule(pinned) !== pinned) throw new Error("a pin checks and keeps");
+ * ```
+ */
+export async function pinTaskModule(env: string): Promise<string> {
+  const ref = parseTaskModule(env);
+  if (ref === null) {
+    throw new InputError(
+      `env: "${env}" is neither a built-in environment nor a task module (a .ts, .js or .mjs file inside the project, as a relative path without "..", or a file: URL)`,
+    );
+  }
+  const path = modulePath(ref.specifier);
+  await checkReadablePath("env", path);
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await readRegularFile(path, MAX_INPUT_BYTES);
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw new InputError(`env: ${e.message}`);
+    throw e;
+  }
+  if (bytes === null) throw new InputError(`env: task module "${ref.specifier}" not found`);
+  const digest = await sha256Hex(bytes);
+  if (ref.digest !== null && ref.digest !== digest) {
+    throw new InputError(
+      `env: task module "${ref.specifier}" has changed since this configuration was written (sha256 ${ref.digest} recorded, ${digest} now); restore it, or run the changed family into another --out`,
+    );
+  }
+  return `${ref.specifier}#sha256=${digest}`;
+}
+
+/** What is wrong with `value` as a TaskFamily, or null. */
+function familyProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return "no default export object";
+  const f = value as Record<string, unknown>;
+  for (const key of ["obsDim", "actDim"]) {
+    if (!Number.isInteger(f[key]) || (f[key] as number) < 1) {
+      return `${key} must be an integer >= 1`;
+    }
+  }
+  for (const key of ["actionLow", "actionHigh"]) {
+    const bound = f[key];
+    if (!Array.isArray(bound) || bound.length !== f.actDim) {
+      return `${key} must be an array of actDim numbers`;
+    }
+  }
+  for (const key of ["sampleTask", "describeTask", "reset"]) {
+    if (typeof f[key] !== "function") return `${key} must be a function`;
+  }
+  return null;
+}
+
+/**
+ * Import a pinned task module (after checking its file against the pin) and return its default
+ * export, checked to have a TaskFamily's shape.
+ */
+export async function importTaskModule(env: string): Promise<TaskFamily> {
+  const ref = parseTaskModule(env);
+  if (ref === null || ref.digest === null) {
+    throw new InputError(`env: "${env}" is not a pinned task module (pin it with pinTaskModule)`);
+  }
+  await pinTaskModule(env);
+  const url = ref.specifier.startsWith("file:///")
+    ? ref.specifier
+    : `file://${encodeURI(modulePath(ref.specifier))}`;
+  const module = await import(url);
+  const problem = familyProblem(module.default);
+  if (problem !== null) {
+    throw new InputError(
+      `env: "${ref.specifier}" must export a TaskFamily as its default export (${problem})`,
+    );
+  }
+  return module.default as TaskFamily;
+}
