@@ -66,6 +66,7 @@ export {
 export {
   loadLocomotionFamily,
   LOCOMOTION_TASKS,
+  locomotionFamily,
   type LocomotionId,
   type LocomotionSpec,
   type LocomotionTask,

@@ -33,18 +33,21 @@ export interface LocomotionTask {
   readonly goal: number;
 }
 
-/** How one locomotion family is built from its model. */
+/**
+ * How one locomotion family is built from its model: the package's four, or one of your own
+ * (with {@linkcode locomotionFamily} over a model compiled by `compileModelXml`; examples/).
+ */
 export interface LocomotionSpec {
-  readonly id: LocomotionId;
-  /** MJCF file name under `models/`. */
-  readonly model: "half_cheetah.xml" | "swimmer.xml";
+  readonly id: string;
+  /** MJCF file name under `models/` for the package's families; a label for others. */
+  readonly model: string;
   readonly frameSkip: number;
   readonly obsDim: number;
   readonly actDim: number;
   /** The observation starts at qpos[qposStart] (the root's position coordinates are left out). */
   readonly qposStart: number;
   /** Name of the task's one parameter in artefacts. */
-  readonly goalName: "direction" | "goalVelocity";
+  readonly goalName: string;
   readonly sampleGoal: (rng: RandomStream) => number;
   /** Reward from the forward speed, the goal and ‖a‖². */
   readonly reward: (velocity: number, goal: number, controlSquared: number) => number;
@@ -108,14 +111,14 @@ export const LOCOMOTION_TASKS: Readonly<Record<LocomotionId, LocomotionSpec>> = 
 const RESET_SCALE = 0.1;
 
 /** The URL of one of the package's MJCF models. */
-export function modelUrl(file: LocomotionSpec["model"]): URL {
+export function modelUrl(file: string): URL {
   return new URL(`./models/${file}`, import.meta.url);
 }
 
 const models = new Map<string, Promise<CompiledModel>>();
 
 /** The compiled model of a file, compiled once per thread. */
-export function sharedModel(file: LocomotionSpec["model"]): Promise<CompiledModel> {
+export function sharedModel(file: string): Promise<CompiledModel> {
   let model = models.get(file);
   if (model === undefined) {
     model = compileModelFile(modelUrl(file));
@@ -193,7 +196,23 @@ class LocomotionEpisode implements Episode {
 
 /**
  * A locomotion task family over an already compiled model (see {@linkcode loadLocomotionFamily}).
- * Checks that the model's dimensions fit the spec.
+ * Checks that the model's dimensions fit the spec. The forward velocity that `spec.reward` gets is
+ * that of qpos[0] (the root's first coordinate) over each step of `frameSkip` physics steps.
+ *
+ * @example
+ * ```ts
+ * import { locomotionFamily, LOCOMOTION_TASKS } from "./locomotion.ts";
+ * import { compileModelXml, loadMujoco } from "./mujoco.ts";
+ * const xml = `<mujoco><worldbody><body><joint name="s" type="slide" axis="1 0 0"/>
+ *   <geom type="box" size="0.1 0.1 0.1" mass="1"/></body></worldbody>
+ *   <actuator><motor joint="s"/></actuator></mujoco>`;
+ * const family = locomotionFamily(
+ *   { ...LOCOMOTION_TASKS["swimmer-vel-goal"], id: "slider", frameSkip: 1, obsDim: 1, actDim: 1,
+ *     qposStart: 1 },
+ *   compileModelXml(await loadMujoco(), xml, "slider"),
+ * );
+ * if (family.obsDim !== 1 || family.id !== "slider") throw new Error("an own model");
+ * ```
  */
 export function locomotionFamily(
   spec: LocomotionSpec,
