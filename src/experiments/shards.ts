@@ -19,7 +19,7 @@
 import { estimateCost } from "../training/budget.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
 import { paramCount } from "../estimators/policy.ts";
-import { environmentDims } from "../envs/registry.ts";
+import { policySpec } from "../training/trainer.ts";
 
 /** Most shards a grid may be split into. */
 export const MAX_SHARDS = 10_000;
@@ -85,8 +85,7 @@ const SIMULATOR_STEP: Readonly<Record<string, number>> = {
  */
 export function shardCost(config: ExperimentConfig): number {
   const cost = estimateCost(config);
-  const { obsDim, actDim } = environmentDims(config.env);
-  const params = paramCount({ obsDim, actDim, ...config.policy });
+  const params = paramCount(policySpec(config));
   // An own task family costs what its policy does, as far as this estimate knows.
   const simulator = SIMULATOR_STEP[config.env] ?? 0;
   return 3 * cost.learnerWork + cost.environmentSteps * (params + simulator);
