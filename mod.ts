@@ -26,13 +26,14 @@
  * - {@linkcode selectShard} splits a grid into shards for several machines (balanced, stable when
  *   seeds are added); {@linkcode mergeShards} rebuilds and checks the directory they wrote into.
  *
- * @example Meta-train SG-MRL for two iterations on 2D navigation
+ * @example Meta-train SG-MRL for two iterations on a task family of your own
  * ```ts
- * import { PAPER_NAV2D, train, useBackend, validateConfig } from "./mod.ts";
+ * import { PAPER_NAV2D, pinTaskModule, train, useBackend, validateConfig } from "./mod.ts";
  * await useBackend("wasm");
  * const config = validateConfig({
- *   ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, seed: 0,
- *   iterations: 2, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 10,
+ *   ...PAPER_NAV2D, env: await pinTaskModule("examples/point_mass.ts"), id: "demo",
+ *   algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2,
+ *   metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 10,
  *   policy: { hidden: [8], activation: "relu", initStd: 1 },
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 },
  * });
@@ -41,6 +42,9 @@
  *   throw new Error("training failed");
  * }
  * ```
+ *
+ * examples/train_own_task.ts is the same as a program; the README's API section lists every
+ * export by the folder that defines it.
  *
  * @module
  */

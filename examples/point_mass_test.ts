@@ -45,6 +45,22 @@ Deno.test("SG-MRL vs MAML on the point mass: pinned to the file, the same bytes 
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, /\| point-mass \| maml \| second order \| 1 \|/);
     assert.match(one.stdout, /\| point-mass \| sgmrl \| second order \| 1 \|/);
+    // The smallest program (train_own_task.ts) trains the same configurations by hand through
+    // mod.ts, and prints the same meta-test returns.
+    const program = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--allow-read=.", "examples/train_own_task.ts"],
+      stdout: "piped",
+    }).output();
+    const printed = new TextDecoder().decode(program.stdout);
+    for (const algorithm of ["maml", "sgmrl"]) {
+      const row = new RegExp(`\\| point-mass \\| ${algorithm} \\| second order \\| 1 \\| (\\S+) ±`)
+        .exec(one.stdout);
+      const line = new RegExp(`^${algorithm}: \\S+ before adaptation, (\\S+) after$`, "m").exec(
+        printed,
+      );
+      assert.ok(row !== null && line !== null, printed);
+      assert.equal(line[1].replace("-", "−"), row[1]);
+    }
     const two = await run(`${dir}/two`, "2");
     assert.equal(two.code, 0, two.stderr);
     assert.equal(await compareProfiles(`${dir}/one`, `${dir}/two`), null);

@@ -139,6 +139,26 @@ Deno.test("a run whose parameters become non-finite stops naming the experiment 
   );
 });
 
+Deno.test("an inner step or a standard deviation that overflows is a divergence too, not a sampling error", async () => {
+  const base = tiny("sgmrl", "autodiff", 1, 0);
+  // Adapted parameters beyond float32: caught after the inner step, before they sample.
+  await assert.rejects(
+    () => train(validateConfig({ ...base, innerLr: 1e38, id: "inner" })),
+    (e: unknown) =>
+      e instanceof DivergenceError &&
+      /^experiment inner: non-finite adapted parameters at iteration 0 \(inner step 1\)$/.test(
+        e.message,
+      ),
+  );
+  // Finite float32 parameters whose exp(logStd) is not finite.
+  await assert.rejects(
+    () => train(validateConfig({ ...base, outerLr: 1e38, id: "std" })),
+    (e: unknown) =>
+      e instanceof DivergenceError &&
+      /^experiment std: non-finite parameters after iteration 0$/.test(e.message),
+  );
+});
+
 const runTask = (args: string[]) => runTaskFile("tasks/reproduce.ts", args);
 
 Deno.test("bad input: one line naming the field, exit 2, nothing written", async () => {

@@ -33,7 +33,17 @@ import type { EstimatorConfig, TaskBatches } from "../estimators/meta_gradient.t
 import type { PolicyParams } from "../estimators/policy.ts";
 import { policySpec, sampleMetaBatch, type Threads } from "../training/trainer.ts";
 
-/** The estimators compared, in order; the first is the reference (unbiased) one. */
+/**
+ * The estimators compared, in order; the first is the reference (unbiased) one.
+ *
+ * @example
+ * ```ts
+ * import { ANALYSIS_ESTIMATORS } from "./analysis.ts";
+ * if (ANALYSIS_ESTIMATORS[0] !== "sgmrl" || ANALYSIS_ESTIMATORS.length !== 8) {
+ *   throw new Error("SG-MRL first, the reference the others are compared with");
+ * }
+ * ```
+ */
 export const ANALYSIS_ESTIMATORS = [
   "sgmrl",
   "sgmrl-no-baseline",
@@ -163,7 +173,21 @@ export interface BatchRecord {
   readonly referenceDotMean: number;
 }
 
-/** Per-estimator statistics over the K meta-batches. */
+/**
+ * Per-estimator statistics over the K meta-batches.
+ *
+ * @example
+ * ```ts
+ * import { analysisStats, type EstimatorStats } from "./analysis.ts";
+ * // The reference estimator alone, g₁ = (1, 0) and g₂ = (0, 1): mean (½, ½), ‖m‖² = ½,
+ * // tr Cov = (Σ‖gₖ‖² − K‖m‖²)/(K − 1) = 1, SNR = ½, and cosine 1 with itself.
+ * const rec = (batch: number) => ({ batch, estimator: "sgmrl" as const, digest: "", squaredNorm: 1,
+ *   dotOwnMean: 0.5, dotReferenceMean: 0.5, referenceDotMean: 0.5 });
+ * const s: EstimatorStats = analysisStats([rec(0), rec(1)]).sgmrl!;
+ * if (s.traceCovariance !== 1 || s.snr !== 0.5 || s.snrUnbiased !== 0) throw new Error("stats");
+ * if (Math.abs(s.cosine - 1) > 1e-15) throw new Error("cosine");
+ * ```
+ */
 export interface EstimatorStats {
   readonly meanNorm: number;
   readonly traceCovariance: number;
@@ -230,7 +254,29 @@ export function analysisStats(
   return out;
 }
 
-/** What {@linkcode analyseAt} measures at one parameter point. */
+/**
+ * What {@linkcode analyseAt} measures at one parameter point.
+ *
+ * @example
+ * ```ts
+ * import { analyseAt, type PointAnalysis } from "./analysis.ts";
+ * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
+ * import { createThreads } from "../training/trainer.ts";
+ * import { loadTaskFamily } from "../envs/registry.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "at-init", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, metaBatchSize: 2, trajectoriesPerTask: 2,
+ *   horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 } });
+ * const params = initPolicyParams({ obsDim: 2, actDim: 2, ...config.policy }, config.seed);
+ * const threads = createThreads(1);
+ * const at: PointAnalysis = await analyseAt(config, threads, await loadTaskFamily("nav2d"), params, 2);
+ * threads.close();
+ * // SG-MRL minus MAML is the score term: its size is what separates the two estimators.
+ * if (!(at.termNorms.scoreTerm > 0) || at.returns.length !== 2) throw new Error("term norms");
+ * ```
+ */
 export interface PointAnalysis {
   /** One record per meta-batch and estimator, meta-batch-major in estimator order. */
   readonly records: BatchRecord[];
@@ -248,6 +294,26 @@ export interface PointAnalysis {
 /**
  * Draw `batches` meta-batches at `params` and compute every estimator on each (two passes over the
  * same deterministic draws: the first for the returns that make the global baseline).
+ *
+ * @example
+ * ```ts
+ * import { analyseAt, ANALYSIS_ESTIMATORS } from "./analysis.ts";
+ * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
+ * import { createThreads } from "../training/trainer.ts";
+ * import { loadTaskFamily } from "../envs/registry.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "at-init", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, metaBatchSize: 2, trajectoriesPerTask: 2,
+ *   horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 } });
+ * const params = initPolicyParams({ obsDim: 2, actDim: 2, ...config.policy }, config.seed);
+ * const threads = createThreads(1);
+ * const at = await analyseAt(config, threads, await loadTaskFamily("nav2d"), params, 3);
+ * threads.close();
+ * if (at.records.length !== 3 * ANALYSIS_ESTIMATORS.length) throw new Error("3 meta-batches");
+ * if (at.means.maml.length !== 2 * 4 + 4 + 4 * 2 + 2 + 2) throw new Error("one entry per parameter");
+ * ```
  */
 export async function analyseAt(
   config: ExperimentConfig,

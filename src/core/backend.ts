@@ -12,10 +12,28 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 
-/** The backends this package can select. */
+/**
+ * The backends this package can select.
+ *
+ * @example
+ * ```ts
+ * import { BACKENDS } from "./backend.ts";
+ * if (!BACKENDS.includes("wasm")) throw new Error("wasm is the embedded default");
+ * ```
+ */
 export const BACKENDS = ["wasm", "cpu"] as const;
 
-/** A backend name accepted by {@linkcode useBackend}. */
+/**
+ * A backend name accepted by {@linkcode useBackend}.
+ *
+ * @example
+ * ```ts
+ * import { type BackendName, useBackend } from "./backend.ts";
+ * const name: BackendName = "wasm";
+ * const tf = await useBackend(name);
+ * if (tf.getBackend() !== "wasm") throw new Error("backend not selected");
+ * ```
+ */
 export type BackendName = typeof BACKENDS[number];
 
 /** Narrow a string to {@linkcode BackendName}. */

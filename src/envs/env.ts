@@ -5,7 +5,24 @@
  */
 import type { RandomStream } from "../core/rng.ts";
 
-/** One running episode of one task. */
+/**
+ * One running episode of one task.
+ *
+ * @example
+ * ```ts
+ * import type { Episode } from "./env.ts";
+ * // A one-dimensional episode whose reward is minus the distance travelled from 1.
+ * class Walk implements Episode {
+ *   readonly observation = new Float64Array(1);
+ *   step(action: Float64Array) {
+ *     this.observation[0] += action[0];
+ *     return { reward: -Math.abs(this.observation[0] - 1), done: false };
+ *   }
+ * }
+ * const walk = new Walk();
+ * if (walk.step(new Float64Array([0.25])).reward !== -0.75) throw new Error("reward");
+ * ```
+ */
 export interface Episode {
   /** The current observation (the episode may reuse this array between steps). */
   readonly observation: Float64Array;
@@ -15,7 +32,34 @@ export interface Episode {
   close?(): void;
 }
 
-/** A distribution over tasks, and how to run an episode of one of them. */
+/**
+ * A distribution over tasks, and how to run an episode of one of them.
+ *
+ * @example
+ * ```ts
+ * import type { Episode, TaskFamily } from "./env.ts";
+ * import { stream } from "../core/rng.ts";
+ * // Tasks are target points on a line; every random draw comes from the streams passed in.
+ * const line: TaskFamily<{ target: number }> = {
+ *   id: "line", obsDim: 1, actDim: 1, actionLow: [-1], actionHigh: [1],
+ *   sampleTask: (rng) => ({ target: rng.uniformIn(-1, 1) }),
+ *   describeTask: (task) => ({ target: task.target }),
+ *   reset: (task, rng): Episode => {
+ *     const observation = new Float64Array([rng.uniformIn(-0.1, 0.1)]);
+ *     return {
+ *       observation,
+ *       step: (a) => {
+ *         observation[0] += a[0];
+ *         return { reward: -Math.abs(observation[0] - task.target), done: false };
+ *       },
+ *     };
+ *   },
+ * };
+ * const task = line.sampleTask(stream({ seed: 0, purpose: "task" }));
+ * const episode = line.reset(task, stream({ seed: 0, purpose: "reset" }));
+ * if (!(episode.step(new Float64Array([0.5])).reward <= 0)) throw new Error("a distance");
+ * ```
+ */
 export interface TaskFamily<Task = unknown> {
   /** Stable identifier, used in configs and artefacts. */
   readonly id: string;

@@ -21,14 +21,34 @@ import type { Episode, TaskFamily } from "./env.ts";
 import { type CompiledModel, compileModelFile, type MjData } from "./mujoco.ts";
 import type { RandomStream } from "../core/rng.ts";
 
-/** The ids of the locomotion task families. */
+/**
+ * The ids of the locomotion task families.
+ *
+ * @example
+ * ```ts
+ * import { LOCOMOTION_TASKS, type LocomotionId } from "./locomotion.ts";
+ * const id: LocomotionId = "swimmer-vel-goal";
+ * if (LOCOMOTION_TASKS[id].model !== "swimmer.xml") throw new Error("the swimmer's model");
+ * ```
+ */
 export type LocomotionId =
   | "half-cheetah-dir"
   | "half-cheetah-vel"
   | "swimmer-vel"
   | "swimmer-vel-goal";
 
-/** A locomotion task: a running direction (±1) or a goal speed, depending on the family. */
+/**
+ * A locomotion task: a running direction (±1) or a goal speed, depending on the family.
+ *
+ * @example
+ * ```ts
+ * import { loadLocomotionFamily, type LocomotionTask } from "./locomotion.ts";
+ * import { stream } from "../core/rng.ts";
+ * const family = await loadLocomotionFamily("half-cheetah-dir");
+ * const task: LocomotionTask = family.sampleTask(stream({ seed: 1, purpose: "task" }));
+ * if (Math.abs(task.goal) !== 1) throw new Error("a running direction, ±1");
+ * ```
+ */
 export interface LocomotionTask {
   readonly goal: number;
 }
@@ -36,6 +56,18 @@ export interface LocomotionTask {
 /**
  * How one locomotion family is built from its model: the package's four, or one of your own
  * (with {@linkcode locomotionFamily} over a model compiled by `compileModelXml`; examples/).
+ *
+ * @example
+ * ```ts
+ * import { LOCOMOTION_TASKS, type LocomotionSpec } from "./locomotion.ts";
+ * // HalfCheetah-Vel rewarding speed towards the goal twice as much, as an own family.
+ * const spec: LocomotionSpec = {
+ *   ...LOCOMOTION_TASKS["half-cheetah-vel"],
+ *   id: "half-cheetah-vel-x2",
+ *   reward: (velocity, goal, control) => -2 * Math.abs(velocity - goal) - 0.05 * control,
+ * };
+ * if (spec.reward(1, 1, 0) !== 0 || spec.reward(0, 1, 2) !== -2.1) throw new Error("reward");
+ * ```
  */
 export interface LocomotionSpec {
   readonly id: string;
@@ -80,7 +112,16 @@ const SWIMMER = {
   sampleGoal: (rng: RandomStream) => rng.uniformIn(0.1, 0.2),
 } as const;
 
-/** Every locomotion family's definition, by id. */
+/**
+ * Every locomotion family's definition, by id.
+ *
+ * @example
+ * ```ts
+ * import { LOCOMOTION_TASKS } from "./locomotion.ts";
+ * const { frameSkip, obsDim } = LOCOMOTION_TASKS["swimmer-vel"];
+ * if (frameSkip !== 4 || obsDim !== 8) throw new Error("Swimmer: frame skip 4, 8 observations");
+ * ```
+ */
 export const LOCOMOTION_TASKS: Readonly<Record<LocomotionId, LocomotionSpec>> = {
   "half-cheetah-dir": {
     ...HALF_CHEETAH,

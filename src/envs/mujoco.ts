@@ -39,12 +39,39 @@ export function loadMujoco(): Promise<Mujoco> {
   return loading;
 }
 
-/** A model that MuJoCo could not compile: the message names the file and quotes MuJoCo. */
+/**
+ * A model that MuJoCo could not compile: the message names the file and quotes MuJoCo.
+ *
+ * @example
+ * ```ts
+ * import { compileModelXml, loadMujoco, ModelCompileError } from "./mujoco.ts";
+ * try {
+ *   compileModelXml(await loadMujoco(), "<mujoco><worldbody><geom/></mujoco>", "broken.xml");
+ *   throw new Error("compiled");
+ * } catch (e) {
+ *   if (!(e instanceof ModelCompileError) || !e.message.includes("broken.xml")) throw e;
+ * }
+ * ```
+ */
 export class ModelCompileError extends Error {
   override name = "ModelCompileError";
 }
 
-/** A compiled model and the pool of simulation states run on it. */
+/**
+ * A compiled model and the pool of simulation states run on it.
+ *
+ * @example
+ * ```ts
+ * import { type CompiledModel, compileModelXml, loadMujoco } from "./mujoco.ts";
+ * const compiled: CompiledModel = compileModelXml(await loadMujoco(),
+ *   `<mujoco><worldbody><body><joint type="hinge"/><geom size=".1"/></body></worldbody></mujoco>`,
+ *   "hinge.xml");
+ * const data = compiled.acquire();
+ * if (compiled.model.nq !== 1 || compiled.allocated !== 1) throw new Error("one joint, one state");
+ * compiled.release(data);
+ * compiled.free();
+ * ```
+ */
 export interface CompiledModel {
   readonly mujoco: Mujoco;
   readonly model: MjModel;

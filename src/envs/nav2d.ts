@@ -10,7 +10,17 @@
 import type { Episode, TaskFamily } from "./env.ts";
 import type { RandomStream } from "../core/rng.ts";
 
-/** A 2D-navigation task: the goal position. */
+/**
+ * A 2D-navigation task: the goal position.
+ *
+ * @example
+ * ```ts
+ * import { nav2d, type Nav2dTask } from "./nav2d.ts";
+ * import { stream } from "../core/rng.ts";
+ * const task: Nav2dTask = nav2d.sampleTask(stream({ seed: 0, purpose: "task" }));
+ * if (!task.goal.every((g) => g >= -0.5 && g <= 0.5)) throw new Error("goals in [−0.5, 0.5]²");
+ * ```
+ */
 export interface Nav2dTask {
   readonly goal: readonly [number, number];
 }

@@ -11,7 +11,15 @@ import { loadLocomotionFamily, LOCOMOTION_TASKS, type LocomotionId } from "./loc
 import { nav2d } from "./nav2d.ts";
 import { importTaskModule, isPinnedTaskModule } from "./task_module.ts";
 
-/** Every environment id an experiment may name. */
+/**
+ * Every environment id an experiment may name.
+ *
+ * @example
+ * ```ts
+ * import { ENVIRONMENTS } from "./registry.ts";
+ * if (ENVIRONMENTS.length !== 5 || ENVIRONMENTS[0] !== "nav2d") throw new Error("five built-ins");
+ * ```
+ */
 export const ENVIRONMENTS = [
   "nav2d",
   "half-cheetah-dir",
@@ -20,7 +28,16 @@ export const ENVIRONMENTS = [
   "swimmer-vel-goal",
 ] as const;
 
-/** One of {@linkcode ENVIRONMENTS}. */
+/**
+ * One of {@linkcode ENVIRONMENTS}.
+ *
+ * @example
+ * ```ts
+ * import { environmentDims, type EnvironmentId } from "./registry.ts";
+ * const env: EnvironmentId = "swimmer-vel";
+ * if (environmentDims(env).actDim !== 2) throw new Error("the swimmer has two joints");
+ * ```
+ */
 export type EnvironmentId = typeof ENVIRONMENTS[number];
 
 /** Whether `value` names a known environment. */
@@ -35,6 +52,13 @@ const moduleDims = new Map<string, { obsDim: number; actDim: number }>();
  * Observation and action widths of an environment: a built-in one's known without loading its
  * physics; a task module's once {@linkcode loadTaskFamily} (or {@linkcode prepareTaskModules})
  * has loaded it in this thread.
+ *
+ * @example
+ * ```ts
+ * import { environmentDims } from "./registry.ts";
+ * const { obsDim, actDim } = environmentDims("half-cheetah-dir");
+ * if (obsDim !== 17 || actDim !== 6) throw new Error("HalfCheetah: 17 observations, 6 controls");
+ * ```
  */
 export function environmentDims(env: string): { obsDim: number; actDim: number } {
   if (env === "nav2d") return { obsDim: nav2d.obsDim, actDim: nav2d.actDim };

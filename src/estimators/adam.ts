@@ -6,7 +6,20 @@
  */
 import type { PolicyParams } from "./policy.ts";
 
-/** Adam's state: step count and first/second moment estimates. */
+/**
+ * Adam's state: step count and first/second moment estimates.
+ *
+ * @example
+ * ```ts
+ * import { adamAscend, adamInit, type AdamState } from "./adam.ts";
+ * const theta = [new Float32Array([0])];
+ * const state: AdamState = adamInit(theta);
+ * adamAscend(theta, [new Float32Array([2])], state, { lr: 0.1 });
+ * // m = (1 − β₁)·g, v = (1 − β₂)·g²
+ * if (state.step !== 1 || Math.abs(state.m[0][0] - 0.2) > 1e-12) throw new Error("moments");
+ * if (Math.abs(state.v[0][0] - 0.004) > 1e-12) throw new Error("second moment");
+ * ```
+ */
 export interface AdamState {
   step: number;
   readonly m: Float64Array[];
@@ -21,7 +34,16 @@ export interface AdamConfig {
   readonly epsilon?: number;
 }
 
-/** Zero moments shaped like `params`. */
+/**
+ * Zero moments shaped like `params`.
+ *
+ * @example
+ * ```ts
+ * import { adamInit } from "./adam.ts";
+ * const state = adamInit([new Float32Array(3), new Float32Array(1)]);
+ * if (state.step !== 0 || state.m[0].length !== 3 || state.v[1][0] !== 0) throw new Error("zeros");
+ * ```
+ */
 export function adamInit(params: PolicyParams): AdamState {
   return {
     step: 0,

@@ -12,7 +12,23 @@
 import { type AdvantageConfig, processBatch } from "./returns.ts";
 import type { Path } from "./sampler.ts";
 
-/** How per-sample advantages become surrogate weights. */
+/**
+ * How per-sample advantages become surrogate weights.
+ *
+ * @example
+ * ```ts
+ * import { learnerBatch, type SurrogateConfig } from "./batch.ts";
+ * import { rawAdvantageConfig } from "./returns.ts";
+ * const path = {
+ *   observations: new Float64Array([0, 1]), actions: new Float64Array([1, -1]),
+ *   rewards: new Float64Array([1, 1]), length: 2,
+ * };
+ * // The same advantages, averaged over the N = 2 samples instead of the one trajectory.
+ * const bySamples: SurrogateConfig = { advantages: rawAdvantageConfig(1), mean: "samples" };
+ * const b = learnerBatch([path], 1, 1, bySamples);
+ * if (b.weights.join() !== "1,0.5" || b.scale !== 0.5) throw new Error("R^h/N, c = |D|/N");
+ * ```
+ */
 export interface SurrogateConfig {
   /** Advantage estimation (see returns.ts). */
   readonly advantages: AdvantageConfig;
@@ -23,7 +39,23 @@ export interface SurrogateConfig {
   readonly mean: "samples" | "trajectories";
 }
 
-/** The learner's view of one batch of one task. */
+/**
+ * The learner's view of one batch of one task.
+ *
+ * @example
+ * ```ts
+ * import { type LearnerBatch, learnerBatch } from "./batch.ts";
+ * import { rawAdvantageConfig } from "./returns.ts";
+ * const path = {
+ *   observations: new Float64Array([0, 1]), actions: new Float64Array([1, -1]),
+ *   rewards: new Float64Array([1, 1]), length: 2,
+ * };
+ * // Two identical trajectories: J̃ = 1 + γ·1 with γ = 0.5, and weights R^h/|D|.
+ * const b: LearnerBatch = learnerBatch([path, path], 1, 1,
+ *   { advantages: rawAdvantageConfig(0.5), mean: "trajectories" });
+ * if (b.returnEstimate !== 1.5 || b.weights.join() !== "0.75,0.25,0.75,0.25") throw new Error("J̃");
+ * ```
+ */
 export interface LearnerBatch {
   /** N × obsDim observations, row-major. */
   readonly observations: Float32Array;

@@ -38,20 +38,67 @@ import {
   tensorsToParams,
 } from "./policy.ts";
 
-/** Meta-gradient algorithms. */
+/**
+ * Meta-gradient algorithms.
+ *
+ * @example
+ * ```ts
+ * import { ALGORITHMS } from "./meta_gradient.ts";
+ * if (ALGORITHMS.join() !== "sgmrl,maml,emaml,sgmrl-published") throw new Error("four estimators");
+ * ```
+ */
 export const ALGORITHMS = ["sgmrl", "maml", "emaml", "sgmrl-published"] as const;
-/** A meta-gradient algorithm. */
+/**
+ * A meta-gradient algorithm.
+ *
+ * @example
+ * ```ts
+ * import { type Algorithm, ALGORITHMS } from "./meta_gradient.ts";
+ * const debiased: Algorithm = "sgmrl";
+ * if (!ALGORITHMS.includes(debiased)) throw new Error("a known algorithm");
+ * ```
+ */
 export type Algorithm = typeof ALGORITHMS[number];
-/** How the Jacobians of the inner steps are treated. */
+/**
+ * How the Jacobians of the inner steps are treated.
+ *
+ * @example
+ * ```ts
+ * import { HESSIANS } from "./meta_gradient.ts";
+ * if (HESSIANS.join() !== "autodiff,none") throw new Error("second order, first order");
+ * ```
+ */
 export const HESSIANS = ["autodiff", "none"] as const;
-/** "autodiff": second order, differentiate through the inner updates; "none": first order. */
+/**
+ * "autodiff": second order, differentiate through the inner updates; "none": first order.
+ *
+ * @example
+ * ```ts
+ * import type { HessianMode } from "./meta_gradient.ts";
+ * const order = (h: HessianMode) => h === "autodiff" ? 2 : 1;
+ * if (order("none") !== 1) throw new Error("first order");
+ * ```
+ */
 export type HessianMode = typeof HESSIANS[number];
 /** The Jacobian modes of the estimators: {@linkcode HessianMode}, or the paper's eq. 13 Jacobian. */
 export const JACOBIANS = [...HESSIANS, "paper-eq13"] as const;
 /** A Jacobian mode accepted by {@linkcode metaGradient}. */
 export type JacobianMode = typeof JACOBIANS[number];
 
-/** Everything that selects an estimator. */
+/**
+ * Everything that selects an estimator.
+ *
+ * @example
+ * ```ts
+ * import type { EstimatorConfig } from "./meta_gradient.ts";
+ * // Second-order SG-MRL with two inner steps and the leave-one-out baseline.
+ * const config: EstimatorConfig = {
+ *   algorithm: "sgmrl", hessian: "autodiff", innerSteps: 2, innerLr: 0.1,
+ *   sgmrlBaseline: "leave-one-out",
+ * };
+ * if (config.innerSteps !== 2) throw new Error("ζ = 2");
+ * ```
+ */
 export interface EstimatorConfig {
   readonly algorithm: Algorithm;
   readonly hessian: JacobianMode;
@@ -63,7 +110,25 @@ export interface EstimatorConfig {
   readonly sgmrlBaseline: "none" | "leave-one-out";
 }
 
-/** The batches of one task: D_1 … D_ζ, and D_o. */
+/**
+ * The batches of one task: D_1 … D_ζ, and D_o.
+ *
+ * @example
+ * ```ts
+ * import type { TaskBatches } from "./meta_gradient.ts";
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * const theta = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+ * // ζ = 1: one inner batch D_1 (at θ), the adapted θ¹ and the outer batch D_o (at θ¹).
+ * const task: TaskBatches = {
+ *   inner: [batch(1, 0.5, 1, 0)], adapted: [theta], outer: batch(1, 2, 1, 3), explorationWeight: 0,
+ * };
+ * if (task.inner.length !== task.adapted.length) throw new Error("one θᵗ per inner batch");
+ * ```
+ */
 export interface TaskBatches {
   readonly inner: readonly LearnerBatch[];
   readonly outer: LearnerBatch;
@@ -73,7 +138,30 @@ export interface TaskBatches {
   readonly explorationWeight: number;
 }
 
-/** Result of {@linkcode metaGradient}. */
+/**
+ * Result of {@linkcode metaGradient}.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * import { type MetaGradient, metaGradient } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * const theta = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+ * const task = { inner: [batch(1, 0.5, 1, 0)], adapted: [theta], outer: batch(1, 2, 1, 3),
+ *   explorationWeight: 0 };
+ * const policy = gaussianMlp({ obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 });
+ * const m: MetaGradient = metaGradient(policy, theta, [task], { algorithm: "maml",
+ *   hessian: "none", innerSteps: 1, innerLr: 0.1, sgmrlBaseline: "none" });
+ * // W, b, logStd: the outer surrogate's gradient at θ¹ = 0, w·(a − μ)·s, w·(a − μ), w·((a − μ)² − 1)
+ * if (m.gradient.map((g) => g[0]).join() !== "2,2,3") throw new Error("first-order MAML");
+ * ```
+ */
 export interface MetaGradient {
   /** The task-batch mean of the per-task estimates, in {@linkcode PolicyParams} layout. */
   readonly gradient: PolicyParams;
@@ -177,6 +265,14 @@ export function innerStep(
 
 /**
  * The leave-one-out baselines bᵢ = mean_{j≠i} J̃ⱼ (0 for a meta-batch of one task).
+ *
+ * @example
+ * ```ts
+ * import { leaveOneOutBaselines } from "./meta_gradient.ts";
+ * // Each task's baseline is the mean J̃ of the others: (2 + 3)/2, (1 + 3)/2, (1 + 2)/2.
+ * if (leaveOneOutBaselines([1, 2, 3]).join() !== "2.5,2,1.5") throw new Error("baselines");
+ * if (leaveOneOutBaselines([7]).join() !== "0") throw new Error("one task: no baseline");
+ * ```
  */
 export function leaveOneOutBaselines(returns: readonly number[]): number[] {
   const n = returns.length;
@@ -185,7 +281,19 @@ export function leaveOneOutBaselines(returns: readonly number[]): number[] {
   return returns.map((r) => (total - r) / (n - 1));
 }
 
-/** ∇O and O of one task, in {@linkcode PolicyParams} layout. */
+/**
+ * ∇O and O of one task, in {@linkcode PolicyParams} layout.
+ *
+ * @example
+ * ```ts
+ * import { combineTaskGradients, type TaskGradient } from "./meta_gradient.ts";
+ * const parts: TaskGradient[] = [
+ *   { value: -1, grads: [new Float32Array([0.5])] },
+ *   { value: -3, grads: [new Float32Array([1.5])] },
+ * ];
+ * if (combineTaskGradients(parts).gradient[0][0] !== 1) throw new Error("the task mean");
+ * ```
+ */
 export interface TaskGradient {
   readonly value: number;
   readonly grads: PolicyParams;
@@ -195,6 +303,22 @@ export interface TaskGradient {
  * Check `tasks` against `config` and return each task's SG-MRL baseline bᵢ (all 0 unless
  * `config.sgmrlBaseline` is "leave-one-out"): the part of the meta-gradient that needs the whole
  * meta-batch, so that the per-task parts ({@linkcode taskGradients}) can run anywhere.
+ *
+ * @example
+ * ```ts
+ * import { metaGradientBaselines } from "./meta_gradient.ts";
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * const theta = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+ * const task = (jTilde: number) => ({ inner: [batch(1, 0, 1, 0)], adapted: [theta],
+ *   outer: batch(1, 0, 1, jTilde), explorationWeight: 0 });
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
+ *   sgmrlBaseline: "leave-one-out" } as const;
+ * if (metaGradientBaselines([task(1), task(3)], config).join() !== "3,1") throw new Error("b");
+ * ```
  */
 export function metaGradientBaselines(
   tasks: readonly TaskBatches[],
@@ -215,6 +339,37 @@ export function metaGradientBaselines(
  * ∇O and O of each task (`baselines[i]` from {@linkcode metaGradientBaselines} for the whole
  * meta-batch), each on a tape of its own that is freed before the next task's, so tensor memory is
  * that of one task. A task's result depends on nothing but its own inputs.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * import {
+ *   combineTaskGradients, metaGradient, metaGradientBaselines, taskGradients,
+ * } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * const theta = [new Float32Array([0.3]), new Float32Array([-0.1]), new Float32Array([0])];
+ * const tasks = [1, 2, 3].map((j) => ({ inner: [batch(1, 0.5 * j, 1, 0)], adapted: [theta],
+ *   outer: batch(-1, j, 1, j), explorationWeight: 0 }));
+ * const policy = gaussianMlp({ obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 });
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
+ *   sgmrlBaseline: "leave-one-out" } as const;
+ * // The baselines need the whole meta-batch; the per-task parts can then run anywhere, in pieces.
+ * const b = metaGradientBaselines(tasks, config);
+ * const parts = [
+ *   ...taskGradients(policy, theta, tasks.slice(0, 1), b.slice(0, 1), config),
+ *   ...taskGradients(policy, theta, tasks.slice(1), b.slice(1), config),
+ * ];
+ * const whole = metaGradient(policy, theta, tasks, config).gradient.map((g) => g.join());
+ * if (combineTaskGradients(parts).gradient.map((g) => g.join()).join() !== whole.join()) {
+ *   throw new Error("the same bytes");
+ * }
+ * ```
  */
 export function taskGradients(
   policy: DifferentiablePolicy,
@@ -265,6 +420,30 @@ export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradie
  * that of one task whatever the meta-batch size; the per-task gradients are summed in float64 in
  * task order. It is {@linkcode combineTaskGradients} of {@linkcode taskGradients}, which a
  * parallel learner runs on several threads with the same bytes.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * import { metaGradient } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * // μ = w·s + b with σ = 1, at θ = θ¹ = 0 (first order, ζ = 1). D_1: s = 1, a = 0.5; D_o: s = 1,
+ * // a = 2, weight 1, J̃ = 3.
+ * const theta = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+ * const task = { inner: [batch(1, 0.5, 1, 0)], adapted: [theta], outer: batch(1, 2, 1, 3),
+ *   explorationWeight: 0 };
+ * const policy = gaussianMlp({ obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 });
+ * const grad = (algorithm: "maml" | "sgmrl") =>
+ *   metaGradient(policy, theta, [task], { algorithm, hessian: "none", innerSteps: 1, innerLr: 0.1,
+ *     sgmrlBaseline: "none" }).gradient[1][0];
+ * // MAML: ∂L(θ¹; D_o)/∂b = 1·(2 − 0). SG-MRL adds J̃ · ∂ log π(a₁|s₁; θ)/∂b = 3 · (0.5 − 0).
+ * if (grad("maml") !== 2 || grad("sgmrl") !== 3.5) throw new Error("the SG-MRL term");
+ * ```
  */
 export function metaGradient(
   policy: DifferentiablePolicy,

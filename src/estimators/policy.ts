@@ -18,7 +18,16 @@ import { tf } from "../core/backend.ts";
 import { stream } from "../core/rng.ts";
 import { exp, matMul, tanh } from "../core/tensor_ops.ts";
 
-/** Architecture of a Gaussian MLP policy. */
+/**
+ * Architecture of a Gaussian MLP policy.
+ *
+ * @example
+ * ```ts
+ * import { paramCount, type PolicySpec } from "./policy.ts";
+ * const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "relu", initStd: 1 };
+ * if (paramCount(spec) !== 2 * 16 + 16 + 16 * 2 + 2 + 2) throw new Error("count");
+ * ```
+ */
 export interface PolicySpec {
   /** Observation dimension. */
   readonly obsDim: number;
@@ -35,10 +44,28 @@ export interface PolicySpec {
 /**
  * Policy parameters, in this order: W₀, b₀, W₁, b₁, …, W_out, b_out, logStd. Each Wₖ is row-major
  * with shape [fan_in, fan_out] (inputs times weights: y = x·W + b).
+ *
+ * @example
+ * ```ts
+ * import { initPolicyParams, type PolicyParams } from "./policy.ts";
+ * const params: PolicyParams = initPolicyParams(
+ *   { obsDim: 2, actDim: 1, hidden: [3], activation: "tanh", initStd: 0.5 }, 0);
+ * // W₀ is [2, 3] row-major; the last array is logStd = log 0.5.
+ * if (params[0].length !== 6 || params[4][0] !== Math.fround(Math.log(0.5))) throw new Error("layout");
+ * ```
  */
 export type PolicyParams = Float32Array[];
 
-/** Shapes of the parameter arrays of `spec`, in {@linkcode PolicyParams} order. */
+/**
+ * Shapes of the parameter arrays of `spec`, in {@linkcode PolicyParams} order.
+ *
+ * @example
+ * ```ts
+ * import { paramShapes } from "./policy.ts";
+ * const shapes = paramShapes({ obsDim: 3, actDim: 2, hidden: [4], activation: "relu", initStd: 1 });
+ * if (JSON.stringify(shapes) !== "[[3,4],[4],[4,2],[2],[2]]") throw new Error("W0 b0 W1 b1 logStd");
+ * ```
+ */
 export function paramShapes(spec: PolicySpec): number[][] {
   const sizes = [spec.obsDim, ...spec.hidden, spec.actDim];
   const shapes: number[][] = [];
@@ -49,7 +76,17 @@ export function paramShapes(spec: PolicySpec): number[][] {
   return shapes;
 }
 
-/** Total number of scalar parameters of `spec`. */
+/**
+ * Total number of scalar parameters of `spec`.
+ *
+ * @example
+ * ```ts
+ * import { paramCount } from "./policy.ts";
+ * // 2·100 + 100, 100·100 + 100, 100·2 + 2, and 2 log standard deviations
+ * const n = paramCount({ obsDim: 2, actDim: 2, hidden: [100, 100], activation: "relu", initStd: 1 });
+ * if (n !== 300 + 10100 + 202 + 2) throw new Error(`${n}`);
+ * ```
+ */
 export function paramCount(spec: PolicySpec): number {
   return paramShapes(spec).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 }
@@ -177,6 +214,29 @@ export function gaussianLogDensity(
  * is differentiable to every order in them. The estimators in meta_gradient.ts see nothing else,
  * so any policy that implements this (a Gaussian MLP, a tabular softmax) trains and is checked by
  * the same code.
+ *
+ * @example
+ * ```ts
+ * import type { DifferentiablePolicy } from "./policy.ts";
+ * import { innerStep } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * const tf = await useBackend("wasm");
+ * // An own policy: a ~ N(θ, 1) whatever the observation, one parameter array of one entry.
+ * const constantMean: DifferentiablePolicy = {
+ *   obsDim: 1, actDim: 1, shapes: [[1]],
+ *   logProb: ([theta], _obs, actions) =>
+ *     tf.sub(tf.mul(tf.square(tf.sub(actions, theta)), -0.5), 0.5 * Math.log(2 * Math.PI))
+ *       .reshape([-1]) as ReturnType<DifferentiablePolicy["logProb"]>,
+ * };
+ * const batch = {
+ *   observations: new Float32Array([0]), actions: new Float32Array([1]),
+ *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: 0,
+ *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]), meanAdvantage: 1,
+ * };
+ * // θ' = θ + α·w·(a − θ) = 0 + 0.5·1·(1 − 0)
+ * const [next] = innerStep(constantMean, [new Float32Array([0])], batch, 0.5);
+ * if (next[0] !== 0.5) throw new Error("the same estimators train any DifferentiablePolicy");
+ * ```
  */
 export interface DifferentiablePolicy {
   /** Width of one observation row of a batch. */
@@ -249,6 +309,19 @@ export function meanActionsTensor(
 /**
  * log π(a | s; θ) for every row, as a tensor of shape [rows], differentiable (to any order) in
  * `params`.
+ *
+ * @example
+ * ```ts
+ * import { logProbTensor } from "./policy.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * const tf = await useBackend("wasm");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * // μ = 2·s + 0.5, σ = 1: log N(1; 0.5, 1) at s = 0.
+ * const params = [tf.tensor2d([[2]]), tf.tensor1d([0.5]), tf.tensor1d([0])];
+ * const lp = logProbTensor(spec, params, tf.tensor2d([[0]]), tf.tensor2d([[1]]));
+ * const expected = -0.125 - 0.5 * Math.log(2 * Math.PI);
+ * if (Math.abs(lp.dataSync()[0] - expected) > 1e-6) throw new Error("log-density");
+ * ```
  */
 export function logProbTensor(
   spec: PolicySpec,

@@ -689,7 +689,22 @@ export function normalize(x: Float64Array): Normalized {
 // One task's batch
 // ---------------------------------------------------------------------------------------------
 
-/** How per-sample advantages are computed from one task's batch of paths. */
+/**
+ * How per-sample advantages are computed from one task's batch of paths.
+ *
+ * @example
+ * ```ts
+ * import { type AdvantageConfig, processBatch } from "./returns.ts";
+ * // Reward-to-go with γ = 1, no baseline, no normalisation: the raw estimator's weights.
+ * const config: AdvantageConfig = {
+ *   estimator: "reward-to-go", gamma: 1, gaeLambda: 1, baseline: "none", normalize: false,
+ * };
+ * const processed = processBatch([{
+ *   observations: new Float64Array([0, 0]), rewards: new Float64Array([1, 2]),
+ * }], 1, config);
+ * if (processed.advantages.join() !== "3,2") throw new Error("R^0 = 3, R^1 = 2");
+ * ```
+ */
 export interface AdvantageConfig {
   /**
    * "reward-to-go": the per-step weight R^h = Σ_{t≥h} γ^t r_t (absolute discounting, eq. 4),
@@ -709,7 +724,22 @@ export interface AdvantageConfig {
   readonly normalize: boolean;
 }
 
-/** One task's batch after advantage estimation. */
+/**
+ * One task's batch after advantage estimation.
+ *
+ * @example
+ * ```ts
+ * import { processBatch, type ProcessedBatch, referenceAdvantageConfig } from "./returns.ts";
+ * const paths = [
+ *   { observations: new Float64Array([0, 1, 2]), rewards: new Float64Array([1, 0, 1]) },
+ *   { observations: new Float64Array([0, 1]), rewards: new Float64Array([0, 2]) },
+ * ];
+ * const b: ProcessedBatch = processBatch(paths, 1, referenceAdvantageConfig());
+ * const mean = b.advantages.reduce((s, a) => s + a, 0) / b.sampleCount;
+ * if (b.sampleCount !== 5 || Math.abs(mean) > 1e-12) throw new Error("normalised advantages");
+ * if (b.undiscountedReturns.join() !== "2,2") throw new Error("returns for the tables");
+ * ```
+ */
 export interface ProcessedBatch {
   /** One weight per (s, a) sample, paths concatenated in order. */
   readonly advantages: Float64Array;

@@ -12,7 +12,21 @@ import { type Episode, scaleAction, type TaskFamily } from "../envs/env.ts";
 import { meanActions, type PolicyParams, type PolicySpec } from "./policy.ts";
 import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
 
-/** One sampled trajectory. Arrays are row-major: `length` rows of obsDim / actDim values. */
+/**
+ * One sampled trajectory. Arrays are row-major: `length` rows of obsDim / actDim values.
+ *
+ * @example
+ * ```ts
+ * import type { Path } from "./sampler.ts";
+ * import { discountedReturn } from "./returns.ts";
+ * // Two steps of a task with 2-dimensional observations and 1-dimensional actions.
+ * const path: Path = {
+ *   observations: new Float64Array([0, 0, 0.1, 0]), actions: new Float64Array([1, -1]),
+ *   rewards: new Float64Array([-1, -0.5]), length: 2,
+ * };
+ * if (discountedReturn(path.rewards, 1) !== -1.5) throw new Error("return");
+ * ```
+ */
 export interface Path {
   /** s_0 … s_{L−1}: the observation before each action. */
   readonly observations: Float64Array;
@@ -24,7 +38,17 @@ export interface Path {
   readonly length: number;
 }
 
-/** Identifies one trajectory of a sampling request. */
+/**
+ * Identifies one trajectory of a sampling request.
+ *
+ * @example
+ * ```ts
+ * import { allJobs, type SampleJob } from "./sampler.ts";
+ * // The third trajectory of the second task only: its bytes do not depend on the others.
+ * const jobs: SampleJob[] = [{ task: 1, trajectory: 2 }];
+ * if (allJobs(2, 3)[5].trajectory !== jobs[0].trajectory) throw new Error("the same job");
+ * ```
+ */
 export interface SampleJob {
   /** Index into the request's task list. */
   readonly task: number;
@@ -32,7 +56,28 @@ export interface SampleJob {
   readonly trajectory: number;
 }
 
-/** How a policy turns observations into actions while sampling. */
+/**
+ * How a policy turns observations into actions while sampling.
+ *
+ * @example
+ * ```ts
+ * import { allJobs, samplePaths, type SamplingPolicy } from "./sampler.ts";
+ * import { nav2d } from "../envs/nav2d.ts";
+ * // An own sampling policy: always a full step right (raw actions in [−10, 10] are scaled to the
+ * // family's box, ±0.1 for 2D navigation).
+ * const right: SamplingPolicy = {
+ *   actDim: 2,
+ *   act: (_params, _obs, rows, _noise, out) => {
+ *     for (let k = 0; k < rows; k++) out.set([10, 0], 2 * k);
+ *   },
+ * };
+ * const [path] = samplePaths({
+ *   family: nav2d, policy: right, tasks: [{ goal: [0.25, 0] }], params: [[]], horizon: 2, seed: 0,
+ *   purpose: "action", iteration: 0, phase: 0,
+ * }, allJobs(1, 1));
+ * if (Math.abs(path.rewards[1] + 0.05) > 1e-12) throw new Error("0.05 from the goal after 2 steps");
+ * ```
+ */
 export interface SamplingPolicy {
   /** Width of one action row. */
   readonly actDim: number;
@@ -53,6 +98,20 @@ export interface SamplingPolicy {
 /**
  * The Gaussian MLP of `spec` while sampling: a = μ_θ(s) + σ ⊙ ε, ε from the row's stream (one
  * normal per action dimension, in order), μ in float64 ({@linkcode meanActions}).
+ *
+ * @example
+ * ```ts
+ * import { gaussianSampling } from "./sampler.ts";
+ * import { stream } from "../core/rng.ts";
+ * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * // μ = 2·s, σ = exp(log 0.5): a = 2·3 + 0.5·ε with ε the row's first normal.
+ * const params = [new Float32Array([2]), new Float32Array([0]), new Float32Array([Math.log(0.5)])];
+ * const out = new Float64Array(1);
+ * const noise = () => stream({ seed: 0, purpose: "action", task: 0, trajectory: 0 });
+ * gaussianSampling(spec).act(params, new Float64Array([3]), 1, [noise()], out);
+ * const expected = 6 + Math.exp(Math.fround(Math.log(0.5))) * noise().normal();
+ * if (Math.abs(out[0] - expected) > 1e-12) throw new Error(`${out[0]} ≠ ${expected}`);
+ * ```
  */
 export function gaussianSampling(spec: PolicySpec): SamplingPolicy {
   return {
@@ -68,7 +127,25 @@ export function gaussianSampling(spec: PolicySpec): SamplingPolicy {
   };
 }
 
-/** What to sample: tasks, the parameters each task acts with, and the keys of the noise streams. */
+/**
+ * What to sample: tasks, the parameters each task acts with, and the keys of the noise streams.
+ *
+ * @example
+ * ```ts
+ * import { allJobs, gaussianSampling, samplePaths, type SampleRequest } from "./sampler.ts";
+ * import { nav2d, type Nav2dTask } from "../envs/nav2d.ts";
+ * import { initPolicyParams } from "./policy.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
+ * const request: SampleRequest<Nav2dTask> = {
+ *   family: nav2d, policy: gaussianSampling(spec), tasks: [{ goal: [0.2, 0.2] }],
+ *   params: [initPolicyParams(spec, 0)], horizon: 4, seed: 0, purpose: "action", iteration: 0,
+ *   phase: 0,
+ * };
+ * const all = samplePaths(request, allJobs(1, 3));
+ * const [third] = samplePaths(request, [{ task: 0, trajectory: 2 }]);
+ * if (all[2].rewards.join() !== third.rewards.join()) throw new Error("a job alone, the same path");
+ * ```
+ */
 export interface SampleRequest<Task> {
   readonly family: TaskFamily<Task>;
   /** How actions are drawn (see {@linkcode gaussianSampling}). */
@@ -103,7 +180,18 @@ const RESET_PURPOSE: Record<SamplingPurpose, Purpose> = {
   "analysis-action": "analysis-reset",
 };
 
-/** The jobs `trajectories` trajectories for each of `tasks` tasks, task-major. */
+/**
+ * The jobs `trajectories` trajectories for each of `tasks` tasks, task-major.
+ *
+ * @example
+ * ```ts
+ * import { allJobs } from "./sampler.ts";
+ * const jobs = allJobs(2, 2);
+ * if (jobs.map((j) => `${j.task}.${j.trajectory}`).join() !== "0.0,0.1,1.0,1.1") {
+ *   throw new Error("task-major");
+ * }
+ * ```
+ */
 export function allJobs(tasks: number, trajectories: number): SampleJob[] {
   const jobs: SampleJob[] = [];
   for (let task = 0; task < tasks; task++) {

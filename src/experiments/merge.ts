@@ -10,7 +10,34 @@ import type { ExperimentConfig } from "../training/config.ts";
 import { refreshProfileDirectory, unfinishedExperiments } from "./reproduce.ts";
 import { RUN_PREFIX } from "./resume.ts";
 
-/** What {@linkcode mergeShards} found. */
+/**
+ * What {@linkcode mergeShards} found.
+ *
+ * @example
+ * ```ts
+ * import { type MergeOutcome, mergeShards } from "./merge.ts";
+ * import { runExperiments } from "./reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   // Shard 1 of 2 has run; merging names what the other shard still owes.
+ *   await runExperiments(configs.slice(0, 1), dir, "compare");
+ *   const merged: MergeOutcome = await mergeShards(dir, "compare", configs);
+ *   if (merged.missing.join() !== configs[1].id || merged.problems.length !== 0) {
+ *     throw new Error("one experiment missing");
+ *   }
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface MergeOutcome {
   /** The root digest of the rebuilt profile manifest (every experiment present). */
   readonly root: string;

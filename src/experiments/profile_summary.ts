@@ -132,7 +132,19 @@ export async function readCurves(dir: string): Promise<ExperimentCurves[]> {
   }));
 }
 
-/** One row of the summary table. */
+/**
+ * One row of the summary table.
+ *
+ * @example
+ * ```ts
+ * import { type SummaryRow, summaryTable } from "./profile_summary.ts";
+ * const row: SummaryRow = { env: "point-mass", algorithm: "maml", hessian: "autodiff",
+ *   innerSteps: 1, seeds: 3, mean: -13.111, std: 0.5 };
+ * if (!summaryTable([row]).includes("| point-mass | maml | second order | 1 | −13.111 ± 0.500 | 3 |")) {
+ *   throw new Error("one table row");
+ * }
+ * ```
+ */
 export interface SummaryRow {
   readonly env: string;
   readonly algorithm: string;
@@ -149,7 +161,18 @@ export interface SummaryRow {
   readonly best?: { readonly mean: number; readonly std: number };
 }
 
-/** One experiment's results as the summary reads them. */
+/**
+ * One experiment's results as the summary reads them.
+ *
+ * @example
+ * ```ts
+ * import { type ExperimentResult, readResults } from "./profile_summary.ts";
+ * // The committed quick profile: every experiment's configuration and meta-test evaluation.
+ * const results: ExperimentResult[] = await readResults("results/quick");
+ * const sgmrl = results.find((r) => r.config.id === "nav2d-sgmrl-so-z1-s0")!;
+ * if (sgmrl.periodic.length !== 2 || sgmrl.evaluation.tasks !== 16) throw new Error("quick");
+ * ```
+ */
 export interface ExperimentResult {
   readonly config: ExperimentConfig;
   readonly evaluation: Evaluation;
@@ -198,7 +221,18 @@ function table2(env: string, rows: [string, string][]): Record<string, string> {
   ]));
 }
 
-/** Group final evaluations by estimator and ζ: mean ± std over seeds. */
+/**
+ * Group final evaluations by estimator and ζ: mean ± std over seeds.
+ *
+ * @example
+ * ```ts
+ * import { readResults, summarize } from "./profile_summary.ts";
+ * const rows = summarize(await readResults("results/quick"));
+ * const sgmrl = rows.find((r) => r.env === "nav2d" && r.algorithm === "sgmrl" &&
+ *   r.hessian === "autodiff" && r.innerSteps === 1)!;
+ * if (sgmrl.seeds !== 2 || sgmrl.best === undefined) throw new Error("2 seeds, periodic best");
+ * ```
+ */
 export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
   const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
   for (const { config, evaluation, periodic } of results) {
@@ -266,7 +300,16 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
   return lines.join("\n");
 }
 
-/** Read the final (and periodic) evaluations of every experiment in a profile directory. */
+/**
+ * Read the final (and periodic) evaluations of every experiment in a profile directory.
+ *
+ * @example
+ * ```ts
+ * import { readResults } from "./profile_summary.ts";
+ * const results = await readResults("results/quick");
+ * if (results.length !== 40) throw new Error("the quick profile's 40 experiments");
+ * ```
+ */
 export async function readResults(dir: string): Promise<ExperimentResult[]> {
   const configs = await readStoredConfigs(dir);
   const read = async (path: string) => {

@@ -36,7 +36,36 @@ import {
   trainIterations,
 } from "../training/trainer.ts";
 
-/** Progress callbacks of {@linkcode runExperiments}, and its stop request. */
+/**
+ * Progress callbacks of {@linkcode runExperiments}, and its stop request.
+ *
+ * @example
+ * ```ts
+ * import { type RunHooks, runExperiments } from "./reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   // Stop after the first iteration, as SIGTERM does; the rerun resumes from the checkpoint.
+ *   let iterations = 0;
+ *   const hooks: RunHooks = { onIteration: () => void iterations++, shouldStop: () => iterations > 0 };
+ *   const stopped = await runExperiments(configs, dir, "compare", hooks);
+ *   const resumed: number[] = [];
+ *   const done = await runExperiments(configs, dir, "compare", {
+ *     onStart: (_config, _index, _total, completed) => void resumed.push(completed),
+ *   });
+ *   if (!stopped.stopped || done.stopped || resumed.join() !== "1,0") throw new Error("resume");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface RunHooks {
   /** Training starts (`completed` = 0) or resumes from a checkpoint after `completed` iterations. */
   onStart?(config: ExperimentConfig, index: number, total: number, completed: number): void;
@@ -53,7 +82,31 @@ export interface RunHooks {
   shouldStop?(): boolean;
 }
 
-/** The outcome of {@linkcode runExperiments}. */
+/**
+ * The outcome of {@linkcode runExperiments}.
+ *
+ * @example
+ * ```ts
+ * import { type RunOutcome, runExperiments } from "./reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const outcome: RunOutcome = await runExperiments(configs, dir, "compare");
+ *   const ids = Object.keys(outcome.experiments).sort().join();
+ *   if (ids !== "nav2d-maml-so-z1-s0,nav2d-sgmrl-so-z1-s0,summary") throw new Error(ids);
+ *   if (!/^[0-9a-f]{64}$/.test(outcome.root)) throw new Error("the root digest");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface RunOutcome {
   /** The profile manifest's root digest over every experiment directory present. */
   readonly root: string;
@@ -81,6 +134,33 @@ export interface RunOutcome {
  * config.json is the requested configuration, continues each unfinished one from its last
  * complete checkpoint (src/experiments/resume.ts), and removes its experiments' leftover `.partial-*` entries; the artefacts
  * are the bytes of an uninterrupted run.
+ *
+ * @example
+ * ```ts
+ * import { runExperiments } from "./reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   const first = await runExperiments(configs, dir, "compare");
+ *   // Run again: both experiments are finished and kept, the same root digest.
+ *   const again = await runExperiments(configs, dir, "compare");
+ *   if (first.written.length !== 2 || again.kept.length !== 2 || again.root !== first.root) {
+ *     throw new Error("kept");
+ *   }
+ *   if (!(await Deno.readTextFile(`${dir}/summary/table.md`)).includes("| nav2d | sgmrl |")) {
+ *     throw new Error("the summary table");
+ *   }
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function runExperiments(
   configs: readonly ExperimentConfig[],

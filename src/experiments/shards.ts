@@ -24,7 +24,19 @@ import { policySpec } from "../training/trainer.ts";
 /** Most shards a grid may be split into. */
 export const MAX_SHARDS = 10_000;
 
-/** One shard of a partition: `index` in 1 … `count`. */
+/**
+ * One shard of a partition: `index` in 1 … `count`.
+ *
+ * @example
+ * ```ts
+ * import { selectShard, type Shard } from "./shards.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * const grid = expandProfile(PROFILES.paper);
+ * const shards: Shard[] = [{ index: 1, count: 2 }, { index: 2, count: 2 }];
+ * const sizes = shards.map((s) => selectShard(grid, s).length);
+ * if (sizes[0] + sizes[1] !== grid.length) throw new Error("every experiment in one shard");
+ * ```
+ */
 export interface Shard {
   readonly index: number;
   readonly count: number;

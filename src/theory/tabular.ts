@@ -30,7 +30,18 @@ export interface TabularTask {
   readonly r: readonly (readonly number[])[];
 }
 
-/** A tabular meta-RL problem. */
+/**
+ * A tabular meta-RL problem.
+ *
+ * @example
+ * ```ts
+ * import { exactReturn, type TabularProblem } from "./tabular.ts";
+ * // One state, two actions, one step; action 0 pays 1. Under the uniform policy V = ½.
+ * const problem: TabularProblem = { states: 1, actions: 2, horizon: 0, gamma: 1,
+ *   tasks: [{ weight: 1, mu: [1], P: [[[1], [1]]], r: [[1, 0]] }] };
+ * if (exactReturn(problem, problem.tasks[0], [0, 0]) !== 0.5) throw new Error("V = ½");
+ * ```
+ */
 export interface TabularProblem {
   readonly states: number;
   readonly actions: number;
@@ -221,6 +232,17 @@ export function exactMetaGradient(
  *
  * log π(a|s) = θ[s,a] − log Σ_b exp θ[s,b], with the row maximum subtracted as a constant (the
  * value does not depend on it) and an `exp` that is differentiable to every order.
+ *
+ * @example
+ * ```ts
+ * import { tabularSoftmax } from "./tabular.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * const tf = await useBackend("wasm");
+ * // Uniform logits: log π(a | s) = −log 2 for every state and action.
+ * const lp = tabularSoftmax(2, 2).logProb([tf.zeros([2, 2])], tf.tensor2d([[0, 1]]),
+ *   tf.tensor2d([[1]]));
+ * if (Math.abs(lp.dataSync()[0] + Math.log(2)) > 1e-6) throw new Error("−log 2");
+ * ```
  */
 export function tabularSoftmax(states: number, actions: number): DifferentiablePolicy {
   return {
@@ -246,6 +268,20 @@ export function tabularSoftmax(states: number, actions: number): DifferentiableP
  * trajectories like any other task's: observations are one-hot states, actions are indices, the
  * initial state and every transition come from the episode's own random stream. Run it with a
  * horizon of H + 1 steps (steps h = 0..H).
+ *
+ * @example
+ * ```ts
+ * import { tabularFamily } from "./tabular.ts";
+ * import { stream } from "../core/rng.ts";
+ * // Two states; action a moves to state a, and being in state 1 pays 1.
+ * const family = tabularFamily({ states: 2, actions: 2, horizon: 1, gamma: 1, tasks: [{
+ *   weight: 1, mu: [1, 0], P: [[[1, 0], [0, 1]], [[1, 0], [0, 1]]], r: [[0, 0], [1, 1]] }] });
+ * const task = family.sampleTask(stream({ seed: 0, purpose: "task" }));
+ * const episode = family.reset(task, stream({ seed: 0, purpose: "reset" }));
+ * if (episode.observation.join() !== "1,0") throw new Error("one-hot: state 0");
+ * episode.step(new Float64Array([1]));
+ * if (episode.observation.join() !== "0,1") throw new Error("action 1 moved to state 1");
+ * ```
  */
 export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> {
   const { states, actions } = problem;
@@ -285,6 +321,17 @@ export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> 
 /**
  * The tabular softmax policy while sampling: the row's state is read from its one-hot observation
  * and the action drawn from softmax(θ[s, ·]) by inverting the CDF at one uniform of the row's stream.
+ *
+ * @example
+ * ```ts
+ * import { tabularSampling } from "./tabular.ts";
+ * import { stream } from "../core/rng.ts";
+ * // Logits that make action 1 all but certain in state 0.
+ * const out = new Float64Array(1);
+ * tabularSampling(2, 2).act([new Float32Array([-50, 50, 0, 0])], new Float64Array([1, 0]), 1,
+ *   [stream({ seed: 0, purpose: "action" })], out);
+ * if (out[0] !== 1) throw new Error("action 1");
+ * ```
  */
 export function tabularSampling(states: number, actions: number): SamplingPolicy {
   return {

@@ -25,7 +25,29 @@ import {
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
 
-/** Where a learner runs the inner steps and meta-gradients of a Gaussian MLP policy. */
+/**
+ * Where a learner runs the inner steps and meta-gradients of a Gaussian MLP policy.
+ *
+ * @example
+ * ```ts
+ * import { createLearner, type Learner } from "./parallel_learner.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * const batch = (s: number, a: number, w: number, jTilde: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([w]), sampleCount: 1, trajectoryCount: 1, returnEstimate: jTilde,
+ *   meanUndiscountedReturn: jTilde, scale: 1, rewards: new Float64Array([jTilde]), meanAdvantage: w,
+ * });
+ * const theta = initPolicyParams(spec, 0);
+ * const learner: Learner = createLearner(1);
+ * const [adapted] = await learner.innerSteps(spec, [theta], [batch(1, 1, 1, 0)], 0.1);
+ * learner.close();
+ * // ∂ log N(a; w·s + b, 1)/∂b = a − (w·s + b); the bias moves by 0.1 times that.
+ * if (Math.abs(adapted[1][0] - 0.1 * (1 - theta[0][0])) > 1e-6) throw new Error("inner step");
+ * ```
+ */
 export interface Learner {
   /** Number of learner threads (1 for the in-process learner). */
   readonly workers: number;

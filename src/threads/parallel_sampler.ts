@@ -16,7 +16,29 @@ import { checkWorkers, chunkBounds, mapChunks, workerPool } from "./worker_pool.
 
 export { chunkBounds, type PortableSampleRequest };
 
-/** Something that samples paths; results are always in the order of `jobs`. */
+/**
+ * Something that samples paths; results are always in the order of `jobs`.
+ *
+ * @example
+ * ```ts
+ * import { localSampler, type Sampler, workerSampler } from "./parallel_sampler.ts";
+ * import { allJobs } from "../estimators/sampler.ts";
+ * import { initPolicyParams } from "../estimators/policy.ts";
+ * const policy = { obsDim: 2, actDim: 2, hidden: [8], activation: "tanh", initStd: 1 } as const;
+ * const request = {
+ *   env: "nav2d", policy, tasks: [{ goal: [0.3, -0.2] }, { goal: [-0.1, 0.4] }],
+ *   params: [initPolicyParams(policy, 0), initPolicyParams(policy, 1)],
+ *   horizon: 6, seed: 4, purpose: "action", iteration: 0, phase: 0,
+ * } as const;
+ * const rewards = async (sampler: Sampler) => {
+ *   const paths = await sampler.sample(request, allJobs(2, 3));
+ *   sampler.close();
+ *   return paths.map((p) => [...p.rewards].join()).join(";");
+ * };
+ * // One thread or three: the same paths.
+ * if (await rewards(localSampler()) !== await rewards(workerSampler(3))) throw new Error("bytes");
+ * ```
+ */
 export interface Sampler {
   /** Number of sampling threads (1 for the in-process sampler). */
   readonly workers: number;

@@ -40,7 +40,30 @@ import { sha256Hex } from "../core/sha256.ts";
 import { canonicalJson } from "../core/canonical_json.ts";
 import type { PolicyParams } from "../estimators/policy.ts";
 
-/** The state of meta-training after some number of completed iterations. */
+/**
+ * The state of meta-training after some number of completed iterations.
+ *
+ * @example
+ * ```ts
+ * import { initialTrainingState, trainIterations } from "./trainer.ts";
+ * import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from "./checkpoint.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * // Train one iteration, checkpoint, restore, and finish: the same bytes as training straight on.
+ * const state: TrainingState = await initialTrainingState(config);
+ * await trainIterations(config, state, { until: 1 });
+ * const restored = await decodeCheckpoint(encodeCheckpoint(state), "c.bin");
+ * await trainIterations(config, restored);
+ * const straight = await initialTrainingState(config);
+ * await trainIterations(config, straight);
+ * if (restored.digest !== straight.digest) throw new Error("resume changed the bytes");
+ * ```
+ */
 export interface TrainingState {
   /** Meta-iterations completed (k). */
   completed: number;
@@ -54,7 +77,23 @@ export interface TrainingState {
   previousDigest: string;
 }
 
-/** Raised for a checkpoint file that is truncated, corrupted or does not fit the experiment. */
+/**
+ * Raised for a checkpoint file that is truncated, corrupted or does not fit the experiment.
+ *
+ * @example
+ * ```ts
+ * import { advanceChain, CheckpointError, decodeCheckpoint, encodeCheckpoint, initialState } from
+ *   "./checkpoint.ts";
+ * const s = await initialState([new Float32Array([0.5, -1])]);
+ * await advanceChain(s);
+ * const bytes = encodeCheckpoint(s);
+ * const truncated = bytes.subarray(0, bytes.length - 1);
+ * const error = await decodeCheckpoint(truncated, "c.bin").then(() => null, (e) => e);
+ * if (!(error instanceof CheckpointError) || !error.message.startsWith("checkpoint c.bin:")) {
+ *   throw new Error("a truncated checkpoint is refused, naming the file");
+ * }
+ * ```
+ */
 export class CheckpointError extends Error {
   override name = "CheckpointError";
 }
@@ -289,6 +328,20 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
  * Parse and check a checkpoint file: magic, header, length, the self-check SHA-256(previousDigest
  * ‖ S) = stateDigest, and (when given) that its tensors have the lengths `tensors`. Throws
  * {@linkcode CheckpointError} with one line naming `file` and the problem.
+ *
+ * @example
+ * ```ts
+ * import { advanceChain, decodeCheckpoint, encodeCheckpoint, initialState } from "./checkpoint.ts";
+ * const s = await initialState([new Float32Array([0.5, -1])]);
+ * s.params[0][1] = 2; s.adam.step = 1; // what one iteration does
+ * await advanceChain(s);
+ * const back = await decodeCheckpoint(encodeCheckpoint(s), "c.bin", [2]);
+ * if (back.completed !== 1 || back.params[0][1] !== 2 || back.digest !== s.digest) {
+ *   throw new Error("the state, as it was written");
+ * }
+ * const wrongShape = await decodeCheckpoint(encodeCheckpoint(s), "c.bin", [3]).catch((e) => e);
+ * if (!(wrongShape instanceof Error)) throw new Error("another experiment's checkpoint is refused");
+ * ```
  */
 export async function decodeCheckpoint(
   bytes: Uint8Array,

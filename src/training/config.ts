@@ -16,7 +16,18 @@ export { InputError } from "../core/errors.ts";
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
 
-/** The zod schema of {@linkcode ExperimentConfig}; unknown keys are errors. */
+/**
+ * The zod schema of {@linkcode ExperimentConfig}; unknown keys are errors.
+ *
+ * @example
+ * ```ts
+ * import { ExperimentConfigSchema, PAPER_NAV2D } from "./config.ts";
+ * const config = { ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none", innerSteps: 1,
+ *   seed: 0 };
+ * if (!ExperimentConfigSchema.safeParse(config).success) throw new Error("a valid configuration");
+ * if (ExperimentConfigSchema.safeParse({ ...config, lr: 1 }).success) throw new Error("unknown key");
+ * ```
+ */
 export const ExperimentConfigSchema = z.strictObject({
   /** Artefact directory name. */
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_', '-'"),
@@ -79,7 +90,17 @@ export const ExperimentConfigSchema = z.strictObject({
   backend: z.enum(BACKENDS),
 });
 
-/** Every hyperparameter of one experiment. */
+/**
+ * Every hyperparameter of one experiment.
+ *
+ * @example
+ * ```ts
+ * import { type ExperimentConfig, PAPER_NAV2D } from "./config.ts";
+ * const config: ExperimentConfig = { ...PAPER_NAV2D, id: "nav2d-sgmrl-so-z1-s0", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0 };
+ * if (config.horizon !== 100) throw new Error("the paper's horizon");
+ * ```
+ */
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
 
 /** Format the first zod issue as `field: message`. */
@@ -118,7 +139,20 @@ export function validateConfig(value: unknown, prefix = ""): ExperimentConfig {
 /** Fields of a configuration that a profile varies per experiment. */
 export type VariedFields = "id" | "algorithm" | "hessian" | "innerSteps" | "seed";
 
-/** The configuration shared by the experiments of a profile. */
+/**
+ * The configuration shared by the experiments of a profile.
+ *
+ * @example
+ * ```ts
+ * import type { BaseConfig, ExperimentConfig } from "./config.ts";
+ * import { PAPER_NAV2D } from "./config.ts";
+ * const base: BaseConfig = { ...PAPER_NAV2D, iterations: 50 };
+ * const seeds: ExperimentConfig[] = [0, 1, 2].map((seed) => ({
+ *   ...base, id: `maml-s${seed}`, algorithm: "maml", hessian: "autodiff", innerSteps: 1, seed,
+ * }));
+ * if (seeds[2].iterations !== 50) throw new Error("shared fields");
+ * ```
+ */
 export type BaseConfig = Omit<ExperimentConfig, VariedFields>;
 
 /**
@@ -128,6 +162,15 @@ export type BaseConfig = Omit<ExperimentConfig, VariedFields>;
  * checkpoint every 125 iterations keeps one experiment's four checkpoints at 0.85 MB. Evaluation
  * as the reference validated: 1600 fresh tasks (its 80 rounds of a 20-task meta-batch) × 20
  * trajectories, after every 80 iterations (evaluations.csv) and of the final parameters.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_NAV2D } from "./config.ts";
+ * const { metaBatchSize, trajectoriesPerTask, innerLr } = PAPER_NAV2D;
+ * if (metaBatchSize !== 20 || trajectoriesPerTask !== 20 || innerLr !== 0.1) {
+ *   throw new Error("App. H: 20 tasks × 20 trajectories, α = 0.1");
+ * }
+ * ```
  */
 export const PAPER_NAV2D: BaseConfig = {
   env: "nav2d",
@@ -155,6 +198,14 @@ export const PAPER_NAV2D: BaseConfig = {
  * {@linkcode PAPER_NAV2D} but 40 tasks × 20 trajectories, H = 200, and 500 iterations (the paper's
  * figure; the published MuJoCo config says 400), and a checkpoint every 50 iterations (about half
  * an hour of a 2-core machine at ζ = 3). `env` is set per experiment.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_LOCOMOTION, validateConfig } from "./config.ts";
+ * const config = validateConfig({ ...PAPER_LOCOMOTION, env: "half-cheetah-vel", id: "x",
+ *   algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, seed: 0 });
+ * if (config.metaBatchSize !== 40 || config.horizon !== 200) throw new Error("Table 2's setup");
+ * ```
  */
 export const PAPER_LOCOMOTION: Omit<BaseConfig, "env"> = {
   ...PAPER_NAV2D,

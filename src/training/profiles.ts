@@ -28,7 +28,24 @@ export interface ProfileGroup {
   readonly seeds: number;
 }
 
-/** A named grid of experiments: one or more groups of variants × seeds. */
+/**
+ * A named grid of experiments: one or more groups of variants × seeds.
+ *
+ * @example
+ * ```ts
+ * import { expandProfile, type Profile } from "./profiles.ts";
+ * import { PAPER_NAV2D } from "./config.ts";
+ * // A grid of one's own: first-order SG-MRL against first-order MAML, 5 seeds each.
+ * const mine: Profile = { name: "fo", description: "first order", groups: [{
+ *   base: { ...PAPER_NAV2D, iterations: 100 },
+ *   variants: [{ algorithm: "sgmrl", hessian: "none", innerSteps: 1 },
+ *     { algorithm: "maml", hessian: "none", innerSteps: 1 }],
+ *   seeds: 5,
+ * }] };
+ * const configs = expandProfile(mine);
+ * if (configs.length !== 10 || configs[0].id !== "nav2d-maml-fo-z1-s0") throw new Error("ids");
+ * ```
+ */
 export interface Profile {
   readonly name: string;
   readonly description: string;
@@ -93,7 +110,16 @@ const QUICK_NAV2D: BaseConfig = {
   evaluation: { tasks: 16, trajectoriesPerTask: 8, periodic: { every: 10, tasks: 16 } },
 };
 
-/** The profiles by name. */
+/**
+ * The profiles by name.
+ *
+ * @example
+ * ```ts
+ * import { expandProfile, PROFILES } from "./profiles.ts";
+ * if (Object.keys(PROFILES).join() !== "paper,quick,compare") throw new Error("three profiles");
+ * if (expandProfile(PROFILES.compare).length !== 6) throw new Error("2 estimators × 3 seeds");
+ * ```
+ */
 export const PROFILES: Readonly<Record<string, Profile>> = {
   paper: {
     name: "paper",
@@ -167,6 +193,15 @@ export interface ProfileOptions {
 
 /**
  * Look up a profile by name; throws {@linkcode InputError} listing the known ones.
+ *
+ * @example
+ * ```ts
+ * import { getProfile } from "./profiles.ts";
+ * if (getProfile("compare").groups.length !== 1) throw new Error("one group");
+ * let message = "";
+ * try { getProfile("table1"); } catch (e) { message = (e as Error).message; }
+ * if (!message.startsWith("profile must be one of paper, quick, compare")) throw new Error(message);
+ * ```
  */
 export function getProfile(name: string): Profile {
   const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;

@@ -46,7 +46,26 @@ export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
   };
 }
 
-/** Metrics of one meta-iteration (one row of metrics.csv). */
+/**
+ * Metrics of one meta-iteration (one row of metrics.csv).
+ *
+ * @example
+ * ```ts
+ * import { type IterationMetrics, train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const rows: IterationMetrics[] = (await train(config)).metrics;
+ * if (rows.map((m) => m.iteration).join() !== "0,1") throw new Error("one row per iteration");
+ * if (!rows.every((m) => m.gradNorm > 0 && /^[0-9a-f]{64}$/.test(m.stateDigest))) {
+ *   throw new Error("a gradient and a state digest after every iteration");
+ * }
+ * ```
+ */
 export interface IterationMetrics {
   readonly iteration: number;
   /** Mean undiscounted return of the pre-update batches D_1. */
@@ -63,7 +82,25 @@ export interface IterationMetrics {
   readonly stateDigest: string;
 }
 
-/** Meta-test evaluation of one parameter vector. */
+/**
+ * Meta-test evaluation of one parameter vector.
+ *
+ * @example
+ * ```ts
+ * import { type Evaluation, train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const evaluation: Evaluation = (await train(config)).evaluation;
+ * // Before adaptation and after ζ = 1 step; the tables report the last.
+ * if (evaluation.returnsByStep.length !== 2) throw new Error("t = 0 … ζ");
+ * if (evaluation.postAdaptationReturn !== evaluation.returnsByStep[1]) throw new Error("after ζ");
+ * ```
+ */
 export interface Evaluation {
   /** Number of fresh tasks evaluated. */
   readonly tasks: number;
@@ -75,7 +112,27 @@ export interface Evaluation {
   readonly postAdaptationReturn: number;
 }
 
-/** The outcome of {@linkcode train}. */
+/**
+ * The outcome of {@linkcode train}.
+ *
+ * @example
+ * ```ts
+ * import { train, type TrainResult } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const result: TrainResult = await train({ ...config, evaluation: { tasks: 2,
+ *   trajectoriesPerTask: 2, periodic: { every: 1, tasks: 2 } } });
+ * if (result.periodicEvaluations.map((p) => p.iteration).join() !== "1,2") {
+ *   throw new Error("the reference protocol's evaluations during training");
+ * }
+ * if (result.params.length !== 5) throw new Error("W₀, b₀, W₁, b₁, logStd");
+ * ```
+ */
 export interface TrainResult {
   readonly params: PolicyParams;
   readonly metrics: IterationMetrics[];
@@ -100,9 +157,34 @@ export interface IterationTiming {
   readonly learningSeconds: number;
 }
 
-/** Raised when the loss or parameters become non-finite. */
+/**
+ * Raised when the meta-objective, the meta-gradient or the parameters (after the meta-update or
+ * an inner step) become non-finite, or the policy's standard deviation overflows.
+ *
+ * @example
+ * ```ts
+ * import { DivergenceError, train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * // An absurd inner step size sends the adapted policy's standard deviation to infinity.
+ * const diverging = validateConfig({ ...config, innerLr: 1e38 });
+ * const error = await train(diverging).then(() => null, (e) => e);
+ * if (!(error instanceof DivergenceError)) throw new Error("diverged without a DivergenceError");
+ * ```
+ */
 export class DivergenceError extends Error {
   override name = "DivergenceError";
+}
+
+/** Whether a Gaussian MLP with `params` gives finite actions: finite arrays, finite exp(logStd). */
+function actsFinitely(params: PolicyParams): boolean {
+  return params.every((p) => p.every(Number.isFinite)) &&
+    params[params.length - 1].every((l) => Number.isFinite(Math.exp(l)));
 }
 
 /** One adaptation rollout: the batches D_1 … D_ζ, D_o and the adapted parameters, per task. */
@@ -115,6 +197,24 @@ interface Rollout {
 /**
  * The threads an experiment runs on. The artefacts do not depend on them. Default: sampling and
  * learning in the calling thread; a sampler or learner passed in stays open.
+ *
+ * @example
+ * ```ts
+ * import { createSampler } from "../threads/parallel_sampler.ts";
+ * import { type Threads, train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * // Sampling on two worker threads, learning in this one: the same bytes as all in one thread.
+ * const threads: Threads = { sampler: createSampler(2) };
+ * const parallel = await train(config, threads);
+ * threads.sampler!.close();
+ * if (parallel.finalStateDigest !== (await train(config)).finalStateDigest) throw new Error("bytes");
+ * ```
  */
 export interface Threads {
   /** Where trajectories are sampled (for example `createSampler(workers)`). */
@@ -148,7 +248,25 @@ export function createThreads(workers: number): Required<Threads> & { close(): v
   };
 }
 
-/** Where an experiment runs, and what a caller is told after each iteration. */
+/**
+ * Where an experiment runs, and what a caller is told after each iteration.
+ *
+ * @example
+ * ```ts
+ * import { train, type TrainOptions } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const seen: number[] = [];
+ * const options: TrainOptions = { onIteration: (m) => void seen.push(m.iteration) };
+ * await train(config, options);
+ * if (seen.join() !== "0,1") throw new Error("told after every iteration");
+ * ```
+ */
 export interface TrainOptions extends Threads {
   /**
    * Called after every meta-iteration, with the state it left (for progress display, benchmarks
@@ -162,7 +280,27 @@ export interface TrainOptions extends Threads {
   ) => void | Promise<void>;
 }
 
-/** Options of {@linkcode trainIterations}. */
+/**
+ * Options of {@linkcode trainIterations}.
+ *
+ * @example
+ * ```ts
+ * import { initialTrainingState, type IterationOptions, trainIterations } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * // Stop after the first iteration, as a SIGTERM handler would ask.
+ * let stop = false;
+ * const options: IterationOptions = { shouldStop: () => stop, onIteration: () => void (stop = true) };
+ * const state = await initialTrainingState(config);
+ * await trainIterations(config, state, options);
+ * if (state.completed !== 1) throw new Error("stopped after one iteration");
+ * ```
+ */
 export interface IterationOptions extends TrainOptions {
   /** Stop once this many iterations are completed (default: `config.iterations`). */
   readonly until?: number;
@@ -214,6 +352,13 @@ async function rollout(
   for (let t = 0; t < config.innerSteps; t++) {
     const b = await batches(t);
     current = await learner.innerSteps(spec, current, b, config.innerLr);
+    if (!current.every(actsFinitely)) {
+      throw new DivergenceError(
+        `experiment ${config.id}: non-finite adapted parameters at iteration ${iteration} (inner step ${
+          t + 1
+        })`,
+      );
+    }
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
   return { inner, outer: await batches(config.innerSteps), adapted };
@@ -264,6 +409,23 @@ export async function sampleMetaBatch(
 
 /**
  * Run meta-training and the final meta-test evaluation of one experiment.
+ *
+ * @example
+ * ```ts
+ * import { train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const { metrics, evaluation, finalStateDigest } = await train(config);
+ * if (metrics.length !== 2 || !Number.isFinite(evaluation.postAdaptationReturn)) {
+ *   throw new Error("two iterations, then the meta-test");
+ * }
+ * if (finalStateDigest !== metrics[1].stateDigest) throw new Error("the chain's last link");
+ * ```
  */
 export async function train(
   config: ExperimentConfig,
@@ -298,6 +460,20 @@ export async function train(
 /**
  * The training state before the first meta-iteration: the policy's initial parameters for the
  * experiment's seed, zero Adam moments, and the digest chain's start.
+ *
+ * @example
+ * ```ts
+ * import { initialTrainingState } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const state = await initialTrainingState(config);
+ * const again = await initialTrainingState(config);
+ * // The seed fixes the initial parameters, and with them the digest chain's start.
+ * if (state.completed !== 0 || state.digest !== again.digest) throw new Error("the same start");
+ * ```
  */
 export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
   await prepareTaskModules([config.env]); // an own task family's dimensions
@@ -388,7 +564,7 @@ async function iterate(
       );
     }
     adamAscend(params, gradient, adam, { lr: config.outerLr });
-    if (!params.every((p) => p.every(Number.isFinite))) {
+    if (!actsFinitely(params)) {
       throw new DivergenceError(
         `experiment ${config.id}: non-finite parameters after iteration ${iteration}`,
       );
@@ -433,6 +609,22 @@ async function iterate(
 /**
  * Meta-test: fresh tasks from the "eval-task" stream, adapt ζ steps from `params`, and report the
  * mean undiscounted return before and after each adaptation step.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, train } from "./trainer.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
+ *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
+ *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
+ * const { params, evaluation } = await train(config);
+ * // Evaluating the final parameters again gives the same numbers: fresh tasks of their own stream.
+ * const again = await evaluate(config, params);
+ * if (JSON.stringify(again) !== JSON.stringify(evaluation)) throw new Error("deterministic");
+ * ```
  */
 export async function evaluate(
   config: ExperimentConfig,

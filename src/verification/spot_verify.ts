@@ -82,7 +82,35 @@ export interface SpotFailure {
   readonly detail: string;
 }
 
-/** The outcome of {@linkcode spotVerify}. */
+/**
+ * The outcome of {@linkcode spotVerify}.
+ *
+ * @example
+ * ```ts
+ * import { type SpotReport, spotVerify } from "./spot_verify.ts";
+ * import { runExperiments } from "../experiments/reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await runExperiments(configs, dir, "compare");
+ *   const report: SpotReport = await spotVerify(dir, { spots: 4, seed: 0 });
+ *   // Two experiments of two checkpoint intervals each: four intervals, all drawn.
+ *   if (report.plan.totalIntervals !== 4 || report.plan.intervals.length !== 4) {
+ *     throw new Error("every interval");
+ *   }
+ *   if (report.failure !== null) throw new Error(report.failure.detail);
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface SpotReport {
   readonly plan: SpotPlan;
   /** Number of checkpoints whose chain links were checked. */
@@ -247,6 +275,33 @@ export interface SpotOptions {
  * parameters, comparing metrics rows and evaluation.json byte for byte. Returns the first failure
  * (or null). A theory-profile directory is refused with an {@linkcode InputError}: it has no
  * training to sample, and its full verification takes seconds.
+ *
+ * @example
+ * ```ts
+ * import { spotVerify } from "./spot_verify.ts";
+ * import { runExperiments } from "../experiments/reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await runExperiments(configs, dir, "compare");
+ *   const passed = await spotVerify(dir, { spots: 1, seed: 7 });
+ *   if (passed.failure !== null) throw new Error(passed.failure.detail);
+ *   // A metrics row changed by hand: its experiment's digests no longer match.
+ *   const metrics = `${dir}/${configs[0].id}/metrics.csv`;
+ *   await Deno.writeTextFile(metrics, (await Deno.readTextFile(metrics)).replace(/\d(?=\n)/, "9"));
+ *   const tampered = await spotVerify(dir, { spots: 1, seed: 7 });
+ *   if (tampered.failure === null) throw new Error("a changed artefact passed");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function spotVerify(dir: string, options: SpotOptions): Promise<SpotReport> {
   const log = options.log ?? (() => {});

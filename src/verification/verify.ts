@@ -16,7 +16,36 @@ import { localSampler } from "../threads/parallel_sampler.ts";
 import { localLearner } from "../threads/parallel_learner.ts";
 import type { Threads } from "../training/trainer.ts";
 
-/** The outcome of {@linkcode verifyProfile}. */
+/**
+ * The outcome of {@linkcode verifyProfile}.
+ *
+ * @example
+ * ```ts
+ * import { verifyProfile, type VerifyOutcome } from "./verify.ts";
+ * import { runExperiments } from "../experiments/reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await runExperiments(configs, `${dir}/theirs`, "compare");
+ *   // An evaluation edited by hand: the preflight finds it before anything runs.
+ *   const file = `${dir}/theirs/${configs[0].id}/evaluation.json`;
+ *   await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace(/\d,/, "0,"));
+ *   const outcome: VerifyOutcome = await verifyProfile(`${dir}/theirs`, `${dir}/scratch`);
+ *   if (outcome.experiments !== 0 || outcome.preflight.problems.length === 0) {
+ *     throw new Error("a changed file is a problem, and nothing ran");
+ *   }
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
 export interface VerifyOutcome {
   /** What was checked before anything ran; nothing ran when it has problems. */
   readonly preflight: Preflight;
@@ -29,6 +58,29 @@ export interface VerifyOutcome {
 /**
  * Check the profile directory `dir` ({@linkcode preflight}); when it has no problem, regenerate
  * every experiment into `scratch` (removed afterwards) and compare all artefacts byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { verifyProfile } from "./verify.ts";
+ * import { runExperiments } from "../experiments/reproduce.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
+ * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
+ *   checkpointEvery: 1, metaBatchSize: 2, trajectoriesPerTask: 2, horizon: 5,
+ *   policy: { hidden: [4], activation: "relu", initStd: 1 },
+ *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } } });
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await runExperiments(configs, `${dir}/theirs`, "compare");
+ *   // Regenerate every experiment into a scratch directory and compare every byte.
+ *   const outcome = await verifyProfile(`${dir}/theirs`, `${dir}/scratch`);
+ *   if (outcome.experiments !== 2 || outcome.difference !== null) throw new Error("verified");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
+ * ```
  */
 export async function verifyProfile(
   dir: string,

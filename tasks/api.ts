@@ -1,0 +1,184 @@
+/**
+ * `deno task api`: write the README's API section from mod.ts's documentation. The task pipes
+ * `deno doc --json mod.ts` into this module, then formats README.md.
+ *
+ * @module
+ */
+import { parseOptions, runMain } from "../src/cli.ts";
+import { InputError } from "../src/training/config.ts";
+
+const HELP = `Usage: deno task api
+
+Write the API section of README.md (between <!-- api:begin --> and <!-- api:end -->) from the
+documentation of every symbol that mod.ts exports, grouped by the src/ folder that defines it,
+then format README.md. test/api_test.ts fails when the section and mod.ts disagree.
+
+Options:
+  -h, --help  show this help
+
+Exit codes: 0 done; 2 bad input.
+`;
+
+/** The README markers between which the API section lies. */
+export const API_BEGIN = "<!-- api:begin -->";
+/** The end marker of the API section. */
+export const API_END = "<!-- api:end -->";
+
+/** What this module reads of one `deno doc --json` declaration. */
+interface DocDeclaration {
+  readonly kind: string;
+  readonly location: { readonly filename: string };
+  readonly jsDoc?: { readonly doc?: string };
+  readonly def?: { readonly params?: readonly DocParam[] };
+}
+
+interface DocParam {
+  readonly kind: string;
+  readonly name?: string;
+  readonly optional?: boolean;
+  readonly left?: DocParam;
+  readonly arg?: DocParam;
+}
+
+interface DocSymbol {
+  readonly name: string;
+  readonly declarations: readonly DocDeclaration[];
+}
+
+/** The src/ folders in the order of the README's layout table, with a heading each. */
+const GROUPS: readonly [string, string][] = [
+  ["core", "Core: backends, random streams, errors"],
+  ["envs", "Environments and task families"],
+  ["estimators", "The estimators: policy, sampling, returns, meta-gradients"],
+  ["threads", "Threads"],
+  ["training", "Configuration and training"],
+  ["experiments", "Experiment grids and artefacts"],
+  ["theory", "Exact analysis and the paper's bounds"],
+  ["analysis", "The estimators measured at the paper's scale"],
+  ["verification", "Verification"],
+];
+
+const TYPE_KINDS = new Set(["interface", "typeAlias"]);
+
+function paramText(p: DocParam): string {
+  if (p.kind === "assign" && p.left !== undefined) {
+    return `${paramText(p.left)}?`.replace("??", "?");
+  }
+  if (p.kind === "rest" && p.arg !== undefined) return `...${paramText(p.arg)}`;
+  if (p.kind === "identifier") return `${p.name}${p.optional ? "?" : ""}`;
+  return p.kind === "object" ? "{…}" : "[…]";
+}
+
+/** Words after which a period does not end a sentence. */
+const ABBREVIATIONS = /(?:^|[\s(])(?:App|eq|eqs|Fig|Sec|cf|vs|e\.g|i\.e|etc)$/;
+
+/**
+ * The first sentence of a JSDoc text, on one line, with `{@link…}` tags as code: up to the first
+ * period outside parentheses and code that is followed by a space, and not an abbreviation's.
+ *
+ * @example
+ * ```ts
+ * import { firstSentence } from "./api.ts";
+ * const s = firstSentence("The setup (paper App. H; see {@linkcode train}). More.\n\nDetail.");
+ * if (s !== "The setup (paper App. H; see `train`).") throw new Error(s);
+ * ```
+ */
+export function firstSentence(doc: string): string {
+  const text = doc.split(/\n\s*\n/)[0].replace(/\s+/g, " ").trim()
+    .replace(/\{@link(?:code|plain)?\s+([^}\s|]+)[^}]*\}/g, "`$1`");
+  let depth = 0, code = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "`") code = !code;
+    else if (!code && (c === "(" || c === "[")) depth++;
+    else if (!code && (c === ")" || c === "]")) depth--;
+    else if (
+      c === "." && !code && depth === 0 && (i + 1 === text.length || text[i + 1] === " ") &&
+      !ABBREVIATIONS.test(text.slice(0, i))
+    ) {
+      return text.slice(0, i + 1);
+    }
+  }
+  return text;
+}
+
+/**
+ * The README's API section for the symbols of `deno doc --json mod.ts`: per src/ folder, each
+ * function, class and constant with its parameters and first sentence, then its types.
+ *
+ * @example
+ * ```ts
+ * import { apiSection } from "./api.ts";
+ * const doc = { nodes: { "file:///p/mod.ts": { symbols: [{ name: "train", declarations: [{
+ *   kind: "function", location: { filename: "file:///p/src/training/trainer.ts" },
+ *   jsDoc: { doc: "Run one experiment. More detail." },
+ *   def: { params: [{ kind: "identifier", name: "config" }] } }] }] } } };
+ * const md = apiSection(doc);
+ * if (!md.includes("- `train(config)`: Run one experiment.")) throw new Error(md);
+ * ```
+ */
+export function apiSection(docJson: unknown): string {
+  const nodes = (docJson as { nodes?: Record<string, { symbols?: DocSymbol[] }> }).nodes;
+  const entry = Object.entries(nodes ?? {}).find(([file]) => file.endsWith("/mod.ts"));
+  if (entry === undefined || !Array.isArray(entry[1].symbols)) {
+    throw new InputError("stdin: not the output of deno doc --json mod.ts");
+  }
+  const byGroup = new Map<string, { values: string[]; types: string[] }>();
+  for (const symbol of entry[1].symbols) {
+    const decl = symbol.declarations[0];
+    const folder = /\/src\/([^/]+)\//.exec(decl.location.filename)?.[1];
+    if (folder === undefined || !GROUPS.some(([g]) => g === folder)) {
+      throw new InputError(`${symbol.name}: defined outside the folders of the API section`);
+    }
+    const group = byGroup.get(folder) ?? { values: [], types: [] };
+    byGroup.set(folder, group);
+    if (TYPE_KINDS.has(decl.kind)) {
+      group.types.push(`\`${symbol.name}\``);
+      continue;
+    }
+    const name = decl.kind === "function"
+      ? `${symbol.name}(${(decl.def?.params ?? []).map(paramText).join(", ")})`
+      : decl.kind === "class"
+      ? `class ${symbol.name}`
+      : symbol.name;
+    group.values.push(`- \`${name}\`: ${firstSentence(decl.jsDoc?.doc ?? "")}`);
+  }
+  const lines: string[] = [];
+  for (const [folder, heading] of GROUPS) {
+    const group = byGroup.get(folder);
+    if (group === undefined) continue;
+    lines.push(`**${heading}** (\`src/${folder}\`)`, "", ...group.values);
+    if (group.types.length > 0) lines.push(`- types: ${group.types.join(", ")}`);
+    lines.push("");
+  }
+  return lines.join("\n").trimEnd();
+}
+
+/** `readme` with its API section replaced by `section`. */
+export function withApiSection(readme: string, section: string): string {
+  const begin = readme.indexOf(API_BEGIN), end = readme.indexOf(API_END);
+  if (begin < 0 || end < begin) {
+    throw new InputError(`README.md: no ${API_BEGIN} … ${API_END} section`);
+  }
+  return `${readme.slice(0, begin + API_BEGIN.length)}\n\n${section}\n\n${readme.slice(end)}`;
+}
+
+async function main(): Promise<number> {
+  const args = parseOptions(Deno.args, { help: { type: "boolean", short: "h" } });
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await new Response(Deno.stdin.readable).text());
+  } catch {
+    throw new InputError("stdin: not JSON (run it as deno task api, which pipes deno doc in)");
+  }
+  const readme = await Deno.readTextFile("README.md");
+  await Deno.writeTextFile("README.md", withApiSection(readme, apiSection(doc)));
+  console.log("README.md: API section written");
+  return 0;
+}
+
+if (import.meta.main) await runMain(main);
