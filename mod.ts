@@ -103,12 +103,14 @@ export {
   meanActions,
   paramCount,
   paramShapes,
+  policyForward,
   type PolicyParams,
   type PolicySpec,
 } from "./src/estimators/policy.ts";
 export { type Purpose, RandomStream, stream, type StreamKey } from "./src/core/rng.ts";
 export {
   allJobs,
+  type BoundAct,
   gaussianSampling,
   type Path,
   type SampleJob,

@@ -40,6 +40,7 @@ import {
   train,
 } from "../src/training/trainer.ts";
 import { median } from "../src/core/stats.ts";
+import { benchNav2dSampling, type Nav2dSamplingBench } from "../src/bench/sampling_bench.ts";
 
 const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
 
@@ -51,7 +52,9 @@ iteration, split into sampling (including the inner adaptation steps) and learni
 and Adam step), and the ratio sgmrl / maml, with N sampling and N learner threads (--workers, as
 deno task reproduce uses them). Each timed iteration is the second of a two-iteration run (the
 first is a warm-up); the two algorithms alternate, --iterations rounds of one run each. A paper
-experiment's time is projected as 500 × the slower algorithm's median iteration.
+experiment's time is projected as 500 × the slower algorithm's median iteration. Then one phase
+of the batch sampled in this thread, alternating the sampler's forward pass with the plain loop it
+replaced (the same bits): seconds, the policy's share, and the ratio (--iterations of each).
 
 mujoco: for each locomotion task, physics steps per second (environment steps × frame skip) while
 sampling 8 tasks × 4 trajectories × 200 steps with the paper's 100-100 policy in the loop, with
@@ -256,6 +259,8 @@ interface Nav2dBench {
   sgmrlOverMaml: number;
   /** 500 × the slower algorithm's median iteration: a paper experiment's projected wall time. */
   paperExperimentSeconds: number;
+  /** One phase of the batch sampled in this thread: the forward pass against the plain loop. */
+  sampling: Nav2dSamplingBench;
 }
 
 async function benchNav2d(
@@ -283,6 +288,7 @@ async function benchNav2d(
     maml,
     sgmrlOverMaml: sgmrl.iterSeconds / maml.iterSeconds,
     paperExperimentSeconds: Math.max(sgmrl.iterSeconds, maml.iterSeconds) * PAPER_NAV2D.iterations,
+    sampling: benchNav2dSampling(iterations),
   };
 }
 
@@ -348,6 +354,27 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
     );
   }
   console.log(`\nsgmrl / maml per iteration: ${nav.sgmrlOverMaml.toFixed(3)}`);
+  const { blocked, plain } = nav.sampling;
+  console.log(
+    "\nOne phase of the batch (400 trajectories × 100 steps) sampled in one thread, median of " +
+      `${iterations}; the policy's forward pass against the plain loop it replaced (same bits)\n`,
+  );
+  console.log("| forward pass | sampling s | policy s | policy share |");
+  console.log("| --- | --- | --- | --- |");
+  for (
+    const [name, p] of [["WebAssembly SIMD (meanActions)", blocked], ["plain loop", plain]] as const
+  ) {
+    console.log(
+      `| ${name} | ${f(p.seconds)} | ${f(p.policySeconds)} | ${
+        (100 * p.policyShare).toFixed(0)
+      }% |`,
+    );
+  }
+  console.log(
+    `\nsampling ${nav.sampling.speedup.toFixed(2)}× faster, the policy ${
+      nav.sampling.policySpeedup.toFixed(2)
+    }× faster`,
+  );
 }
 
 if (import.meta.main) await runMain(main);

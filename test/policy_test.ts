@@ -17,6 +17,8 @@ import {
   validateSpec,
 } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
+// The plain loop the artefacts were first produced with: the blocked pass must give its bits.
+import { plainLoopMean } from "../src/bench/sampling_bench.ts";
 
 await useBackend("wasm");
 
@@ -231,6 +233,59 @@ Deno.test("meanActions: each row alone gives the same bits as all rows together"
       }
     }
   }
+});
+
+Deno.test("meanActions: the bits of the plain loop, for every width around the 8-wide blocks, zeros, −0 and non-finite values included", () => {
+  const widths = [1, 3, 7, 8, 9, 15, 16, 17, 100];
+  let cases = 0;
+  for (const activation of ["relu", "tanh"] as const) {
+    for (const width of widths) {
+      for (const hidden of [[], [width], [width, 5]]) {
+        const spec: PolicySpec = { obsDim: 3, actDim: width, hidden, activation, initStd: 1 };
+        const params = randomParams(spec, width * 10 + hidden.length);
+        // Zero inputs of both signs, a −0 bias, a zero weight of each sign, and in one case a
+        // non-finite weight: cases where skipping a zero input or not could change a sum's bits.
+        params[1][0] = -0;
+        params[0][0] = 0;
+        params[0][1] = -0;
+        if (width === 9) params[0][2] = Infinity;
+        const rows = 5;
+        const obs = randomRows(rows * spec.obsDim, width, 3);
+        obs[0] = 0;
+        obs[4] = -0;
+        obs[6] = 0;
+        obs[7] = -0;
+        obs[8] = 0;
+        const fast = meanActions(spec, params, obs, rows);
+        const plain = plainLoopMean(spec, params, obs, rows);
+        assert.equal(fast.length, plain.length);
+        for (let q = 0; q < plain.length; q++) {
+          assert.ok(
+            Object.is(fast[q], plain[q]),
+            `${activation} ${JSON.stringify(hidden)}→${width}, entry ${q}: ${fast[q]} vs ${
+              plain[q]
+            }`,
+          );
+        }
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, 2 * widths.length * 3);
+  // The paper's network on rows of a policy's own outputs: ReLU zeros throughout.
+  const paper: PolicySpec = {
+    obsDim: 2,
+    actDim: 2,
+    hidden: [100, 100],
+    activation: "relu",
+    initStd: 1,
+  };
+  const params = initPolicyParams(paper, 3);
+  const obs = randomRows(40, 77, 0.5);
+  assert.deepEqual(
+    new Uint8Array(meanActions(paper, params, obs, 20).buffer),
+    new Uint8Array(plainLoopMean(paper, params, obs, 20).buffer),
+  );
 });
 
 Deno.test("paramShapes and paramCount: W₀, b₀, …, W_out, b_out, logStd", () => {

@@ -10,12 +10,8 @@ import { loadTaskFamily } from "../envs/registry.ts";
 import { workerSampler } from "../threads/parallel_sampler.ts";
 import { initPolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { stream } from "../core/rng.ts";
-import {
-  allJobs,
-  gaussianSampling,
-  samplePaths,
-  type SamplingPolicy,
-} from "../estimators/sampler.ts";
+import { allJobs, gaussianSampling } from "../estimators/sampler.ts";
+import { profileSampling } from "./sampling_bench.ts";
 import { median } from "../core/stats.ts";
 
 /** The batch one measurement samples. */
@@ -98,26 +94,17 @@ export async function benchPhysics(
     }
   }
   // The policy's share: the same batch in this thread, with the policy's time counted apart.
-  const sampling = gaussianSampling(spec);
-  let policySeconds = 0;
-  const timed: SamplingPolicy = {
-    actDim: sampling.actDim,
-    act(p, obs, rows, noise, out) {
-      const start = performance.now();
-      sampling.act(p, obs, rows, noise, out);
-      policySeconds += (performance.now() - start) / 1000;
-    },
-  };
-  const start = performance.now();
-  samplePaths({ ...request(0), family, policy: timed }, jobs);
-  const totalSeconds = (performance.now() - start) / 1000;
+  const { policyShare } = profileSampling(
+    { ...request(0), family, policy: gaussianSampling(spec) },
+    jobs,
+  );
   const perWorker = scaling["1"] ?? NaN;
   const native = await nativeStepsPerSecond(modelUrl(LOCOMOTION_TASKS[id].model));
   return {
     frameSkip,
     physicsStepsPerSecondPerWorker: perWorker,
     scaling,
-    policyShare: policySeconds / totalSeconds,
+    policyShare,
     nativeStepsPerSecond: native,
     ratioToNative: native === null ? null : perWorker / native,
   };

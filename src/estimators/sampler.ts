@@ -9,7 +9,7 @@
  * @module
  */
 import { type Episode, scaleAction, type TaskFamily } from "../envs/env.ts";
-import { meanActions, type PolicyParams, type PolicySpec } from "./policy.ts";
+import { policyForward, type PolicyParams, type PolicySpec } from "./policy.ts";
 import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
 
 /**
@@ -93,11 +93,42 @@ export interface SamplingPolicy {
     noise: readonly RandomStream[],
     out: Float64Array,
   ): void;
+  /**
+   * Optionally, `act` for fixed `params`, prepared once: the sampler calls it once per task and
+   * uses the result for every step of that task's trajectories. It must act exactly as `act`.
+   */
+  bind?(params: PolicyParams): BoundAct;
 }
 
 /**
+ * {@linkcode SamplingPolicy.act} with its parameters fixed.
+ *
+ * @example
+ * ```ts
+ * import { type BoundAct, gaussianSampling } from "./sampler.ts";
+ * import { initPolicyParams } from "./policy.ts";
+ * import { stream } from "../core/rng.ts";
+ * const spec = { obsDim: 2, actDim: 2, hidden: [8], activation: "relu", initStd: 1 } as const;
+ * const params = initPolicyParams(spec, 0);
+ * const policy = gaussianSampling(spec);
+ * const act: BoundAct = policy.bind!(params);
+ * const obs = new Float64Array([0.1, 0.2]), bound = new Float64Array(2), plain = new Float64Array(2);
+ * act(obs, 1, [stream({ seed: 1, purpose: "action" })], bound);
+ * policy.act(params, obs, 1, [stream({ seed: 1, purpose: "action" })], plain);
+ * if (bound.join() !== plain.join()) throw new Error("bound and unbound act alike");
+ * ```
+ */
+export type BoundAct = (
+  obs: Float64Array,
+  rows: number,
+  noise: readonly RandomStream[],
+  out: Float64Array,
+) => void;
+
+/**
  * The Gaussian MLP of `spec` while sampling: a = μ_θ(s) + σ ⊙ ε, ε from the row's stream (one
- * normal per action dimension, in order), μ in float64 ({@linkcode meanActions}).
+ * normal per action dimension, in order), μ in float64 by `prepare`'s forward pass
+ * ({@linkcode policyForward}, or another that gives its bits, for comparison).
  *
  * @example
  * ```ts
@@ -113,17 +144,25 @@ export interface SamplingPolicy {
  * if (Math.abs(out[0] - expected) > 1e-12) throw new Error(`${out[0]} ≠ ${expected}`);
  * ```
  */
-export function gaussianSampling(spec: PolicySpec): SamplingPolicy {
-  return {
-    actDim: spec.actDim,
-    act(params, obs, rows, noise, out) {
-      const mean = meanActions(spec, params, obs, rows);
-      const std = Array.from(params[params.length - 1], (l) => Math.exp(l));
-      const d = spec.actDim;
+export function gaussianSampling(
+  spec: PolicySpec,
+  prepare: typeof policyForward = policyForward,
+): SamplingPolicy {
+  const bind = (params: PolicyParams): BoundAct => {
+    const forward = prepare(spec, params);
+    const std = Array.from(params[params.length - 1], (l) => Math.exp(l));
+    const d = spec.actDim;
+    return (obs, rows, noise, out) => {
+      const mean = forward(obs, rows);
       for (let k = 0; k < rows; k++) {
         for (let j = 0; j < d; j++) out[k * d + j] = mean[k * d + j] + std[j] * noise[k].normal();
       }
-    },
+    };
+  };
+  return {
+    actDim: spec.actDim,
+    act: (params, obs, rows, noise, out) => bind(params)(obs, rows, noise, out),
+    bind,
   };
 }
 
@@ -301,13 +340,15 @@ function stepInLockstep<Task>(
     throw new RangeError(`policy acts in ${policy.actDim} dimensions, ${family.id} in ${actDim}`);
   }
   const envAction = new Float64Array(actDim);
+  const act: BoundAct = policy.bind?.(params) ??
+    ((obs, rows, noise, out) => policy.act(params, obs, rows, noise, out));
   for (let h = 0; h < request.horizon; h++) {
     const active = runs.filter((r) => !r.done);
     if (active.length === 0) break;
     const obs = new Float64Array(active.length * obsDim);
     active.forEach((r, k) => obs.set(r.episode.observation, k * obsDim));
     const actions = new Float64Array(active.length * actDim);
-    policy.act(params, obs, active.length, active.map((r) => r.noise), actions);
+    act(obs, active.length, active.map((r) => r.noise), actions);
     active.forEach((run, k) => {
       const action = actions.subarray(k * actDim, (k + 1) * actDim);
       for (let j = 0; j < actDim; j++) {

@@ -1,0 +1,357 @@
+/**
+ * Dense layers in float64 on WebAssembly SIMD, with the bits of the plain loop:
+ *
+ *     out[r, j] = b[j] + Σ_{i: x[r, i] ≠ 0} x[r, i]·w[i, j]   (summed in increasing i)
+ *
+ * each product rounded, then each sum (no fused multiply-add). Per row, the inputs that are not
+ * zero are gathered first (a ReLU's zeros cost nothing); then outputs are accumulated eight at a
+ * time in four f64x2 registers, every lane an IEEE float64 multiply and add in the same order as
+ * the scalar loop, so the result is bit for bit that loop's, on every machine.
+ *
+ * Weights arrive as float32 (a policy's parameters). {@linkcode DenseStackF64} converts them to
+ * float64 once, when it is made, and keeps them; the module's memory holds the stack used last, so
+ * the many forward passes of one sampling run copy no weights at all.
+ *
+ * @module
+ */
+import {
+  block,
+  br,
+  brIf,
+  type Code,
+  F64,
+  f64Add,
+  f64Load,
+  f64Mul,
+  f64Ne,
+  f64Store,
+  f64x2Add,
+  f64x2Mul,
+  f64x2Splat,
+  f64Zero,
+  forRange,
+  I32,
+  i32Add,
+  i32Const,
+  i32GeS,
+  i32Load,
+  i32Mul,
+  i32Shl,
+  i32Store,
+  ifThen,
+  localGet,
+  localSet,
+  loop,
+  V128,
+  v128Load,
+  v128Store,
+  wasmModule,
+} from "./wasm_assembler.ts";
+
+// Parameters of `dense` (byte addresses and sizes), then its locals.
+const IN = 0, ROWS = 1, N_IN = 2, W = 3, B = 4, N_OUT = 5, OUT = 6, OFFS = 7, VALS = 8;
+const R = 9, I = 10, M = 11, J = 12, T = 13, ROW_IN = 14, ROW_OUT = 15, P = 16;
+const V = 17, ACC = 18;
+const SPLAT = 19, A = [20, 21, 22, 23];
+
+/** base + 8·index (the address of float64 element `index`). */
+const f64Address = (base: Code, index: Code): Code => [
+  ...base,
+  ...index,
+  ...i32Const(3),
+  ...i32Shl,
+  ...i32Add,
+];
+
+/** base + 4·index (the address of i32 element `index`). */
+const i32Address = (base: Code, index: Code): Code => [
+  ...base,
+  ...index,
+  ...i32Const(2),
+  ...i32Shl,
+  ...i32Add,
+];
+
+/** The address of w[i_t, j]: W + offs[t] (the byte offset of row i_t) + 8·j. */
+const weightAddress: Code = [
+  ...i32Address(localGet(OFFS), localGet(T)),
+  ...i32Load(),
+  ...localGet(W),
+  ...i32Add,
+  ...f64Address([], localGet(J)),
+];
+
+/** Outputs j … j + 2·pairs − 1 of the current row, `pairs` f64x2 accumulators. */
+function vectorOutputs(pairs: number): Code {
+  const acc = A.slice(0, pairs);
+  return [
+    // The biases of outputs j, j + 1, … as the accumulators' start.
+    ...acc.flatMap((a, k) => [
+      ...f64Address(localGet(B), localGet(J)),
+      ...v128Load(16 * k),
+      ...localSet(a),
+    ]),
+    ...forRange(T, i32Const(0), localGet(M), 1, [
+      ...f64Address(localGet(VALS), localGet(T)),
+      ...f64Load(),
+      ...f64x2Splat,
+      ...localSet(SPLAT),
+      ...weightAddress,
+      ...localSet(P),
+      ...acc.flatMap((a, k) => [
+        ...localGet(a),
+        ...localGet(SPLAT),
+        ...localGet(P),
+        ...v128Load(16 * k),
+        ...f64x2Mul,
+        ...f64x2Add,
+        ...localSet(a),
+      ]),
+    ]),
+    ...acc.flatMap((a, k) => [
+      ...f64Address(localGet(ROW_OUT), localGet(J)),
+      ...localGet(a),
+      ...v128Store(16 * k),
+    ]),
+  ];
+}
+
+/** Output j of the current row, in a scalar. */
+const scalarOutput: Code = [
+  ...f64Address(localGet(B), localGet(J)),
+  ...f64Load(),
+  ...localSet(ACC),
+  ...forRange(T, i32Const(0), localGet(M), 1, [
+    ...localGet(ACC),
+    ...f64Address(localGet(VALS), localGet(T)),
+    ...f64Load(),
+    ...weightAddress,
+    ...f64Load(),
+    ...f64Mul,
+    ...f64Add,
+    ...localSet(ACC),
+  ]),
+  ...f64Address(localGet(ROW_OUT), localGet(J)),
+  ...localGet(ACC),
+  ...f64Store(),
+];
+
+/** Outputs from j on, `step` at a time while j + step ≤ nOut; j is left at the first not done. */
+const continueJ = (step: number, body: Code): Code =>
+  block(loop([
+    ...localGet(J),
+    ...i32Const(step - 1),
+    ...i32Add,
+    ...localGet(N_OUT),
+    ...i32GeS,
+    ...brIf(1),
+    ...body,
+    ...localGet(J),
+    ...i32Const(step),
+    ...i32Add,
+    ...localSet(J),
+    ...br(0),
+  ]));
+
+const denseBody: Code = forRange(R, i32Const(0), localGet(ROWS), 1, [
+  // This row's input and output.
+  ...localGet(IN),
+  ...localGet(R),
+  ...localGet(N_IN),
+  ...i32Mul,
+  ...i32Const(3),
+  ...i32Shl,
+  ...i32Add,
+  ...localSet(ROW_IN),
+  ...localGet(OUT),
+  ...localGet(R),
+  ...localGet(N_OUT),
+  ...i32Mul,
+  ...i32Const(3),
+  ...i32Shl,
+  ...i32Add,
+  ...localSet(ROW_OUT),
+  // Gather the inputs x_i ≠ 0 (NaN included, ±0 left out): values and byte offsets of row i of w.
+  ...i32Const(0),
+  ...localSet(M),
+  ...forRange(I, i32Const(0), localGet(N_IN), 1, [
+    ...f64Address(localGet(ROW_IN), localGet(I)),
+    ...f64Load(),
+    ...localSet(V),
+    ...localGet(V),
+    ...f64Zero,
+    ...f64Ne,
+    ...ifThen([
+      ...i32Address(localGet(OFFS), localGet(M)),
+      ...localGet(I),
+      ...localGet(N_OUT),
+      ...i32Mul,
+      ...i32Const(3),
+      ...i32Shl,
+      ...i32Store(),
+      ...f64Address(localGet(VALS), localGet(M)),
+      ...localGet(V),
+      ...f64Store(),
+      ...localGet(M),
+      ...i32Const(1),
+      ...i32Add,
+      ...localSet(M),
+    ]),
+  ]),
+  ...i32Const(0),
+  ...localSet(J),
+  ...continueJ(8, vectorOutputs(4)),
+  ...continueJ(2, vectorOutputs(1)),
+  ...continueJ(1, scalarOutput),
+]);
+
+const PAGE = 65536;
+
+interface Kernel {
+  readonly memory: WebAssembly.Memory;
+  readonly dense: (...args: number[]) => void;
+  /** The stack whose weights are at the start of memory. */
+  resident: DenseStackF64 | null;
+  /** The memory as float64 (made again when growing the memory replaces its buffer). */
+  view: Float64Array;
+}
+
+let kernel: Kernel | null = null;
+
+function compiled(): Kernel {
+  if (kernel === null) {
+    const bytes = wasmModule([{
+      name: "dense",
+      params: Array(9).fill(I32),
+      locals: [...Array(8).fill(I32), F64, F64, ...Array(5).fill(V128)],
+      body: denseBody,
+    }], 1);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    const memory = exports.memory as WebAssembly.Memory;
+    kernel = {
+      memory,
+      dense: exports.dense as (...args: number[]) => void,
+      resident: null,
+      view: new Float64Array(memory.buffer),
+    };
+  }
+  return kernel;
+}
+
+/**
+ * A stack of dense layers of widths `sizes` (sizes[0] inputs, then each layer's outputs) with
+ * parameters `params` = W₀, b₀, W₁, b₁, … (float32, each W row-major [fan_in, fan_out]), converted
+ * to float64 once and kept: later changes to `params` do not reach it.
+ *
+ * @example
+ * ```ts
+ * import { DenseStackF64 } from "./dense_f64.ts";
+ * // One layer: row 0 is 0.5 + 2·1 + 3·(−1) and 0 + 2·10 + 3·20; row 1's zero inputs are left
+ * // out, so its outputs are the biases exactly.
+ * const stack = new DenseStackF64([2, 2], [new Float32Array([1, 10, -1, 20]),
+ *   new Float32Array([0.5, 0])]);
+ * const out = stack.forward(new Float64Array([2, 3, 0, 0]), 2);
+ * if (out.join() !== "-0.5,80,0.5,0") throw new Error(out.join());
+ * ```
+ */
+export class DenseStackF64 {
+  readonly #sizes: readonly number[];
+  /** W₀, b₀, W₁, b₁, … in float64, contiguous. */
+  readonly #weights: Float64Array;
+  /** Byte offsets of each Wₖ and bₖ in memory. */
+  readonly #at: readonly { w: number; b: number }[];
+  readonly #widest: number;
+
+  constructor(sizes: readonly number[], params: readonly Float32Array[]) {
+    if (sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
+      throw new RangeError(`DenseStackF64: sizes must be two or more positive integers`);
+    }
+    const at: { w: number; b: number }[] = [];
+    let n = 0;
+    for (let k = 0; k + 1 < sizes.length; k++) {
+      const w = params[2 * k], b = params[2 * k + 1];
+      if (w?.length !== sizes[k] * sizes[k + 1] || b?.length !== sizes[k + 1]) {
+        throw new RangeError(
+          `DenseStackF64: layer ${k} needs ${sizes[k]} × ${sizes[k + 1]} weights and ${
+            sizes[k + 1]
+          } biases`,
+        );
+      }
+      at.push({ w: 8 * n, b: 8 * (n + w.length) });
+      n += w.length + b.length;
+    }
+    this.#weights = new Float64Array(n);
+    for (let k = 0; k < at.length; k++) {
+      this.#weights.set(params[2 * k], at[k].w / 8);
+      this.#weights.set(params[2 * k + 1], at[k].b / 8);
+    }
+    this.#sizes = [...sizes];
+    this.#at = at;
+    this.#widest = Math.max(...sizes);
+  }
+
+  /**
+   * The outputs of the last layer for `rows` rows of `input` (row-major, rows × sizes[0]), with
+   * `activate(values, k)` applied in place to layer k's outputs before the next layer (not to the
+   * last layer's).
+   */
+  forward(
+    input: Float64Array,
+    rows: number,
+    activate: (values: Float64Array, layer: number) => void = () => {},
+  ): Float64Array {
+    const sizes = this.#sizes;
+    if (!Number.isInteger(rows) || rows < 0 || input.length < rows * sizes[0]) {
+      throw new RangeError(`DenseStackF64: ${rows} rows of ${sizes[0]} inputs expected`);
+    }
+    const k0 = compiled();
+    // Bytes: the weights; two layer buffers that alternate as input and output; the gathered
+    // values (float64) and byte offsets (i32).
+    const widest = this.#widest;
+    const ping = 8 * this.#weights.length, pong = ping + 8 * rows * widest;
+    const valsAt = pong + 8 * rows * widest, offsAt = valsAt + 8 * widest;
+    const memory = k0.memory;
+    if (offsAt + 4 * widest > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((offsAt + 4 * widest - memory.buffer.byteLength) / PAGE));
+    }
+    if (k0.view.buffer !== memory.buffer) k0.view = new Float64Array(memory.buffer);
+    const view = k0.view;
+    if (k0.resident !== this) {
+      view.set(this.#weights, 0);
+      k0.resident = this;
+    }
+    view.set(input.subarray(0, rows * sizes[0]), ping / 8);
+    let from = ping, to = pong;
+    for (let k = 0; k + 1 < sizes.length; k++) {
+      const nOut = sizes[k + 1];
+      k0.dense(from, rows, sizes[k], this.#at[k].w, this.#at[k].b, nOut, to, offsAt, valsAt);
+      if (k + 2 < sizes.length) activate(view.subarray(to / 8, to / 8 + rows * nOut), k);
+      [from, to] = [to, from];
+    }
+    return view.slice(from / 8, from / 8 + rows * sizes[sizes.length - 1]);
+  }
+}
+
+/**
+ * One dense layer, out[r, j] = b[j] + Σ_{i: x[r, i] ≠ 0} x[r, i]·w[i, j], for `rows` rows of
+ * `input` (row-major, rows × nIn) with `w` row-major [nIn, nOut]: the bits of the plain float64
+ * loop (module documentation).
+ *
+ * @example
+ * ```ts
+ * import { denseF64 } from "./dense_f64.ts";
+ * const w = new Float32Array([1, 10, -1, 20]), b = new Float32Array([0.5, 0]);
+ * const out = denseF64(new Float64Array([2, 3, 0, 0]), 2, 2, w, b, 2);
+ * if (out.join() !== "-0.5,80,0.5,0") throw new Error(out.join());
+ * ```
+ */
+export function denseF64(
+  input: Float64Array,
+  rows: number,
+  nIn: number,
+  w: Float32Array,
+  b: Float32Array,
+  nOut: number,
+): Float64Array {
+  return new DenseStackF64([nIn, nOut], [w, b]).forward(input, rows);
+}
