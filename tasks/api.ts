@@ -62,7 +62,8 @@ const TYPE_KINDS = new Set(["interface", "typeAlias"]);
 
 function paramText(p: DocParam): string {
   if (p.kind === "assign" && p.left !== undefined) {
-    return `${paramText(p.left)}?`.replace("??", "?");
+    const left = paramText(p.left); // a default value makes the parameter optional
+    return left.endsWith("?") ? left : `${left}?`;
   }
   if (p.kind === "rest" && p.arg !== undefined) return `...${paramText(p.arg)}`;
   if (p.kind === "identifier") return `${p.name}${p.optional ? "?" : ""}`;

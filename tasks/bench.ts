@@ -354,7 +354,7 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
     );
   }
   console.log(`\nsgmrl / maml per iteration: ${nav.sgmrlOverMaml.toFixed(3)}`);
-  const { blocked, plain } = nav.sampling;
+  const { wasm, plain } = nav.sampling;
   console.log(
     "\nOne phase of the batch (400 trajectories × 100 steps) sampled in one thread, median of " +
       `${iterations}; the policy's forward pass against the plain loop it replaced (same bits)\n`,
@@ -362,7 +362,7 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
   console.log("| forward pass | sampling s | policy s | policy share |");
   console.log("| --- | --- | --- | --- |");
   for (
-    const [name, p] of [["WebAssembly SIMD (meanActions)", blocked], ["plain loop", plain]] as const
+    const [name, p] of [["WebAssembly SIMD (meanActions)", wasm], ["plain loop", plain]] as const
   ) {
     console.log(
       `| ${name} | ${f(p.seconds)} | ${f(p.policySeconds)} | ${

@@ -17,6 +17,7 @@ import {
   validateSpec,
 } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
+import { PAPER_NAV2D } from "../src/training/config.ts";
 // The plain loop the artefacts were first produced with: the blocked pass must give its bits.
 import { plainLoopMean } from "../src/bench/sampling_bench.ts";
 
@@ -273,13 +274,7 @@ Deno.test("meanActions: the bits of the plain loop, for every width around the 8
   }
   assert.equal(cases, 2 * widths.length * 3);
   // The paper's network on rows of a policy's own outputs: ReLU zeros throughout.
-  const paper: PolicySpec = {
-    obsDim: 2,
-    actDim: 2,
-    hidden: [100, 100],
-    activation: "relu",
-    initStd: 1,
-  };
+  const paper: PolicySpec = { obsDim: 2, actDim: 2, ...PAPER_NAV2D.policy };
   const params = initPolicyParams(paper, 3);
   const obs = randomRows(40, 77, 0.5);
   assert.deepEqual(

@@ -16,6 +16,8 @@ import {
   type SamplingPolicy,
 } from "../estimators/sampler.ts";
 import { stream } from "../core/rng.ts";
+import { environmentDims } from "../envs/registry.ts";
+import { PAPER_NAV2D } from "../training/config.ts";
 import { median } from "../core/stats.ts";
 
 /** Seconds of one sampling call in this thread, and the part spent in the policy. */
@@ -125,11 +127,11 @@ export function plainLoopMean(
 
 /** The 2D-navigation paper batch's sampling, with the sampler's pass and with the plain loop. */
 export interface Nav2dSamplingBench {
-  /** Median over the repetitions, with the sampler's forward pass (`meanActions`). */
-  readonly blocked: SamplingProfile;
+  /** Median over the repetitions, with the sampler's forward pass (WebAssembly SIMD). */
+  readonly wasm: SamplingProfile;
   /** The same with {@linkcode plainLoopMean}. */
   readonly plain: SamplingProfile;
-  /** plain.seconds / blocked.seconds, and the same for the policy's time alone. */
+  /** plain.seconds / wasm.seconds, and the same for the policy's time alone. */
   readonly speedup: number;
   readonly policySpeedup: number;
 }
@@ -140,13 +142,7 @@ export interface Nav2dSamplingBench {
  * warm-up; medians.
  */
 export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
-  const spec: PolicySpec = {
-    obsDim: 2,
-    actDim: 2,
-    hidden: [100, 100],
-    activation: "relu",
-    initStd: 1,
-  };
+  const spec: PolicySpec = { ...environmentDims("nav2d"), ...PAPER_NAV2D.policy };
   const params = initPolicyParams(spec, 0);
   const tasks: Nav2dTask[] = Array.from(
     { length: 20 },
@@ -171,9 +167,9 @@ export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
   });
   profileSampling(request(gaussian, 0), jobs);
   profileSampling(request(plainPolicy, 0), jobs);
-  const blocked: SamplingProfile[] = [], plain: SamplingProfile[] = [];
+  const wasm: SamplingProfile[] = [], plain: SamplingProfile[] = [];
   for (let r = 1; r <= repeats; r++) {
-    blocked.push(profileSampling(request(gaussian, r), jobs));
+    wasm.push(profileSampling(request(gaussian, r), jobs));
     plain.push(profileSampling(request(plainPolicy, r), jobs));
   }
   const med = (runs: SamplingProfile[]): SamplingProfile => {
@@ -181,11 +177,11 @@ export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
     const policySeconds = median(runs.map((p) => p.policySeconds));
     return { seconds, policySeconds, policyShare: median(runs.map((p) => p.policyShare)) };
   };
-  const b = med(blocked), p = med(plain);
+  const w = med(wasm), p = med(plain);
   return {
-    blocked: b,
+    wasm: w,
     plain: p,
-    speedup: p.seconds / b.seconds,
-    policySpeedup: p.policySeconds / b.policySeconds,
+    speedup: p.seconds / w.seconds,
+    policySpeedup: p.policySeconds / w.policySeconds,
   };
 }

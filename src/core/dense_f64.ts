@@ -154,22 +154,10 @@ const continueJ = (step: number, body: Code): Code =>
   ]));
 
 const denseBody: Code = forRange(R, i32Const(0), localGet(ROWS), 1, [
-  // This row's input and output.
-  ...localGet(IN),
-  ...localGet(R),
-  ...localGet(N_IN),
-  ...i32Mul,
-  ...i32Const(3),
-  ...i32Shl,
-  ...i32Add,
+  // This row's input and output: element r·nIn of the input, r·nOut of the output.
+  ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
   ...localSet(ROW_IN),
-  ...localGet(OUT),
-  ...localGet(R),
-  ...localGet(N_OUT),
-  ...i32Mul,
-  ...i32Const(3),
-  ...i32Shl,
-  ...i32Add,
+  ...f64Address(localGet(OUT), [...localGet(R), ...localGet(N_OUT), ...i32Mul]),
   ...localSet(ROW_OUT),
   // Gather the inputs x_i ≠ 0 (NaN included, ±0 left out): values and byte offsets of row i of w.
   ...i32Const(0),
