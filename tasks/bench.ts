@@ -4,6 +4,7 @@
  * @module
  */
 import { BACKENDS, useBackend } from "../src/core/backend.ts";
+import { loadOpenBlas } from "../src/core/openblas.ts";
 import {
   backendOption,
   DEFAULT_WORKERS,
@@ -80,7 +81,7 @@ Options:
                    iterations of the memory measurement (default 2)
   --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
                    thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
-  --backend B      ${BACKENDS.join(" | ")} (default: wasm)
+  --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS)
   --json           print exactly one JSON object on stdout
   -h, --help       show this help
 `;
@@ -160,8 +161,9 @@ async function main(): Promise<number> {
   ) ?? 2;
   const backend = backendOption(o.backend as string);
   await useBackend(backend);
+  const openblas = backend === "native" ? loadOpenBlas().config : undefined;
   const result: Record<string, unknown> = {
-    machine: { cores: navigator.hardwareConcurrency, backend, deno: Deno.version.deno },
+    machine: { cores: navigator.hardwareConcurrency, backend, openblas, deno: Deno.version.deno },
   };
   const wanted = (p: string) => part === "all" || part === p;
   if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
@@ -178,7 +180,11 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(result));
     return 0;
   }
-  console.log(`${navigator.hardwareConcurrency} cores, backend ${backend}\n`);
+  console.log(
+    `${navigator.hardwareConcurrency} cores, backend ${backend}${
+      openblas === undefined ? "" : ` (${openblas})`
+    }\n`,
+  );
   if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);
   if (result.learner) printLearner(result.learner as LearnerReport);
   if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);

@@ -13,6 +13,13 @@ import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
 import { experimentId } from "../src/training/profiles.ts";
 
 /**
+ * Whether this test run may load native libraries (`deno task test:native`): the tests that call
+ * OpenBLAS run only then, and are reported as ignored otherwise.
+ */
+export const FFI_ALLOWED =
+  Deno.permissions.querySync({ name: "ffi", path: "/usr/lib" }).state === "granted";
+
+/**
  * A tiny experiment of the reference setup (3 tasks × 2 trajectories, H = 8, an 8-unit policy),
  * with its grid id; `overrides` changes any other field (iterations, checkpointEvery, …).
  */

@@ -17,8 +17,18 @@ import {
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { referenceAdvantageConfig } from "../src/estimators/returns.ts";
 import { stream } from "../src/core/rng.ts";
+import { FFI_ALLOWED } from "./helpers.ts";
 
 await useBackend("wasm");
+
+/**
+ * The finite-difference tests run on the default backend and, where FFI is allowed
+ * (`deno task test:native`), on the native one; elsewhere the native runs are reported ignored.
+ */
+const LEARNER_BACKENDS = [
+  { backend: "wasm", prefix: "", ignore: false },
+  { backend: "native", prefix: "native: ", ignore: !FFI_ALLOWED },
+] as const;
 
 const LINEAR: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
 
@@ -143,101 +153,118 @@ function relErr(a: Flat, b: Flat): number {
   return Math.sqrt(num / den);
 }
 
-for (const algorithm of ["sgmrl", "maml", "emaml", "sgmrl-published"] as const) {
-  for (const innerSteps of [1, 2]) {
-    Deno.test(`${algorithm}, ζ = ${innerSteps}: second order equals the finite-difference gradient of the meta-objective`, () => {
-      const theta = randomParams(LINEAR, 1);
-      const cfg: EstimatorConfig = {
-        algorithm,
-        hessian: "autodiff",
-        innerSteps,
-        innerLr: 0.3,
-        sgmrlBaseline: "leave-one-out",
-      };
-      const tasks = makeTasks(LINEAR, theta, cfg);
-      const b = leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate));
-      const f = (t: Flat) =>
-        tasks.reduce((s, task, i) => s + objective64(t, task, cfg, b[i]), 0) / tasks.length;
-      const expected = fdGradient(f, flatten(theta));
-      const so = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
-      assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
-      // Dropping the inner Jacobians (first order) must be visibly different here.
-      const fo = flatten(
-        metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }).gradient,
-      );
-      assert.ok(relErr(fo, expected) > 1e-2, `first order too close: ${relErr(fo, expected)}`);
-    });
-  }
-}
-
-Deno.test("first order equals the finite-difference gradient with every inner Jacobian the identity", () => {
-  const theta = randomParams(LINEAR, 2);
-  const cfg: EstimatorConfig = {
-    algorithm: "sgmrl",
-    hessian: "none",
-    innerSteps: 2,
-    innerLr: 0.3,
-    sgmrlBaseline: "none",
-  };
-  const tasks = makeTasks(LINEAR, theta, cfg, 1);
-  const task = tasks[0];
-  const t0 = flatten(theta);
-  const offsets = task.adapted.map((a) => flatten(a).map((v, i) => v - t0[i]));
-  // O_fo(θ) = L(θ + Δ_ζ; D_o) + c·J̃·Σ_t Σ_n log π(θ + Δ_{t−1}), Δ constant, Δ_0 = 0.
-  const f = (t: Flat) => {
-    const at = (k: number) => k === 0 ? t : t.map((v, i) => v + offsets[k - 1][i]);
-    let total = weightedLogProb(at(2), task.outer, task.outer.weights).value;
-    for (let k = 0; k < 2; k++) {
-      const ones = new Float64Array(task.inner[k].sampleCount).fill(1);
-      total += task.outer.scale * task.outer.returnEstimate *
-        weightedLogProb(at(k), task.inner[k], ones).value;
+for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
+  for (const algorithm of ["sgmrl", "maml", "emaml", "sgmrl-published"] as const) {
+    for (const innerSteps of [1, 2]) {
+      Deno.test({
+        name:
+          `${prefix}${algorithm}, ζ = ${innerSteps}: second order equals the finite-difference gradient of the meta-objective`,
+        ignore,
+      }, async () => {
+        await useBackend(backend);
+        const theta = randomParams(LINEAR, 1);
+        const cfg: EstimatorConfig = {
+          algorithm,
+          hessian: "autodiff",
+          innerSteps,
+          innerLr: 0.3,
+          sgmrlBaseline: "leave-one-out",
+        };
+        const tasks = makeTasks(LINEAR, theta, cfg);
+        const b = leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate));
+        const f = (t: Flat) =>
+          tasks.reduce((s, task, i) => s + objective64(t, task, cfg, b[i]), 0) / tasks.length;
+        const expected = fdGradient(f, flatten(theta));
+        const so = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
+        assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
+        // Dropping the inner Jacobians (first order) must be visibly different here.
+        const fo = flatten(
+          metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+        );
+        assert.ok(relErr(fo, expected) > 1e-2, `first order too close: ${relErr(fo, expected)}`);
+      });
     }
-    return total;
-  };
-  const fo = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
-  const expected = fdGradient(f, t0);
-  assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
-});
-
-Deno.test("second order through a tanh MLP agrees with float32 central differences", () => {
-  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 };
-  const theta = randomParams(spec, 3);
-  const cfg: EstimatorConfig = {
-    algorithm: "maml",
-    hessian: "autodiff",
-    innerSteps: 1,
-    innerLr: 1.0,
-    sgmrlBaseline: "none",
-  };
-  const tasks = makeTasks(spec, theta, cfg, 1);
-  const g = flatten(metaGradient(gaussianMlp(spec), theta, tasks, cfg).gradient);
-  const fo = flatten(
-    metaGradient(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }).gradient,
-  );
-  // Directional derivatives along three random directions, by central differences of the
-  // objective value that metaGradient reports (float32; ε = 1e-2).
-  const rng = stream({ seed: 5, purpose: "test" });
-  for (let k = 0; k < 3; k++) {
-    const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
-    const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
-    const value = (p: PolicyParams) => metaGradient(gaussianMlp(spec), p, tasks, cfg).objective;
-    const eps = 1e-2;
-    const fd = (value(shifted(eps)) - value(shifted(-eps))) / (2 * eps);
-    const dir = flatten(d);
-    const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
-    const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);
-    const tol = 2e-3 * Math.max(1, Math.abs(fd));
-    assert.ok(Math.abs(ad - fd) < tol, `direction ${k}: autodiff ${ad}, differences ${fd}`);
-    assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
   }
-});
+
+  Deno.test({
+    name:
+      `${prefix}first order equals the finite-difference gradient with every inner Jacobian the identity`,
+    ignore,
+  }, async () => {
+    await useBackend(backend);
+    const theta = randomParams(LINEAR, 2);
+    const cfg: EstimatorConfig = {
+      algorithm: "sgmrl",
+      hessian: "none",
+      innerSteps: 2,
+      innerLr: 0.3,
+      sgmrlBaseline: "none",
+    };
+    const tasks = makeTasks(LINEAR, theta, cfg, 1);
+    const task = tasks[0];
+    const t0 = flatten(theta);
+    const offsets = task.adapted.map((a) => flatten(a).map((v, i) => v - t0[i]));
+    // O_fo(θ) = L(θ + Δ_ζ; D_o) + c·J̃·Σ_t Σ_n log π(θ + Δ_{t−1}), Δ constant, Δ_0 = 0.
+    const f = (t: Flat) => {
+      const at = (k: number) => k === 0 ? t : t.map((v, i) => v + offsets[k - 1][i]);
+      let total = weightedLogProb(at(2), task.outer, task.outer.weights).value;
+      for (let k = 0; k < 2; k++) {
+        const ones = new Float64Array(task.inner[k].sampleCount).fill(1);
+        total += task.outer.scale * task.outer.returnEstimate *
+          weightedLogProb(at(k), task.inner[k], ones).value;
+      }
+      return total;
+    };
+    const fo = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
+    const expected = fdGradient(f, t0);
+    assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
+  });
+
+  Deno.test({
+    name: `${prefix}second order through a tanh MLP agrees with float32 central differences`,
+    ignore,
+  }, async () => {
+    await useBackend(backend);
+    const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 };
+    const theta = randomParams(spec, 3);
+    const cfg: EstimatorConfig = {
+      algorithm: "maml",
+      hessian: "autodiff",
+      innerSteps: 1,
+      innerLr: 1.0,
+      sgmrlBaseline: "none",
+    };
+    const tasks = makeTasks(spec, theta, cfg, 1);
+    const g = flatten(metaGradient(gaussianMlp(spec), theta, tasks, cfg).gradient);
+    const fo = flatten(
+      metaGradient(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+    );
+    // Directional derivatives along three random directions, by central differences of the
+    // objective value that metaGradient reports (float32; ε = 1e-2).
+    const rng = stream({ seed: 5, purpose: "test" });
+    for (let k = 0; k < 3; k++) {
+      const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
+      const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
+      const value = (p: PolicyParams) => metaGradient(gaussianMlp(spec), p, tasks, cfg).objective;
+      const eps = 1e-2;
+      const fd = (value(shifted(eps)) - value(shifted(-eps))) / (2 * eps);
+      const dir = flatten(d);
+      const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
+      const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);
+      const tol = 2e-3 * Math.max(1, Math.abs(fd));
+      assert.ok(Math.abs(ad - fd) < tol, `direction ${k}: autodiff ${ad}, differences ${fd}`);
+      assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
+    }
+  });
+}
 
 Deno.test("leave-one-out baselines", () => {
   assert.deepEqual(leaveOneOutBaselines([1, 2, 6]), [4, 3.5, 1.5]);
   assert.deepEqual(leaveOneOutBaselines([5]), [0]);
 });
 
-Deno.test("the inner step equals θ + α times the finite-difference gradient of the surrogate", () => {
+Deno.test("the inner step equals θ + α times the finite-difference gradient of the surrogate", async () => {
+  await useBackend("wasm");
   const theta = randomParams(LINEAR, 4);
   const batch = makeBatch(7, 3, LINEAR);
   const alpha = 0.25;
@@ -251,6 +278,7 @@ Deno.test("the inner step equals θ + α times the finite-difference gradient of
 });
 
 Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor memory for any meta-batch", async () => {
+  await useBackend("wasm");
   const { tf } = await import("../src/core/backend.ts");
   const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "tanh", initStd: 1 };
   const policy = gaussianMlp(spec);
@@ -298,7 +326,8 @@ Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor 
   );
 });
 
-Deno.test("sgmrl-published trains MAML: with per-task normalised advantages its term is ~0 (REPRODUCTION F2)", () => {
+Deno.test("sgmrl-published trains MAML: with per-task normalised advantages its term is ~0 (REPRODUCTION F2)", async () => {
+  await useBackend("wasm");
   // Batches as training builds them: GAE, linear baseline, advantages normalised per task.
   const rng = stream({ seed: 5, purpose: "test" });
   const path = () => ({

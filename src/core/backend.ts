@@ -3,14 +3,16 @@
  *
  * `wasm` (XNNPACK, SIMD, single-threaded) is the default: its float32 arithmetic is fixed by the
  * WebAssembly specification, so the same program gives the same bytes on every x86-64 or ARM
- * machine. `cpu` is the pure-JavaScript reference backend. Backends that need native libraries
- * (tfjs-node, tfjs-node-gpu) are never loaded unless a caller asks for them by name, and they are not
- * dependencies of this package.
+ * machine. `cpu` is the pure-JavaScript reference backend. `native` is the WebAssembly backend with
+ * its matrix products on the system's OpenBLAS through FFI (opt-in, needs `--allow-ffi`; its bytes
+ * repeat on one machine, not across processor models; see `native_backend.ts`). Backends that need
+ * native libraries of their own (tfjs-node, tfjs-node-gpu) are not dependencies of this package.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { registerNativeBackend } from "./native_backend.ts";
 
 /**
  * The backends this package can select.
@@ -21,7 +23,7 @@ import "@tensorflow/tfjs-backend-wasm";
  * if (!BACKENDS.includes("wasm")) throw new Error("wasm is the embedded default");
  * ```
  */
-export const BACKENDS = ["wasm", "cpu"] as const;
+export const BACKENDS = ["wasm", "cpu", "native"] as const;
 
 /**
  * A backend name accepted by {@linkcode useBackend}.
@@ -58,6 +60,7 @@ export async function useBackend(name: BackendName): Promise<typeof tf> {
     throw new RangeError(`backend must be one of ${BACKENDS.join(", ")}, got "${name}"`);
   }
   tf.enableProdMode();
+  if (name === "native") await registerNativeBackend();
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`backend "${name}" failed to initialise`);

@@ -86,7 +86,9 @@ const withSavedInputs = (
  * `tf.matMul`) to a scalar blocked loop about ten times slower on this package's shapes. Here the
  * gradients are da = dy·bᵀ and db = aᵀ·dy with the transposes materialised first (a copy, linear
  * in size), each through this same function, so that derivatives of any order stay on the fast
- * kernel. Values are those of `tf.matMul(a, b)` on the same backend.
+ * kernel. On the `native` backend, whose OpenBLAS products take transposed operands at full speed,
+ * the gradients are `tf.matMul` with transpose flags instead (its own gradients are exact to every
+ * order). Values are those of `tf.matMul(a, b)` on the same backend.
  *
  * @example
  * ```ts
@@ -105,10 +107,15 @@ export const matMul: Binary = tf.customGrad(
     save([a, b]);
     return {
       value: tf.matMul(a as tfType.Tensor2D, b as tfType.Tensor2D),
-      gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => [
-        matMul(dy as tfType.Tensor2D, tf.transpose(saved[1]) as tfType.Tensor2D),
-        matMul(tf.transpose(saved[0]) as tfType.Tensor2D, dy as tfType.Tensor2D),
-      ],
+      gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
+        const [a, b] = saved as tfType.Tensor2D[];
+        const d = dy as tfType.Tensor2D;
+        // OpenBLAS takes transposed operands at full speed: no copies on the native backend.
+        if (tf.getBackend() === "native") {
+          return [tf.matMul(d, b, false, true), tf.matMul(a, d, true)];
+        }
+        return [matMul(d, tf.transpose(b)), matMul(tf.transpose(a), d)];
+      },
     };
   }),
 ) as unknown as Binary;

@@ -1,0 +1,197 @@
+// The native backend: OpenBLAS products inside TensorFlow.js' kernel registry. The tests that call
+// OpenBLAS need FFI permission and run in `deno task test:native` (which installs OpenBLAS from
+// Debian when it can); without the permission they are reported as ignored. The broadcast rules,
+// the loader's errors and the task's refusal without FFI are checked everywhere.
+import assert from "node:assert/strict";
+import { tf, useBackend } from "../src/core/backend.ts";
+import { broadcastBatchIndices } from "../src/core/native_backend.ts";
+import { loadOpenBlas, OPENBLAS_PACKAGE, openBlasCandidates } from "../src/core/openblas.ts";
+import { InputError } from "../src/core/errors.ts";
+import { stream } from "../src/core/rng.ts";
+import { FFI_ALLOWED, runDenoTask, runTaskFile, tinyConfig } from "./helpers.ts";
+import { train } from "../src/training/trainer.ts";
+
+const native = { ignore: !FFI_ALLOWED };
+
+Deno.test("broadcastBatchIndices: right-aligned batch dimensions, size 1 broadcast", () => {
+  assert.deepEqual(broadcastBatchIndices([], [], []), { a: [0], b: [0] });
+  assert.deepEqual(broadcastBatchIndices([3], [3], [1]), { a: [0, 1, 2], b: [0, 0, 0] });
+  assert.deepEqual(broadcastBatchIndices([3], [], [3]), { a: [0, 0, 0], b: [0, 1, 2] });
+  // [2, 1] × [3] → [2, 3]: a's matrix is the row index, b's the column index.
+  assert.deepEqual(broadcastBatchIndices([2, 3], [2, 1], [3]), {
+    a: [0, 0, 0, 1, 1, 1],
+    b: [0, 1, 2, 0, 1, 2],
+  });
+  assert.deepEqual(broadcastBatchIndices([2, 2], [2, 2], [2, 2]), {
+    a: [0, 1, 2, 3],
+    b: [0, 1, 2, 3],
+  });
+});
+
+Deno.test("loadOpenBlas: a missing library is a one-line error naming the package, or the permission", () => {
+  const error = (() => {
+    try {
+      loadOpenBlas(["/usr/lib/nonexistent-openblas/libopenblas.so.0"]);
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error("no error");
+  })();
+  assert.ok(error instanceof InputError);
+  assert.ok(!error.message.includes("\n"));
+  if (FFI_ALLOWED) {
+    assert.match(error.message, new RegExp(`install the Debian package ${OPENBLAS_PACKAGE}`));
+  } else {
+    assert.match(error.message, /--allow-ffi=\/usr\/lib,\/usr\/lib64/);
+  }
+  assert.deepEqual(openBlasCandidates("darwin", "aarch64"), []);
+  for (const path of openBlasCandidates("linux", "aarch64")) assert.match(path, /^\/usr\/lib/);
+});
+
+Deno.test("reproduce --backend native without FFI permission: one line, exit 2, nothing written", async () => {
+  const out = `results/tmp-native-refused-${Deno.pid}`;
+  const r = await runTaskFile("tasks/reproduce.ts", [
+    "--profile",
+    "quick",
+    "--only",
+    "nav2d-sgmrl-so-z1-s0",
+    "--backend",
+    "native",
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /--allow-ffi/);
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+});
+
+/** Σ_k op(a)[i,k]·op(b)[k,j] in float64, for row-major 2-D operands. */
+function product64(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < k; l++) {
+        s += a[transposeA ? l * m + i : i * k + l] * b[transposeB ? j * k + l : l * n + j];
+      }
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+Deno.test(
+  "native: BatchMatMul equals the float64 product to float32 rounding, every transpose and broadcast",
+  {
+    ...native,
+  },
+  async () => {
+    await useBackend("native");
+    const rng = stream({ seed: 3, purpose: "test" });
+    const random = (shape: number[]) =>
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.uniformIn(-1, 1)),
+        shape,
+      );
+    const [m, k, n] = [37, 19, 23];
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        // a: batch [2, 1], b: batch [3] → output batch [2, 3].
+        const a = random([2, 1, ...(transposeA ? [k, m] : [m, k])]);
+        const b = random([3, ...(transposeB ? [n, k] : [k, n])]);
+        const c = tf.matMul(a, b, transposeA, transposeB);
+        assert.deepEqual(c.shape, [2, 3, m, n]);
+        const av = a.dataSync() as Float32Array, bv = b.dataSync() as Float32Array;
+        const cv = c.dataSync();
+        for (let i = 0; i < 2; i++) {
+          for (let j = 0; j < 3; j++) {
+            const expected = product64(
+              av.subarray(i * m * k, (i + 1) * m * k),
+              bv.subarray(j * k * n, (j + 1) * k * n),
+              m,
+              n,
+              k,
+              transposeA,
+              transposeB,
+            );
+            const got = cv.subarray((i * 3 + j) * m * n, (i * 3 + j + 1) * m * n);
+            for (let e = 0; e < expected.length; e++) {
+              assert.ok(Math.abs(got[e] - expected[e]) < 1e-5, `${transposeA} ${transposeB}: ${e}`);
+            }
+          }
+        }
+      }
+    }
+    // An empty inner dimension is a product of zeros, not uninitialised memory.
+    assert.deepEqual(Array.from(tf.matMul(tf.ones([2, 0]), tf.ones([0, 3])).dataSync()), [
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ]);
+    assert.throws(
+      () => tf.matMul(tf.ones([2, 3]), tf.ones([2, 3])),
+      /inner shapes \(3\) and \(2\)/,
+    );
+    await useBackend("wasm");
+  },
+);
+
+Deno.test("native: training repeats to the byte, and follows wasm's to float32 rounding", {
+  ...native,
+}, async () => {
+  const config = (backend: "wasm" | "native") =>
+    tinyConfig("sgmrl", "autodiff", 1, 0, {
+      backend,
+      iterations: 3,
+      trajectoriesPerTask: 4,
+      horizon: 20,
+      policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+    });
+  await useBackend("native");
+  const first = await train(config("native"));
+  const again = await train(config("native"));
+  assert.equal(again.finalStateDigest, first.finalStateDigest);
+  await useBackend("wasm");
+  const wasm = await train(config("wasm"));
+  let largest = 0;
+  first.params.forEach((p, i) =>
+    p.forEach((v, j) => largest = Math.max(largest, Math.abs(v - wasm.params[i][j])))
+  );
+  assert.ok(largest < 1e-4, `native and wasm parameters differ by ${largest}`);
+});
+
+Deno.test("native: deno task reproduce records the backend, and regenerates the same bytes", {
+  ...native,
+}, async () => {
+  const outs = [0, 1].map((i) => `results/tmp-native-${Deno.pid}-${i}`);
+  try {
+    const args = ["--profile", "quick", "--only", "nav2d-maml-so-z1-s0", "--workers", "1"];
+    const roots = [];
+    for (const out of outs) {
+      const r = await runDenoTask("reproduce", [...args, "--backend", "native", "--out", out]);
+      assert.equal(r.code, 0, r.stderr);
+      roots.push(r.stdout.match(/root digest ([0-9a-f]{64})/)?.[1]);
+    }
+    assert.ok(roots[0] !== undefined && roots[0] === roots[1], `${roots}`);
+    const recorded = JSON.parse(
+      await Deno.readTextFile(`${outs[0]}/nav2d-maml-so-z1-s0/config.json`),
+    );
+    assert.equal(recorded.backend, "native");
+    const verified = await runDenoTask("verify", ["--dir", outs[0]]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  } finally {
+    for (const out of outs) await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+});
