@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { BACKENDS, useBackend } from "../src/core/backend.ts";
+import { type BackendName, BACKENDS, tf, useBackend } from "../src/core/backend.ts";
 import { loadOpenBlas } from "../src/core/openblas.ts";
 import {
   backendOption,
@@ -42,8 +42,15 @@ import {
 } from "../src/training/trainer.ts";
 import { median } from "../src/core/stats.ts";
 import { benchNav2dSampling, type Nav2dSamplingBench } from "../src/bench/sampling_bench.ts";
+import {
+  findTorchPython,
+  PYTHON_CANDIDATES,
+  runTorchAnchor,
+  TORCH_ANCHOR_SCRIPT,
+  type TorchAnchorTimings,
+} from "../src/bench/torch_anchor.ts";
 
-const PARTS = ["all", "nav2d", "learner", "mujoco", "memory"] as const;
+const PARTS = ["all", "nav2d", "learner", "mujoco", "memory", "anchor"] as const;
 
 const HELP = `Usage: deno task bench [options]
 
@@ -70,13 +77,21 @@ beside the backend's rate on one 1024 × 1024 × 1024 product measured in the sa
 kernel time by kernel; then sgmrl's and maml's second-order meta-gradients on the same batch at
 ζ = 1, 2, 3, alternating (median of 3 after a warm-up), and their ratio.
 
+anchor: this package against PyTorch on the same machine, one thread each: the second-order
+sgmrl and maml meta-gradients on the 2D-navigation paper batch (ζ = 1) and whole paper
+meta-iterations (sampling, adaptation, meta-gradient, Adam), for the wasm and the native backend
+(native where OpenBLAS loads), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
+the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent
+otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
+PyTorch's. Not part of "all".
+
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
 size after each iteration (flat when nothing accumulates). Several minutes per iteration.
 
 Options:
   --part P         ${PARTS.join(" | ")} (default: all)
-  --iterations N   timed nav2d iterations (rounds) per algorithm (default 3)
+  --iterations N   timed nav2d and anchor rounds per algorithm (default 3)
   --memory-iterations N
                    iterations of the memory measurement (default 2)
   --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
@@ -165,7 +180,7 @@ async function main(): Promise<number> {
   const result: Record<string, unknown> = {
     machine: { cores: navigator.hardwareConcurrency, backend, openblas, deno: Deno.version.deno },
   };
-  const wanted = (p: string) => part === "all" || part === p;
+  const wanted = (p: string) => part === p || (part === "all" && p !== "anchor");
   if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
   if (wanted("learner")) {
     const config = validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 });
@@ -176,6 +191,7 @@ async function main(): Promise<number> {
   }
   if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
+  if (wanted("anchor")) result.anchor = await benchAnchor(iterations);
   if (o.json) {
     console.log(JSON.stringify(result));
     return 0;
@@ -189,6 +205,7 @@ async function main(): Promise<number> {
   if (result.learner) printLearner(result.learner as LearnerReport);
   if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);
   if (result.memory) printMemory(result.memory as MemoryBench);
+  if (result.anchor) printAnchor(result.anchor as AnchorBench, iterations);
   return 0;
 }
 
@@ -384,3 +401,88 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
 }
 
 if (import.meta.main) await runMain(main);
+
+/** Median seconds of the meta-gradient and of a whole iteration, per algorithm. */
+interface AnchorRow {
+  metaGradient: { sgmrl: number; maml: number };
+  iteration: { sgmrl: number; maml: number };
+}
+
+interface AnchorBench {
+  /** This package, one thread, by backend; a string says why a backend could not run. */
+  package: Record<string, AnchorRow | string>;
+  /** PyTorch's timings, or why there are none. */
+  torch: (AnchorRow & { version: string; blas: string[] }) | string;
+}
+
+async function packageAnchorRow(backend: BackendName, rounds: number): Promise<AnchorRow> {
+  await useBackend(backend);
+  const config = validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 });
+  const mg = (await benchEstimators(config, [1], rounds))["1"];
+  const times = { sgmrl: [] as number[], maml: [] as number[] };
+  for (let round = 0; round <= rounds; round++) {
+    for (const algorithm of ["sgmrl", "maml"] as const) {
+      const t = await timeOneIteration(algorithm, backend, {});
+      if (round > 0) times[algorithm].push(t.samplingSeconds + t.learningSeconds);
+    }
+  }
+  return {
+    metaGradient: { sgmrl: mg.sgmrlSeconds, maml: mg.mamlSeconds },
+    iteration: { sgmrl: median(times.sgmrl), maml: median(times.maml) },
+  };
+}
+
+/** The package on wasm and native, then PyTorch, one thread each, in one run. */
+async function benchAnchor(rounds: number): Promise<AnchorBench> {
+  const active = tf.getBackend() as BackendName;
+  const pkg: Record<string, AnchorRow | string> = {};
+  for (const backend of ["wasm", "native"] as const) {
+    try {
+      pkg[backend] = await packageAnchorRow(backend, rounds);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      pkg[backend] = e.message;
+    }
+  }
+  await useBackend(active);
+  const python = await findTorchPython();
+  let torch: AnchorBench["torch"];
+  if (python === null) {
+    torch = `no Python with torch (tried ${PYTHON_CANDIDATES.join(", ")})`;
+  } else {
+    const t: TorchAnchorTimings = await runTorchAnchor(python, rounds);
+    torch = {
+      version: t.torch,
+      blas: t.blas,
+      metaGradient: { sgmrl: median(t.metaGradient.sgmrl), maml: median(t.metaGradient.maml) },
+      iteration: { sgmrl: median(t.iteration.sgmrl), maml: median(t.iteration.maml) },
+    };
+  }
+  return { package: pkg, torch };
+}
+
+function printAnchor(a: AnchorBench, rounds: number): void {
+  const torch = typeof a.torch === "string" ? null : a.torch;
+  console.log(
+    `\nAgainst PyTorch, 2D navigation paper batch (ζ = 1, second order), one thread each, median of ${rounds} after a warm-up; in brackets: × PyTorch's time\n`,
+  );
+  console.log("| | sgmrl meta-gradient | maml meta-gradient | sgmrl iteration | maml iteration |");
+  console.log("| --- | --- | --- | --- | --- |");
+  const cell = (x: number, anchor: number | undefined) =>
+    `${x.toFixed(3)} s${anchor === undefined ? "" : ` (${(x / anchor).toFixed(2)}×)`}`;
+  const row = (label: string, r: AnchorRow) =>
+    console.log(
+      `| ${label} | ${cell(r.metaGradient.sgmrl, torch?.metaGradient.sgmrl)} | ${
+        cell(r.metaGradient.maml, torch?.metaGradient.maml)
+      } | ${cell(r.iteration.sgmrl, torch?.iteration.sgmrl)} | ${
+        cell(r.iteration.maml, torch?.iteration.maml)
+      } |`,
+    );
+  if (torch !== null) row(`PyTorch ${torch.version}`, torch);
+  for (const [backend, r] of Object.entries(a.package)) {
+    if (typeof r === "string") console.log(`| package, ${backend} | ${r} | | | |`);
+    else row(`package, ${backend}`, r);
+  }
+  if (torch === null) console.log(`\nPyTorch: ${a.torch}`);
+  else console.log(`\nPyTorch's BLAS: ${torch.blas.join(", ") || "(not visible)"}`);
+}

@@ -1,12 +1,30 @@
 // The benchmark's building blocks: FLOP counting from kernel shapes, the sampling-throughput
-// measurement on a tiny batch, and the task's refusal of bad input.
+// measurement on a tiny batch, the PyTorch anchor's own check (where torch is installed), and the
+// task's refusal of bad input.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/core/backend.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
 import { benchPhysics } from "../src/bench/physics_bench.ts";
+import { checkTorchAnchor, findTorchPython } from "../src/bench/torch_anchor.ts";
 
 await useBackend("wasm");
+
+/** A Python with torch (the PyTorch anchor's test runs only where there is one). */
+const TORCH_PYTHON = await findTorchPython();
+
+Deno.test({
+  name:
+    "the PyTorch anchor's second-order meta-gradients equal central differences (float64), its first order does not",
+  ignore: TORCH_PYTHON === null,
+}, async () => {
+  const check = await checkTorchAnchor(TORCH_PYTHON!);
+  for (const algorithm of ["sgmrl", "maml"] as const) {
+    assert.ok(check[algorithm].relativeError < 1e-6, JSON.stringify(check));
+    assert.ok(check[algorithm].firstOrderRelativeError > 1e-4, JSON.stringify(check));
+  }
+  assert.equal(check.ok, true);
+});
 
 Deno.test("matmulFlops: 2·m·k·n for every transpose combination and batch", () => {
   assert.equal(matmulFlops([[30, 20], [20, 10]], [30, 10]), 2 * 30 * 20 * 10);
