@@ -10,7 +10,7 @@ import {
   analyseBias,
   biasTable,
   MAX_ALPHA,
-  MAX_COMBINATIONS,
+  MAX_EVALUATIONS,
   MAX_LOGIT,
   MAX_REWARD,
   parseTheoryInput,
@@ -37,7 +37,11 @@ Options:
                "tasks": [{"weight": p, "mu": [S], "P": [S][A][S], "r": [S][A]}],
                "theta": [S·A logits, row-major: state, then action]}
                Trajectories have steps h = 0..H; batches are ordered draws with replacement.
-               At most ${MAX_COMBINATIONS} batch combinations.
+               Inner batches are enumerated as multisets and the outer batch one trajectory
+               at a time (exact: every quantity is a sum or mean over a batch, the estimates
+               linear in the outer batch): at most ${MAX_EVALUATIONS} estimator evaluations
+               per estimator, C(T + batchIn − 1, batchIn)^innerSteps × T per task with
+               T = (states·actions)^(horizon+1), whatever batchOut.
                Without --mdp: the built-in problems (${Object.keys(THEORY_SUITE).join(", ")})
                and a sweep of every estimator's bias over α on the worked example, written as
                hashed artefacts to --out (bias tables, bias.md, bias-vs-alpha.svg).

@@ -1,18 +1,29 @@
 // Tabular problems: exact enumeration in float64, and the softmax policy's log-density.
 import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/core/backend.ts";
-import { exactExpectation, exactMoments } from "../src/theory/exact.ts";
+import {
+  EXACT_ESTIMATORS,
+  exactExpectation,
+  exactMoments,
+  exactMomentsOfAll,
+} from "../src/theory/exact.ts";
+import { learnerBatch } from "../src/estimators/batch.ts";
+import { innerStep, metaGradient } from "../src/estimators/meta_gradient.ts";
+import type { PolicyParams } from "../src/estimators/policy.ts";
+import { rawAdvantageConfig } from "../src/estimators/returns.ts";
 import { allJobs, samplePaths } from "../src/estimators/sampler.ts";
 import {
   enumerateTrajectories,
   exactMetaGradient,
   exactReturn,
+  forEachBatch,
   policyGradient64,
   softmaxRows,
   tabularFamily,
   type TabularProblem,
   tabularSampling,
   tabularSoftmax,
+  type WeightedTrajectory,
 } from "../src/theory/tabular.ts";
 
 await useBackend("wasm");
@@ -91,11 +102,19 @@ for (
   Deno.test(`worked example, ζ = ${innerSteps}: sgmrl is unbiased, the others are biased as tabulated`, () => {
     const settings = { alpha: 0.5, innerSteps, batchIn: 1, batchOut: 1 };
     const gradV = exactMetaGradient(WORKED_EXAMPLE, WORKED_THETA, 0.5, innerSteps, 1);
-    const sg = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, "sgmrl");
+    const all = exactMomentsOfAll(WORKED_EXAMPLE, WORKED_THETA, settings, [
+      "sgmrl",
+      ...Object.keys(expected),
+    ]);
+    const sg = all.sgmrl.mean;
     // float32 estimator arithmetic: bias of order 1e-7 relative to the estimates.
     assert.ok(dist(sg, gradV) < 1e-5 * norm(gradV), `sgmrl bias ${dist(sg, gradV)}`);
     for (const [name, bias] of Object.entries(expected)) {
-      const e = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, name);
+      const e = all[name].mean;
+      // One estimator alone (exactExpectation) gives the same numbers as the shared enumeration.
+      if (innerSteps === 1) {
+        assert.deepEqual(exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, name), e);
+      }
       const b = dist(e, gradV);
       assert.ok(Math.abs(b - bias) < 1e-4, `${name}: bias ${b}, tabulated ${bias}`);
     }
@@ -138,8 +157,11 @@ for (const innerSteps of [1, 2]) {
     };
     walk([...WORKED_THETA], 0, 1, null);
     const settings = { alpha, innerSteps, batchIn: 1, batchOut: 1 };
-    const published = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, "sgmrl-published");
-    const maml = exactExpectation(WORKED_EXAMPLE, WORKED_THETA, settings, "maml");
+    const both = exactMomentsOfAll(WORKED_EXAMPLE, WORKED_THETA, settings, [
+      "sgmrl-published",
+      "maml",
+    ]);
+    const published = both["sgmrl-published"].mean, maml = both.maml.mean;
     const difference = published.map((v, k) => v - maml[k]);
     assert.ok(norm(term) > 0.01, `the term matters in raw mode: ${norm(term)}`);
     assert.ok(dist(difference, term) < 1e-6, `${[...difference]} vs ${[...term]}`);
@@ -209,6 +231,105 @@ Deno.test("tabular tasks through the sampler: trajectory frequencies match the e
     assert.ok(
       Math.abs(freq - t.probability) < 4.5 * sd,
       `${key(t.states, t.actions)}: ${freq} vs ${t.probability}`,
+    );
+  }
+});
+
+/**
+ * The plain enumeration that exactMomentsOfAll replaces: every ordered inner and outer batch, the
+ * package's estimator on each, weighted by its probability.
+ */
+function momentsByOrderedBatches(
+  problem: TabularProblem,
+  theta: readonly number[],
+  settings: { alpha: number; innerSteps: number; batchIn: number; batchOut: number },
+  estimator: keyof typeof EXACT_ESTIMATORS,
+) {
+  const policy = tabularSoftmax(problem.states, problem.actions);
+  const config = {
+    ...EXACT_ESTIMATORS[estimator],
+    innerSteps: settings.innerSteps,
+    innerLr: settings.alpha,
+    sgmrlBaseline: "none" as const,
+  };
+  const batchOf = (b: readonly WeightedTrajectory[]) =>
+    learnerBatch(
+      b.map((t) => {
+        const observations = new Float64Array(t.states.length * problem.states);
+        t.states.forEach((s, h) => observations[h * problem.states + s] = 1);
+        return {
+          observations,
+          actions: Float64Array.from(t.actions),
+          rewards: Float64Array.from(t.rewards),
+          length: t.states.length,
+        };
+      }),
+      problem.states,
+      1,
+      { advantages: rawAdvantageConfig(problem.gamma), mean: "trajectories" },
+    );
+  const mean = new Float64Array(problem.states * problem.actions);
+  let squared = 0;
+  const theta0: PolicyParams = [Float32Array.from(theta)];
+  for (const task of problem.tasks) {
+    const rec = (
+      current: PolicyParams,
+      inner: ReturnType<typeof batchOf>[],
+      adapted: PolicyParams[],
+      probability: number,
+    ) => {
+      const trajectories = enumerateTrajectories(problem, task, current[0]);
+      if (inner.length === settings.innerSteps) {
+        forEachBatch(trajectories, settings.batchOut, (outer, p) => {
+          const { gradient } = metaGradient(policy, theta0, [{
+            inner,
+            outer: batchOf(outer),
+            adapted,
+            explorationWeight: 0,
+          }], config);
+          const w = task.weight * probability * p;
+          gradient[0].forEach((g, k) => (mean[k] += w * g, squared += w * g * g));
+        });
+        return;
+      }
+      forEachBatch(trajectories, settings.batchIn, (batch, p) => {
+        const b = batchOf(batch);
+        const next = innerStep(policy, current, b, settings.alpha);
+        rec(next, [...inner, b], [...adapted, next], probability * p);
+      });
+    };
+    rec(theta0, [], [], 1);
+  }
+  return { mean, meanSquaredNorm: squared };
+}
+
+Deno.test("exact moments by multisets and one outer trajectory at a time equal the plain enumeration of every ordered batch", () => {
+  // One state, three actions, two tasks, ζ = 2, |D_t| = |D_o| = 2: 2 · 3⁶ = 1458 ordered
+  // combinations; the identities reduce them to 2 · 6² · 3 evaluations.
+  const problem: TabularProblem = {
+    states: 1,
+    actions: 3,
+    horizon: 0,
+    gamma: 1,
+    tasks: [
+      { weight: 0.3, mu: [1], P: [[[1], [1], [1]]], r: [[1, 0.2, -0.5]] },
+      { weight: 0.7, mu: [1], P: [[[1], [1], [1]]], r: [[-0.3, 0.8, 0.1]] },
+    ],
+  };
+  const theta = [0.2, -0.4, 0.1];
+  const settings = { alpha: 0.7, innerSteps: 2, batchIn: 2, batchOut: 2 };
+  const names = Object.keys(EXACT_ESTIMATORS);
+  const fast = exactMomentsOfAll(problem, theta, settings, names);
+  for (const name of names) {
+    const plain = momentsByOrderedBatches(problem, theta, settings, name);
+    const scale = Math.sqrt(plain.meanSquaredNorm);
+    const err = Math.sqrt(plain.mean.reduce((s, m, k) => s + (m - fast[name].mean[k]) ** 2, 0));
+    assert.ok(err < 1e-6 * scale, `${name}: E[g] differs by ${err} (scale ${scale})`);
+    const rel = Math.abs(fast[name].meanSquaredNorm - plain.meanSquaredNorm) /
+      plain.meanSquaredNorm;
+    assert.ok(
+      rel < 1e-6,
+      `${name}: E‖g‖² ${fast[name].meanSquaredNorm} vs ${plain.meanSquaredNorm}`,
     );
   }
 });

@@ -5,7 +5,8 @@ import { InputError } from "../src/training/config.ts";
 import {
   analyseBias,
   combinationCount,
-  MAX_COMBINATIONS,
+  evaluationCount,
+  MAX_EVALUATIONS,
   parseTheoryInput,
 } from "../src/theory/theory.ts";
 import { twoTaskMixture, workedExample } from "../src/theory/theory_suite.ts";
@@ -53,12 +54,29 @@ Deno.test("problem files: every malformed field is named", () => {
 
 Deno.test("a problem too large to enumerate is refused before any work", () => {
   const big = { ...workedExample(1), horizon: 6 };
-  assert.ok(combinationCount(big) > MAX_COMBINATIONS);
+  assert.ok(evaluationCount(big) > MAX_EVALUATIONS);
   assert.throws(
     () => analyseBias(big),
     (e: unknown) => e instanceof InputError && /too large/.test(e.message),
   );
   assert.equal(combinationCount(workedExample(2)), 16 ** 3);
+  assert.equal(evaluationCount(workedExample(2)), 16 ** 3);
+  // Three inner steps of two trajectories, three outer (T = 4): 4⁹ = 262,144 combinations, 10³ · 4
+  // evaluations; and 10⁶ combinations (T = 10, ζ = 2, |D_t| = |D_o| = 2) in 55² · 10.
+  const threeSteps = { ...workedExample(3), horizon: 0, batchIn: 2, batchOut: 3 };
+  assert.equal(combinationCount(threeSteps), 262_144);
+  assert.equal(evaluationCount(threeSteps), 4000);
+  const million = {
+    ...workedExample(2),
+    states: 2,
+    actions: 5,
+    horizon: 0,
+    batchIn: 2,
+    batchOut: 2,
+  };
+  assert.equal(combinationCount(million), 1_000_000);
+  assert.equal(evaluationCount(million), 55 * 55 * 10);
+  assert.ok(evaluationCount(million) <= MAX_EVALUATIONS);
 });
 
 Deno.test("deno task theory --mdp: JSON output, and exit 2 with one line on bad input", async () => {

@@ -1,8 +1,10 @@
 /**
  * Exact expectations of the meta-gradient estimators on tabular problems: every combination of
- * trajectory batches D_1 … D_ζ, D_o is enumerated, the package's own estimator code
- * ({@linkcode innerStep}, {@linkcode metaGradient}, on batches from {@linkcode learnerBatch} in the
- * raw configuration) runs on it, and the results are averaged with their probabilities.
+ * trajectory batches D_1 … D_ζ, D_o is accounted for with its probability, the package's own
+ * estimator code ({@linkcode innerStep}, {@linkcode metaGradient}, on batches from
+ * {@linkcode learnerBatch} in the raw configuration) runs on the batches, and the results are
+ * averaged with their probabilities. Inner batches are enumerated as multisets and the outer batch
+ * one trajectory at a time, which two exact identities allow (see {@linkcode exactMomentsOfAll}).
  *
  * Compared with ∇V_ζ from {@linkcode exactMetaGradient} (float64 enumeration and central
  * differences, independent of the estimators) this gives each estimator's exact bias.
@@ -22,7 +24,7 @@ import { rawAdvantageConfig } from "../estimators/returns.ts";
 import type { Path } from "../estimators/sampler.ts";
 import {
   enumerateTrajectories,
-  forEachBatch,
+  forEachMultiset,
   type TabularProblem,
   tabularSoftmax,
   type WeightedTrajectory,
@@ -88,9 +90,9 @@ export interface EstimatorMoments {
 }
 
 /**
- * E[estimate] and E[‖estimate‖²] for one estimator, exactly, by the enumeration of
- * {@linkcode exactExpectation}: the trace of the estimator's covariance is E‖g‖² − ‖E g‖², its mean
- * squared error against ∇V is E‖g‖² − 2⟨E g, ∇V⟩ + ‖∇V‖².
+ * E[estimate] and E[‖estimate‖²] for one estimator, exactly (see {@linkcode exactMomentsOfAll}):
+ * the trace of the estimator's covariance is E‖g‖² − ‖E g‖², its mean squared error against ∇V is
+ * E‖g‖² − 2⟨E g, ∇V⟩ + ‖∇V‖².
  */
 export function exactMoments(
   problem: TabularProblem,
@@ -98,22 +100,76 @@ export function exactMoments(
   settings: ExactSettings,
   estimator: keyof typeof EXACT_ESTIMATORS,
 ): EstimatorMoments {
+  return exactMomentsOfAll(problem, theta, settings, [estimator])[estimator];
+}
+
+/**
+ * The number of estimator evaluations (package meta-gradients) that {@linkcode exactMomentsOfAll}
+ * runs per estimator, at most: per task, C(T + |D_t| − 1, |D_t|)^ζ inner-batch multisets times T
+ * outer trajectories, for T trajectories per policy. The batch combinations it accounts for are
+ * T^(ζ·|D_t| + |D_o|) per task.
+ *
+ * @example
+ * ```ts
+ * import { exactEvaluationCount } from "./exact.ts";
+ * // T = 6, |D_t| = 2, ζ = 2: 21² inner multisets × 6 outer trajectories, for 6⁶ combinations.
+ * if (exactEvaluationCount(1, 6, { alpha: 1, innerSteps: 2, batchIn: 2, batchOut: 2 }) !== 2646) {
+ *   throw new Error("21 · 21 · 6");
+ * }
+ * ```
+ */
+export function exactEvaluationCount(
+  tasks: number,
+  trajectories: number,
+  settings: ExactSettings,
+): number {
+  let multisets = 1;
+  for (let k = 1; k <= settings.batchIn; k++) {
+    multisets = multisets * (trajectories + k - 1) / k;
+  }
+  return tasks * Math.pow(Math.round(multisets), settings.innerSteps) * trajectories;
+}
+
+/**
+ * E[estimate] and E[‖estimate‖²] of each of `estimators`, exactly, in one enumeration that runs
+ * the package's own estimator code ({@linkcode innerStep}, {@linkcode metaGradient}, on batches
+ * from {@linkcode learnerBatch}) and shares the inner steps between the estimators.
+ *
+ * The enumeration uses two exact identities of the raw configuration, in which every batch
+ * quantity is a sum or a mean over the batch's trajectories (all of the same length H + 1):
+ *
+ * - an inner batch enters only through such sums, so the inner batches are enumerated as multisets
+ *   with multinomial probabilities ({@linkcode forEachMultiset}) rather than as ordered draws;
+ * - every estimate is linear in the outer batch's empirical distribution (L(θ^ζ; D_o), J̃ and Ā_o
+ *   are means over its trajectories; the SG-MRL scale is 1 and its baseline 0), so for an outer
+ *   batch of B draws with replacement, with g_τ the estimate on the outer batch {τ},
+ *   E[g] = Σ_τ p(τ) g_τ and E‖g‖² = (1/B) Σ_τ p(τ) ‖g_τ‖² + (1 − 1/B) ‖Σ_τ p(τ) g_τ‖².
+ *
+ * Both are checked against the plain enumeration of every ordered batch in test/tabular_test.ts.
+ */
+export function exactMomentsOfAll(
+  problem: TabularProblem,
+  theta: readonly number[],
+  settings: ExactSettings,
+  estimators: readonly (keyof typeof EXACT_ESTIMATORS)[],
+): Record<string, EstimatorMoments> {
   const policy = tabularSoftmax(problem.states, problem.actions);
-  const choice = EXACT_ESTIMATORS[estimator];
-  const config: EstimatorConfig = {
-    ...choice,
+  const configs = estimators.map((name): EstimatorConfig => ({
+    ...EXACT_ESTIMATORS[name],
     innerSteps: settings.innerSteps,
     innerLr: settings.alpha,
     sgmrlBaseline: "none",
-  };
+  }));
   const surrogate: SurrogateConfig = {
     advantages: rawAdvantageConfig(problem.gamma),
     mean: "trajectories",
   };
   const batchOf = (b: readonly WeightedTrajectory[]) =>
     learnerBatch(b.map((t) => toPath(problem, t)), problem.states, 1, surrogate);
-  const total = new Float64Array(problem.states * problem.actions);
-  let squared = 0;
+  const size = problem.states * problem.actions;
+  const totals = estimators.map(() => new Float64Array(size));
+  const squared = estimators.map(() => 0);
+  const draws = settings.batchOut;
   const theta0: PolicyParams = [Float32Array.from(theta)];
   for (const task of problem.tasks) {
     const rec = (
@@ -124,19 +180,35 @@ export function exactMoments(
     ) => {
       const trajectories = enumerateTrajectories(problem, task, current[0]);
       if (inner.length === settings.innerSteps) {
-        forEachBatch(trajectories, settings.batchOut, (outer, p) => {
-          const { gradient } = metaGradient(policy, theta0, [{
-            inner,
-            outer: batchOf(outer),
-            adapted,
-            explorationWeight: 0,
-          }], config);
-          const w = task.weight * probability * p;
-          gradient[0].forEach((g, k) => (total[k] += w * g, squared += w * g * g));
-        });
+        // Σ_τ p(τ) g_τ per estimator, for the (1 − 1/B)‖E g‖² part of E‖g‖² when B > 1.
+        const means = estimators.map(() => new Float64Array(size));
+        for (const tau of trajectories) {
+          const outer = batchOf([tau]);
+          const w = task.weight * probability * tau.probability;
+          configs.forEach((config, e) => {
+            const { gradient } = metaGradient(policy, theta0, [{
+              inner,
+              outer,
+              adapted,
+              explorationWeight: 0,
+            }], config);
+            const total = totals[e], mean = means[e];
+            gradient[0].forEach((g, k) => {
+              total[k] += w * g;
+              squared[e] += w / draws * g * g;
+              mean[k] += tau.probability * g;
+            });
+          });
+        }
+        if (draws > 1) {
+          means.forEach((mean, e) => {
+            const norm2 = mean.reduce((s, m) => s + m * m, 0);
+            squared[e] += task.weight * probability * (1 - 1 / draws) * norm2;
+          });
+        }
         return;
       }
-      forEachBatch(trajectories, settings.batchIn, (batch, p) => {
+      forEachMultiset(trajectories, settings.batchIn, (batch, p) => {
         const b = batchOf(batch);
         const next = innerStep(policy, current, b, settings.alpha);
         rec(next, [...inner, b], [...adapted, next], probability * p);
@@ -144,5 +216,7 @@ export function exactMoments(
     };
     rec(theta0, [], [], 1);
   }
-  return { mean: total, meanSquaredNorm: squared };
+  return Object.fromEntries(
+    estimators.map((name, e) => [name, { mean: totals[e], meanSquaredNorm: squared[e] }]),
+  );
 }

@@ -181,6 +181,46 @@ export function forEachBatch(
 }
 
 /**
+ * Visit every multiset of `size` trajectories once, as the batch that lists its trajectories in
+ * enumeration order, with the probability that an ordered draw with replacement (paper eq. 18)
+ * gives it: size! / Π kᵢ! · Π p(τᵢ)^kᵢ. Every quantity that is a sum or mean over a batch's
+ * trajectories has the same expectation over these as over {@linkcode forEachBatch}'s ordered
+ * batches, with C(T + size − 1, size) visits instead of T^size.
+ *
+ * @example
+ * ```ts
+ * import { forEachMultiset } from "./tabular.ts";
+ * const ts = [{ states: [0], actions: [0], rewards: [1], probability: 0.25 },
+ *   { states: [0], actions: [1], rewards: [0], probability: 0.75 }];
+ * const seen: string[] = [];
+ * forEachMultiset(ts, 2, (b, p) => seen.push(`${b.map((t) => t.actions[0]).join("")}:${p}`));
+ * // {0,0}: 0.25², {0,1}: 2 · 0.25 · 0.75, {1,1}: 0.75².
+ * if (seen.join() !== "00:0.0625,01:0.375,11:0.5625") throw new Error(seen.join());
+ * ```
+ */
+export function forEachMultiset(
+  trajectories: readonly WeightedTrajectory[],
+  size: number,
+  visit: (batch: WeightedTrajectory[], probability: number) => void,
+): void {
+  const batch: WeightedTrajectory[] = [];
+  // coefficient: the number of ordered batches with this multiset, size! / Π kᵢ!, built as each
+  // trajectory is appended (run: how many times the last one repeats so far).
+  const rec = (start: number, p: number, coefficient: number, run: number) => {
+    if (batch.length === size) return visit([...batch], coefficient === 1 ? p : coefficient * p);
+    for (let i = start; i < trajectories.length; i++) {
+      const repeats = i === start && batch.length > 0 && batch.at(-1) === trajectories[i]
+        ? run + 1
+        : 1;
+      batch.push(trajectories[i]);
+      rec(i, p * trajectories[i].probability, coefficient * batch.length / repeats, repeats);
+      batch.pop();
+    }
+  };
+  rec(0, 1, 1, 0);
+}
+
+/**
  * V_ζ(θ) = E_i E_{D_1..D_ζ}[J_i(θ^ζ)] with θᵗ = θᵗ⁻¹ + α ĝ(θᵗ⁻¹, D_t), |D_t| = `batchIn`, by exact
  * enumeration in float64.
  */
