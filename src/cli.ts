@@ -272,7 +272,7 @@ export const GRID_HELP =
                    e.g. --only 'sgmrl-so-*'
   --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
   --backend B      ${BACKENDS.join(" | ")} (default: wasm); native: matrix products on the
-                   system's OpenBLAS (Debian: libopenblas0-serial), bytes repeatable on one machine
+                   system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine
   --config FILE    JSON object of configuration fields that override the profile's shared ones,
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors`;
 

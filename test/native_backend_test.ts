@@ -48,6 +48,18 @@ Deno.test("loadOpenBlas: a missing library is a one-line error naming the packag
   for (const path of openBlasCandidates("linux", "aarch64")) assert.match(path, /^\/usr\/lib/);
 });
 
+Deno.test("native: a single-threaded OpenBLAS build is refused, naming the package to install", {
+  ...native,
+}, () => {
+  const serial = openBlasCandidates()[0].replace("openblas-pthread", "openblas-serial");
+  assert.throws(
+    () => loadOpenBlas([serial]),
+    (e: unknown) =>
+      e instanceof InputError && /single-threaded build/.test(e.message) &&
+      e.message.includes(OPENBLAS_PACKAGE) && !e.message.includes("\n"),
+  );
+});
+
 Deno.test("reproduce --backend native without FFI permission: one line, exit 2, nothing written", async () => {
   const out = `results/tmp-native-refused-${Deno.pid}`;
   const r = await runTaskFile("tasks/reproduce.ts", [
@@ -172,26 +184,32 @@ Deno.test("native: training repeats to the byte, and follows wasm's to float32 r
   assert.ok(largest < 1e-4, `native and wasm parameters differ by ${largest}`);
 });
 
-Deno.test("native: deno task reproduce records the backend, and regenerates the same bytes", {
-  ...native,
-}, async () => {
-  const outs = [0, 1].map((i) => `results/tmp-native-${Deno.pid}-${i}`);
-  try {
-    const args = ["--profile", "quick", "--only", "nav2d-maml-so-z1-s0", "--workers", "1"];
-    const roots = [];
-    for (const out of outs) {
-      const r = await runDenoTask("reproduce", [...args, "--backend", "native", "--out", out]);
-      assert.equal(r.code, 0, r.stderr);
-      roots.push(r.stdout.match(/root digest ([0-9a-f]{64})/)?.[1]);
+Deno.test(
+  "native: deno task reproduce records the backend, and regenerates the same bytes with 1 and 2 workers",
+  {
+    ...native,
+  },
+  async () => {
+    const outs = [1, 2].map((workers) => `results/tmp-native-${Deno.pid}-${workers}`);
+    try {
+      const args = ["--profile", "quick", "--only", "nav2d-maml-so-z1-s0", "--backend", "native"];
+      const roots = [];
+      for (const [i, out] of outs.entries()) {
+        // Two learner workers call OpenBLAS at the same time.
+        const workers = String(i + 1);
+        const r = await runDenoTask("reproduce", [...args, "--workers", workers, "--out", out]);
+        assert.equal(r.code, 0, r.stderr);
+        roots.push(r.stdout.match(/root digest ([0-9a-f]{64})/)?.[1]);
+      }
+      assert.ok(roots[0] !== undefined && roots[0] === roots[1], `${roots}`);
+      const recorded = JSON.parse(
+        await Deno.readTextFile(`${outs[0]}/nav2d-maml-so-z1-s0/config.json`),
+      );
+      assert.equal(recorded.backend, "native");
+      const verified = await runDenoTask("verify", ["--dir", outs[0]]);
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    } finally {
+      for (const out of outs) await Deno.remove(out, { recursive: true }).catch(() => {});
     }
-    assert.ok(roots[0] !== undefined && roots[0] === roots[1], `${roots}`);
-    const recorded = JSON.parse(
-      await Deno.readTextFile(`${outs[0]}/nav2d-maml-so-z1-s0/config.json`),
-    );
-    assert.equal(recorded.backend, "native");
-    const verified = await runDenoTask("verify", ["--dir", outs[0]]);
-    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-  } finally {
-    for (const out of outs) await Deno.remove(out, { recursive: true }).catch(() => {});
-  }
-});
+  },
+);

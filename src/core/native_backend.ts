@@ -132,7 +132,7 @@ let registered: OpenBlas | undefined;
  * ```ts ignore
  * import { registerNativeBackend } from "./native_backend.ts";
  * const blas = await registerNativeBackend(); // needs OpenBLAS and --allow-ffi
- * console.log(blas.corename);
+ * console.log(blas.config);
  * ```
  */
 export async function registerNativeBackend(): Promise<OpenBlas> {

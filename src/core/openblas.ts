@@ -2,18 +2,23 @@
  * OpenBLAS' single-precision matrix product through Deno's foreign-function interface.
  *
  * The `native` learner backend (see `native_backend.ts`) sends its matrix products here. The
- * library is the system's OpenBLAS (Debian: `libopenblas0-serial`), found under `/usr/lib` or
+ * library is the system's OpenBLAS (Debian: `libopenblas0-pthread`), found under `/usr/lib` or
  * `/usr/lib64` by absolute path so that `--allow-ffi=/usr/lib,/usr/lib64` is enough, and it runs on
  * one thread: a product's summation order then depends only on its shape and on the kernel
  * OpenBLAS picks for the processor, so results repeat on one machine and may differ between
  * processor models.
  *
+ * A build with threading compiled in is required, pinned to one thread: the learner's worker
+ * threads call it at the same time, and only such builds lock the buffers OpenBLAS packs matrices
+ * into (a single-threaded build, such as Debian's `libopenblas0-serial`, does not, so concurrent
+ * products could share a buffer).
+ *
  * @module
  */
 import { InputError } from "./errors.ts";
 
-/** The Debian package that provides the single-threaded OpenBLAS this module loads first. */
-export const OPENBLAS_PACKAGE = "libopenblas0-serial";
+/** The Debian package that provides the OpenBLAS this module loads first. */
+export const OPENBLAS_PACKAGE = "libopenblas0-pthread";
 
 const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
@@ -87,16 +92,16 @@ export interface OpenBlas {
 }
 
 /**
- * Where this module looks for OpenBLAS, in order: Debian's serial, pthread and OpenMP builds, then
- * the usual library directories of other Linux distributions. Absolute paths only, so that a
- * path-scoped `--allow-ffi` covers them.
+ * Where this module looks for OpenBLAS, in order: Debian's pthread and OpenMP builds, then the
+ * usual library directories of other Linux distributions (a single-threaded build found there is
+ * refused when loaded). Absolute paths only, so that a path-scoped `--allow-ffi` covers them.
  *
  * @example
  * ```ts
  * import { openBlasCandidates } from "./openblas.ts";
  * const paths = openBlasCandidates("linux", "x86_64");
- * if (paths[0] !== "/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.so.0") {
- *   throw new Error("Debian's serial build comes first");
+ * if (paths[0] !== "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0") {
+ *   throw new Error("Debian's pthread build comes first");
  * }
  * ```
  */
@@ -107,7 +112,6 @@ export function openBlasCandidates(
   if (os !== "linux") return [];
   const multiarch = `/usr/lib/${arch}-linux-gnu`;
   return [
-    `${multiarch}/openblas-serial/libopenblas.so.0`,
     `${multiarch}/openblas-pthread/libopenblas.so.0`,
     `${multiarch}/openblas-openmp/libopenblas.so.0`,
     `${multiarch}/libopenblas.so.0`,
@@ -135,7 +139,8 @@ const loaded = new Map<string, OpenBlas>();
  * Load OpenBLAS (once per path and thread), pin it to one thread and return its product.
  *
  * Throws an {@linkcode InputError} whose one line names the package to install when no candidate
- * exists, and the permission to add when FFI is not allowed.
+ * exists or the one found is a single-threaded build, and the permission to add when FFI is not
+ * allowed.
  *
  * @example
  * ```ts
@@ -180,6 +185,13 @@ export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates(
   }
   const { path, lib } = opened;
   const s = lib.symbols;
+  const config = configString(s);
+  if (/\bSINGLE_THREADED\b/.test(config)) {
+    lib.close();
+    throw new InputError(
+      `backend "native" needs an OpenBLAS built with threading (called from several threads at once, it must lock its buffers): ${path} is a single-threaded build (${config}); install the Debian package ${OPENBLAS_PACKAGE}`,
+    );
+  }
   s.openblas_set_num_threads(1);
   const threads = s.openblas_get_num_threads();
   if (threads !== 1) {
@@ -206,7 +218,7 @@ export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates(
   const blas: OpenBlas = {
     sgemm,
     path,
-    config: configString(s),
+    config,
     threads,
   };
   loaded.set(path, blas);
