@@ -8,7 +8,8 @@
  *   one typed {@linkcode ExperimentConfig} (validated by {@linkcode validateConfig}).
  * - {@linkcode metaGradient} and {@linkcode innerStep}: the estimators (`sgmrl`, `maml`, `emaml`;
  *   `hessian: "autodiff"` for second order, `"none"` for first order; ζ ≥ 1 inner steps) on
- *   batches from {@linkcode learnerBatch}.
+ *   batches from {@linkcode learnerBatch} ({@linkcode metaGradientAsync} and
+ *   {@linkcode innerStepAsync} read back asynchronously, as the `webgpu` backend requires).
  * - {@linkcode samplePaths}: trajectories of any {@linkcode TaskFamily} (such as
  *   {@linkcode nav2d}, or a MuJoCo locomotion task from {@linkcode loadTaskFamily}) under a
  *   Gaussian MLP policy ({@linkcode initPolicyParams}); {@linkcode createThreads} spreads sampling
@@ -144,13 +145,16 @@ export {
   type HessianMode,
   HESSIANS,
   innerStep,
+  innerStepAsync,
   leaveOneOutBaselines,
   type MetaGradient,
   metaGradient,
+  metaGradientAsync,
   metaGradientBaselines,
   type TaskBatches,
   type TaskGradient,
   taskGradients,
+  taskGradientsAsync,
 } from "./src/estimators/meta_gradient.ts";
 export { adamAscend, adamInit, type AdamState } from "./src/estimators/adam.ts";
 export {

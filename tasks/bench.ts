@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { type BackendName, BACKENDS, tf, useBackend } from "../src/core/backend.ts";
-import { loadOpenBlas } from "../src/core/openblas.ts";
+import { backendDevice, type BackendName, BACKENDS, tf, useBackend } from "../src/core/backend.ts";
 import {
   backendOption,
   DEFAULT_WORKERS,
@@ -176,9 +175,9 @@ async function main(): Promise<number> {
   ) ?? 2;
   const backend = backendOption(o.backend as string);
   await useBackend(backend);
-  const openblas = backend === "native" ? loadOpenBlas().config : undefined;
+  const device = await backendDevice(backend);
   const result: Record<string, unknown> = {
-    machine: { cores: navigator.hardwareConcurrency, backend, openblas, deno: Deno.version.deno },
+    machine: { cores: navigator.hardwareConcurrency, backend, device, deno: Deno.version.deno },
   };
   const wanted = (p: string) => part === p || (part === "all" && p !== "anchor");
   if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
@@ -198,7 +197,7 @@ async function main(): Promise<number> {
   }
   console.log(
     `${navigator.hardwareConcurrency} cores, backend ${backend}${
-      openblas === undefined ? "" : ` (${openblas})`
+      device === undefined ? "" : ` (${device})`
     }\n`,
   );
   if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);

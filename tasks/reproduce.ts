@@ -20,7 +20,7 @@ import { type ExperimentConfig, InputError } from "../src/training/config.ts";
 import { profileDifferences } from "../src/verification/preflight.ts";
 import { checkWritablePath, resolvedPath } from "../src/core/safe_fs.ts";
 import { createThreads } from "../src/training/trainer.ts";
-import { loadOpenBlas } from "../src/core/openblas.ts";
+import { checkBackendAvailable } from "../src/core/backend.ts";
 import { PROFILE_NAMES, PROFILES } from "../src/training/profiles.ts";
 import {
   checkRunTargets,
@@ -91,7 +91,9 @@ export async function main(): Promise<number> {
   await checkWritablePath("out", out);
   await checkProfileHome(out, profile.name, grid);
   await checkRunTargets(configs, out, profile.name);
-  if (configs.some((c) => c.backend === "native")) loadOpenBlas();
+  for (const backend of new Set(configs.map((c) => c.backend))) {
+    await checkBackendAvailable(backend);
+  }
   if (o.list) {
     for (const c of configs) console.log(`${c.id}\t${(shardCost(c) / 1e9).toFixed(1)}`);
     return 0;

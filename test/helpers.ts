@@ -11,6 +11,8 @@ import { readCurves, SUMMARY_ID, summaryFiles } from "../src/experiments/profile
 import { ANALYSIS_PROFILE } from "../src/analysis/analysis_artifacts.ts";
 import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
 import { experimentId } from "../src/training/profiles.ts";
+import { train } from "../src/training/trainer.ts";
+import { useBackend } from "../src/core/backend.ts";
 
 /**
  * Whether this test run may load native libraries (`deno task test:native`): the tests that call
@@ -118,4 +120,34 @@ export async function runDenoTask(
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr).trim() };
+}
+
+/**
+ * Train a small 2D-navigation experiment twice on `backend` (same final digest) and once on wasm
+ * (parameters within float32 rounding, 1e-4): a backend's determinism and agreement in one check.
+ */
+export async function assertTrainingRepeatsAndFollowsWasm(
+  backend: "native" | "webgpu",
+): Promise<void> {
+  const config = (b: "wasm" | typeof backend) =>
+    tinyConfig("sgmrl", "autodiff", 1, 0, {
+      backend: b,
+      iterations: 3,
+      trajectoriesPerTask: 4,
+      horizon: 20,
+      policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
+    });
+  await useBackend(backend);
+  const first = await train(config(backend));
+  const again = await train(config(backend));
+  if (again.finalStateDigest !== first.finalStateDigest) {
+    throw new Error(`${backend}: two runs end in different states`);
+  }
+  await useBackend("wasm");
+  const wasm = await train(config("wasm"));
+  let largest = 0;
+  first.params.forEach((p, i) =>
+    p.forEach((v, j) => largest = Math.max(largest, Math.abs(v - wasm.params[i][j])))
+  );
+  if (!(largest < 1e-4)) throw new Error(`${backend} and wasm parameters differ by ${largest}`);
 }

@@ -10,24 +10,29 @@ import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {
   type EstimatorConfig,
   innerStep,
+  innerStepAsync,
   leaveOneOutBaselines,
   metaGradient,
+  metaGradientAsync,
   type TaskBatches,
 } from "../src/estimators/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { referenceAdvantageConfig } from "../src/estimators/returns.ts";
 import { stream } from "../src/core/rng.ts";
 import { FFI_ALLOWED } from "./helpers.ts";
+import { WEBGPU_AVAILABLE } from "./gpu.ts";
 
 await useBackend("wasm");
 
 /**
  * The finite-difference tests run on the default backend and, where FFI is allowed
- * (`deno task test:native`), on the native one; elsewhere the native runs are reported ignored.
+ * (`deno task test:native`), on the native one, and where a WebGPU adapter may be used
+ * (`deno task test:webgpu`), on webgpu; elsewhere those runs are reported ignored.
  */
 const LEARNER_BACKENDS = [
   { backend: "wasm", prefix: "", ignore: false },
   { backend: "native", prefix: "native: ", ignore: !FFI_ALLOWED },
+  { backend: "webgpu", prefix: "webgpu: ", ignore: !WEBGPU_AVAILABLE },
 ] as const;
 
 const LINEAR: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
@@ -129,22 +134,30 @@ function fdGradient(f: (t: Flat) => number, theta: Flat, eps = 1e-6): Flat {
   });
 }
 
-function makeTasks(spec: PolicySpec, theta: PolicyParams, cfg: EstimatorConfig, n = 2) {
-  return Array.from({ length: n }, (_, i): TaskBatches => {
+/** Tasks with their realised inner steps (read back asynchronously, as every backend can). */
+async function makeTasks(
+  spec: PolicySpec,
+  theta: PolicyParams,
+  cfg: EstimatorConfig,
+  n = 2,
+): Promise<TaskBatches[]> {
+  const tasks: TaskBatches[] = [];
+  for (let i = 0; i < n; i++) {
     const inner = Array.from({ length: cfg.innerSteps }, (_, t) => makeBatch(5, 10 * i + t, spec));
     const adapted: PolicyParams[] = [];
     let current = theta;
     for (const b of inner) {
-      current = innerStep(gaussianMlp(spec), current, b, cfg.innerLr);
+      current = await innerStepAsync(gaussianMlp(spec), current, b, cfg.innerLr);
       adapted.push(current);
     }
-    return {
+    tasks.push({
       inner,
       outer: makeBatch(6, 10 * i + 9, spec),
       adapted,
       explorationWeight: 0.4 - 0.5 * i,
-    };
-  });
+    });
+  }
+  return tasks;
 }
 
 function relErr(a: Flat, b: Flat): number {
@@ -170,16 +183,19 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
           innerLr: 0.3,
           sgmrlBaseline: "leave-one-out",
         };
-        const tasks = makeTasks(LINEAR, theta, cfg);
+        const tasks = await makeTasks(LINEAR, theta, cfg);
         const b = leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate));
         const f = (t: Flat) =>
           tasks.reduce((s, task, i) => s + objective64(t, task, cfg, b[i]), 0) / tasks.length;
         const expected = fdGradient(f, flatten(theta));
-        const so = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
+        const so = flatten(
+          (await metaGradientAsync(gaussianMlp(LINEAR), theta, tasks, cfg)).gradient,
+        );
         assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
         // Dropping the inner Jacobians (first order) must be visibly different here.
         const fo = flatten(
-          metaGradient(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+          (await metaGradientAsync(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }))
+            .gradient,
         );
         assert.ok(relErr(fo, expected) > 1e-2, `first order too close: ${relErr(fo, expected)}`);
       });
@@ -200,7 +216,7 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
       innerLr: 0.3,
       sgmrlBaseline: "none",
     };
-    const tasks = makeTasks(LINEAR, theta, cfg, 1);
+    const tasks = await makeTasks(LINEAR, theta, cfg, 1);
     const task = tasks[0];
     const t0 = flatten(theta);
     const offsets = task.adapted.map((a) => flatten(a).map((v, i) => v - t0[i]));
@@ -215,7 +231,7 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
       }
       return total;
     };
-    const fo = flatten(metaGradient(gaussianMlp(LINEAR), theta, tasks, cfg).gradient);
+    const fo = flatten((await metaGradientAsync(gaussianMlp(LINEAR), theta, tasks, cfg)).gradient);
     const expected = fdGradient(f, t0);
     assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
   });
@@ -234,10 +250,11 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
       innerLr: 1.0,
       sgmrlBaseline: "none",
     };
-    const tasks = makeTasks(spec, theta, cfg, 1);
-    const g = flatten(metaGradient(gaussianMlp(spec), theta, tasks, cfg).gradient);
+    const tasks = await makeTasks(spec, theta, cfg, 1);
+    const g = flatten((await metaGradientAsync(gaussianMlp(spec), theta, tasks, cfg)).gradient);
     const fo = flatten(
-      metaGradient(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }).gradient,
+      (await metaGradientAsync(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }))
+        .gradient,
     );
     // Directional derivatives along three random directions, by central differences of the
     // objective value that metaGradient reports (float32; ε = 1e-2).
@@ -245,9 +262,10 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
     for (let k = 0; k < 3; k++) {
       const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
       const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
-      const value = (p: PolicyParams) => metaGradient(gaussianMlp(spec), p, tasks, cfg).objective;
+      const value = async (p: PolicyParams) =>
+        (await metaGradientAsync(gaussianMlp(spec), p, tasks, cfg)).objective;
       const eps = 1e-2;
-      const fd = (value(shifted(eps)) - value(shifted(-eps))) / (2 * eps);
+      const fd = (await value(shifted(eps)) - await value(shifted(-eps))) / (2 * eps);
       const dir = flatten(d);
       const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
       const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);

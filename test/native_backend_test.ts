@@ -8,8 +8,12 @@ import { broadcastBatchIndices } from "../src/core/native_backend.ts";
 import { loadOpenBlas, OPENBLAS_PACKAGE, openBlasCandidates } from "../src/core/openblas.ts";
 import { InputError } from "../src/core/errors.ts";
 import { stream } from "../src/core/rng.ts";
-import { FFI_ALLOWED, runDenoTask, runTaskFile, tinyConfig } from "./helpers.ts";
-import { train } from "../src/training/trainer.ts";
+import {
+  assertTrainingRepeatsAndFollowsWasm,
+  FFI_ALLOWED,
+  runDenoTask,
+  runTaskFile,
+} from "./helpers.ts";
 
 const native = { ignore: !FFI_ALLOWED };
 
@@ -162,27 +166,7 @@ Deno.test(
 
 Deno.test("native: training repeats to the byte, and follows wasm's to float32 rounding", {
   ...native,
-}, async () => {
-  const config = (backend: "wasm" | "native") =>
-    tinyConfig("sgmrl", "autodiff", 1, 0, {
-      backend,
-      iterations: 3,
-      trajectoriesPerTask: 4,
-      horizon: 20,
-      policy: { hidden: [32, 32], activation: "relu", initStd: 1 },
-    });
-  await useBackend("native");
-  const first = await train(config("native"));
-  const again = await train(config("native"));
-  assert.equal(again.finalStateDigest, first.finalStateDigest);
-  await useBackend("wasm");
-  const wasm = await train(config("wasm"));
-  let largest = 0;
-  first.params.forEach((p, i) =>
-    p.forEach((v, j) => largest = Math.max(largest, Math.abs(v - wasm.params[i][j])))
-  );
-  assert.ok(largest < 1e-4, `native and wasm parameters differ by ${largest}`);
-});
+}, () => assertTrainingRepeatsAndFollowsWasm("native"));
 
 Deno.test(
   "native: deno task reproduce records the backend, and regenerates the same bytes with 1 and 2 workers",

@@ -9,7 +9,7 @@ import { tf } from "../core/backend.ts";
 import { learnerBatch } from "../estimators/batch.ts";
 import type { ExperimentConfig } from "../training/config.ts";
 import { loadTaskFamily } from "../envs/registry.ts";
-import { metaGradient, type TaskBatches } from "../estimators/meta_gradient.ts";
+import { metaGradientAsync, type TaskBatches } from "../estimators/meta_gradient.ts";
 import { gaussianMlp, initPolicyParams } from "../estimators/policy.ts";
 import { stream } from "../core/rng.ts";
 import { allJobs, gaussianSampling, samplePaths } from "../estimators/sampler.ts";
@@ -63,14 +63,14 @@ export function matmulFlops(
 }
 
 /** The backend's GFLOP/s on one n × n × n product (median of `repeats` after a warm-up). */
-export function backendMatmulGflops(n = 1024, repeats = 5): number {
+export async function backendMatmulGflops(n = 1024, repeats = 5): Promise<number> {
   const a = tf.randomNormal([n, n]), b = tf.randomNormal([n, n]);
   try {
     const times: number[] = [];
     for (let r = 0; r <= repeats; r++) {
       const start = performance.now();
       const c = tf.matMul(a, b);
-      c.dataSync();
+      await c.data();
       c.dispose();
       if (r > 0) times.push((performance.now() - start) / 1000);
     }
@@ -140,9 +140,9 @@ export async function benchEstimators(
   const out: Record<string, EstimatorTiming> = {};
   for (const zeta of innerSteps) {
     const tasks = forInnerSteps(zeta);
-    const run = (algorithm: "sgmrl" | "maml") => {
+    const run = async (algorithm: "sgmrl" | "maml") => {
       const start = performance.now();
-      metaGradient(policy, params, tasks, {
+      await metaGradientAsync(policy, params, tasks, {
         ...config,
         algorithm,
         hessian: "autodiff",
@@ -150,12 +150,12 @@ export async function benchEstimators(
       });
       return (performance.now() - start) / 1000;
     };
-    run("sgmrl");
-    run("maml");
+    await run("sgmrl");
+    await run("maml");
     const times = { sgmrl: [] as number[], maml: [] as number[] };
     for (let r = 0; r < repeats; r++) {
-      times.sgmrl.push(run("sgmrl"));
-      times.maml.push(run("maml"));
+      times.sgmrl.push(await run("sgmrl"));
+      times.maml.push(await run("maml"));
     }
     const sgmrlSeconds = median(times.sgmrl), mamlSeconds = median(times.maml);
     out[String(zeta)] = { sgmrlSeconds, mamlSeconds, sgmrlOverMaml: sgmrlSeconds / mamlSeconds };
@@ -171,16 +171,16 @@ export async function benchEstimators(
 export async function benchLearner(config: ExperimentConfig, repeats = 3): Promise<LearnerBench> {
   const { policy, params, forInnerSteps } = await timingBatches(config);
   const batches = forInnerSteps(config.innerSteps);
-  const run = () => metaGradient(policy, params, batches, config);
-  run();
+  const run = () => metaGradientAsync(policy, params, batches, config);
+  await run();
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = performance.now();
-    run();
+    await run();
     times.push((performance.now() - start) / 1000);
   }
-  const profile = await tf.profile(() => {
-    run();
+  const profile = await tf.profile(async () => {
+    await run();
   });
   let flops = 0;
   const byKernel = new Map<string, { calls: number; milliseconds: number }>();
@@ -200,7 +200,7 @@ export async function benchLearner(config: ExperimentConfig, repeats = 3): Promi
     seconds,
     matmulFlops: flops,
     gflops: flops / seconds / 1e9,
-    matmulGflops: backendMatmulGflops(),
+    matmulGflops: await backendMatmulGflops(),
     kernels: [...byKernel.entries()]
       .map(([kernel, e]) => ({ kernel, ...e }))
       .sort((x, y) => y.milliseconds - x.milliseconds),

@@ -5,14 +5,19 @@
  * WebAssembly specification, so the same program gives the same bytes on every x86-64 or ARM
  * machine. `cpu` is the pure-JavaScript reference backend. `native` is the WebAssembly backend with
  * its matrix products on the system's OpenBLAS through FFI (opt-in, needs `--allow-ffi`; its bytes
- * repeat on one machine, not across processor models; see `native_backend.ts`). Backends that need
- * native libraries of their own (tfjs-node, tfjs-node-gpu) are not dependencies of this package.
+ * repeat on one machine, not across processor models; see `native_backend.ts`). `webgpu` is
+ * TensorFlow.js' WebGPU backend on Deno's built-in WebGPU, loaded only when asked for (opt-in; a
+ * software adapter only with `SGMRL_ALLOW_SOFTWARE_GPU=1`; see `webgpu_backend.ts`). Backends that
+ * need native libraries of their own (tfjs-node, tfjs-node-gpu) are not dependencies of this
+ * package.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerNativeBackend } from "./native_backend.ts";
+import { checkGpuAdapter, registerWebgpuBackend } from "./webgpu_backend.ts";
+import { loadOpenBlas } from "./openblas.ts";
 
 /**
  * The backends this package can select.
@@ -23,7 +28,7 @@ import { registerNativeBackend } from "./native_backend.ts";
  * if (!BACKENDS.includes("wasm")) throw new Error("wasm is the embedded default");
  * ```
  */
-export const BACKENDS = ["wasm", "cpu", "native"] as const;
+export const BACKENDS = ["wasm", "cpu", "native", "webgpu"] as const;
 
 /**
  * A backend name accepted by {@linkcode useBackend}.
@@ -44,6 +49,44 @@ export function isBackendName(name: string): name is BackendName {
 }
 
 /**
+ * Check, before anything is written, that backend `name` can run here: for `native`, that OpenBLAS
+ * loads; for `webgpu`, that an adapter exists and may be used. Throws the backend's one-line
+ * `InputError` otherwise; `wasm` and `cpu` always can.
+ *
+ * @example
+ * ```ts
+ * import { checkBackendAvailable } from "./backend.ts";
+ * await checkBackendAvailable("wasm");
+ * ```
+ */
+export async function checkBackendAvailable(name: BackendName): Promise<void> {
+  if (name === "native") loadOpenBlas();
+  if (name === "webgpu") await checkGpuAdapter();
+}
+
+/**
+ * What backend `name` computes on, for the timings (never hashed): OpenBLAS' configuration for
+ * `native`, the adapter's description for `webgpu`; undefined for `wasm` and `cpu`, whose bytes do
+ * not depend on the machine.
+ *
+ * @example
+ * ```ts
+ * import { backendDevice } from "./backend.ts";
+ * if (await backendDevice("wasm") !== undefined) throw new Error("wasm: the same on every machine");
+ * ```
+ */
+export async function backendDevice(name: BackendName): Promise<string | undefined> {
+  if (name === "native") return `OpenBLAS: ${loadOpenBlas().config}`;
+  if (name === "webgpu") {
+    const a = await checkGpuAdapter(true);
+    return `WebGPU: ${
+      [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(", ")
+    }${a.isFallbackAdapter ? " (software)" : ""}`;
+  }
+  return undefined;
+}
+
+/**
  * Make `name` the active TensorFlow.js backend (idempotent) and return the tfjs namespace.
  *
  * Production mode is enabled, which also silences tfjs' console advertisement for native backends.
@@ -61,6 +104,7 @@ export async function useBackend(name: BackendName): Promise<typeof tf> {
   }
   tf.enableProdMode();
   if (name === "native") await registerNativeBackend();
+  if (name === "webgpu") await registerWebgpuBackend();
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`backend "${name}" failed to initialise`);

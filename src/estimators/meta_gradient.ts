@@ -36,6 +36,7 @@ import {
   paramsToTensors,
   type PolicyParams,
   tensorsToParams,
+  tensorsToParamsAsync,
 } from "./policy.ts";
 
 /**
@@ -257,10 +258,68 @@ export function innerStep(
   batch: LearnerBatch,
   alpha: number,
 ): PolicyParams {
-  return tf.tidy(() => {
-    const theta = paramsToTensors(policy, params);
-    return tensorsToParams(innerStepTensors(policy, theta, batchTensors(policy, batch), alpha));
-  });
+  return readSync(innerStepResult(policy, params, batch, alpha));
+}
+
+/**
+ * {@linkcode innerStep} with the result read back asynchronously, which every backend supports
+ * (WebGPU's has no synchronous read-back); the same bytes as `innerStep` on the same backend.
+ *
+ * @example
+ * ```ts
+ * import { innerStep, innerStepAsync } from "./meta_gradient.ts";
+ * import { gaussianMlp, initPolicyParams } from "./policy.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "tanh", initStd: 1 } as const;
+ * const theta = initPolicyParams(spec, 3);
+ * const batch = {
+ *   observations: new Float32Array([1]), actions: new Float32Array([1]),
+ *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: 0,
+ *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]), meanAdvantage: 1,
+ * };
+ * const a = innerStep(gaussianMlp(spec), theta, batch, 0.1);
+ * const b = await innerStepAsync(gaussianMlp(spec), theta, batch, 0.1);
+ * if (a.map((x) => x.join()).join() !== b.map((x) => x.join()).join()) throw new Error("bytes");
+ * ```
+ */
+export function innerStepAsync(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  batch: LearnerBatch,
+  alpha: number,
+): Promise<PolicyParams> {
+  return readAsync(innerStepResult(policy, params, batch, alpha));
+}
+
+/** The inner step's parameters as tensors, for the caller to read back and dispose. */
+function innerStepResult(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  batch: LearnerBatch,
+  alpha: number,
+): tfType.Tensor[] {
+  return tf.tidy(() =>
+    innerStepTensors(policy, paramsToTensors(policy, params), batchTensors(policy, batch), alpha)
+  );
+}
+
+/** Read parameter tensors back synchronously, then dispose them. */
+function readSync(tensors: tfType.Tensor[]): PolicyParams {
+  try {
+    return tensorsToParams(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/** Read parameter tensors back asynchronously, then dispose them. */
+async function readAsync(tensors: tfType.Tensor[]): Promise<PolicyParams> {
+  try {
+    return await tensorsToParamsAsync(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
 }
 
 /**
@@ -378,7 +437,60 @@ export function taskGradients(
   baselines: readonly number[],
   config: EstimatorConfig,
 ): TaskGradient[] {
-  return tasks.map((task, i) => taskGradient(policy, params, task, baselines[i], config));
+  return tasks.map((task, i) => {
+    const { value, grads } = taskGradientResult(policy, params, task, baselines[i], config);
+    try {
+      return { value: value.dataSync()[0], grads: readSync(grads) };
+    } finally {
+      value.dispose();
+    }
+  });
+}
+
+/**
+ * {@linkcode taskGradients} with each task's result read back asynchronously before the next task
+ * starts (so tensor memory is still one task's), which every backend supports; the same bytes as
+ * `taskGradients` on the same backend.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * import { taskGradients, taskGradientsAsync } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const batch = (s: number, a: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: a,
+ *   meanUndiscountedReturn: a, scale: 1, rewards: new Float64Array([a]), meanAdvantage: 1,
+ * });
+ * const theta = [new Float32Array([0.3]), new Float32Array([-0.1]), new Float32Array([0])];
+ * const tasks = [{ inner: [batch(1, 0.5)], adapted: [theta], outer: batch(-1, 2),
+ *   explorationWeight: 0 }];
+ * const policy = gaussianMlp({ obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 });
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
+ *   sgmrlBaseline: "none" } as const;
+ * const [a] = taskGradients(policy, theta, tasks, [0], config);
+ * const [b] = await taskGradientsAsync(policy, theta, tasks, [0], config);
+ * if (a.value !== b.value || a.grads.join() !== b.grads.join()) throw new Error("bytes");
+ * ```
+ */
+export async function taskGradientsAsync(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  baselines: readonly number[],
+  config: EstimatorConfig,
+): Promise<TaskGradient[]> {
+  const out: TaskGradient[] = [];
+  for (const [i, task] of tasks.entries()) {
+    const { value, grads } = taskGradientResult(policy, params, task, baselines[i], config);
+    try {
+      out.push({ value: (await value.data())[0], grads: await readAsync(grads) });
+    } finally {
+      value.dispose();
+    }
+  }
+  return out;
 }
 
 /**
@@ -455,14 +567,53 @@ export function metaGradient(
   return combineTaskGradients(taskGradients(policy, params, tasks, baselines, config));
 }
 
-/** ∇O and O of one task (see the module documentation), on a tape of its own. */
-function taskGradient(
+/**
+ * {@linkcode metaGradient} with every result read back asynchronously, as every backend can
+ * (WebGPU's has no synchronous read-back); the same bytes as `metaGradient` on the same backend.
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlp } from "./policy.ts";
+ * import { metaGradient, metaGradientAsync } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("wasm");
+ * const batch = (s: number, a: number) => ({
+ *   observations: new Float32Array([s]), actions: new Float32Array([a]),
+ *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: a,
+ *   meanUndiscountedReturn: a, scale: 1, rewards: new Float64Array([a]), meanAdvantage: 1,
+ * });
+ * const theta = [new Float32Array([0.3]), new Float32Array([-0.1]), new Float32Array([0])];
+ * const tasks = [1, 2].map((j) => ({ inner: [batch(1, 0.5 * j)], adapted: [theta],
+ *   outer: batch(-1, j), explorationWeight: 0 }));
+ * const policy = gaussianMlp({ obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 });
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
+ *   sgmrlBaseline: "leave-one-out" } as const;
+ * const a = metaGradient(policy, theta, tasks, config);
+ * const b = await metaGradientAsync(policy, theta, tasks, config);
+ * if (a.gradient.join() !== b.gradient.join() || a.objective !== b.objective) throw new Error("");
+ * ```
+ */
+export async function metaGradientAsync(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  config: EstimatorConfig,
+): Promise<MetaGradient> {
+  const baselines = metaGradientBaselines(tasks, config);
+  return combineTaskGradients(await taskGradientsAsync(policy, params, tasks, baselines, config));
+}
+
+/**
+ * ∇O and O of one task (see the module documentation), on a tape of its own, as tensors for the
+ * caller to read back and dispose.
+ */
+function taskGradientResult(
   policy: DifferentiablePolicy,
   params: PolicyParams,
   task: TaskBatches,
   baseline: number,
   config: EstimatorConfig,
-): { value: number; grads: PolicyParams } {
+): { value: tfType.Scalar; grads: tfType.Tensor[] } {
   return tf.tidy(() => {
     const theta = paramsToTensors(policy, params);
     const d = {
@@ -523,7 +674,7 @@ function taskGradient(
       const { value, grads } = tf.valueAndGrads((...th: tfType.Tensor[]) => objective(...th))(
         theta,
       );
-      return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
+      return { value, grads };
     } finally {
       for (const t of kept) t.dispose();
     }

@@ -299,6 +299,14 @@ export function tensorsToParams(tensors: readonly tfType.Tensor[]): PolicyParams
   return tensors.map((t) => Float32Array.from(t.dataSync() as Float32Array));
 }
 
+/** Download parameter tensors into fresh `Float32Array`s, asynchronously (every backend can). */
+export async function tensorsToParamsAsync(
+  tensors: readonly tfType.Tensor[],
+): Promise<PolicyParams> {
+  const data = await Promise.all(tensors.map((t) => t.data()));
+  return data.map((d) => Float32Array.from(d as Float32Array));
+}
+
 /** μ_θ(s) as a tensor, differentiable in `params`. */
 export function meanActionsTensor(
   spec: PolicySpec,

@@ -28,7 +28,7 @@ import {
   UnsafeFileError,
 } from "../core/safe_fs.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "../training/config.ts";
-import { useBackend } from "../core/backend.ts";
+import { backendDevice, useBackend } from "../core/backend.ts";
 import {
   evaluate,
   type IterationMetrics,
@@ -43,7 +43,7 @@ import {
  * ```ts
  * import { type RunHooks, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { backendDevice, useBackend } from "../core/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -89,7 +89,7 @@ export interface RunHooks {
  * ```ts
  * import { type RunOutcome, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { backendDevice, useBackend } from "../core/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -139,7 +139,7 @@ export interface RunOutcome {
  * ```ts
  * import { runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { backendDevice, useBackend } from "../core/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -172,6 +172,7 @@ export async function runExperiments(
   await prepareTaskModules(configs.map((c) => c.env));
   await checkRunTargets(configs, outDir, profile);
   const seconds: Record<string, number> = {};
+  const devices: Record<string, string> = {};
   const kept: string[] = [];
   const written: string[] = [];
   let stopped = false;
@@ -195,11 +196,20 @@ export async function runExperiments(
     const start = performance.now();
     stopped = !(await runExperiment(config, outDir, hooks, threads, i, configs.length));
     seconds[config.id] = (performance.now() - start) / 1000;
+    const device = await backendDevice(config.backend);
+    if (device !== undefined) devices[config.id] = device;
     if (stopped) continue;
     written.push(config.id);
     hooks.onDone?.(config, seconds[config.id]);
   }
-  const manifest = await refreshProfileDirectory(outDir, profile, seconds, hooks);
+  const manifest = await refreshProfileDirectory(
+    outDir,
+    profile,
+    seconds,
+    hooks,
+    undefined,
+    devices,
+  );
   return {
     root: manifest.root,
     experiments: manifest.experiments,
@@ -214,8 +224,9 @@ export async function runExperiments(
  * Rewrite what the experiments of `outDir` share, under its lock (src/experiments/directory_lock.ts), so that
  * processes finishing together never lose each other's experiments: leftovers of interrupted
  * shared writes are removed, then the summary and the profile manifest are regenerated from the
- * experiment directories present and `seconds` is added to the unhashed timings.json. Leftovers
- * of experiment writes are removed too where `partials` accepts the id.
+ * experiment directories present and `seconds` (and `devices`: what the native or webgpu backend
+ * ran on, by experiment) are added to the unhashed timings.json. Leftovers of experiment writes are
+ * removed too where `partials` accepts the id.
  */
 export function refreshProfileDirectory(
   outDir: string,
@@ -223,13 +234,14 @@ export function refreshProfileDirectory(
   seconds: Record<string, number> = {},
   hooks: Pick<RunHooks, "onWarning"> = {},
   partials: (name: string) => boolean = () => false,
+  devices: Record<string, string> = {},
 ): Promise<ProfileManifest> {
   const shared = new Set([SUMMARY_ID, MANIFEST_FILE, TIMINGS_FILE]);
   return withDirectoryLock(outDir, async () => {
     await removePartials(outDir, (name) => shared.has(name) || partials(name));
     await writeSummary(outDir, hooks);
     const manifest = await writeProfileManifest(outDir, profile);
-    await writeTimings(outDir, seconds);
+    await writeTimings(outDir, seconds, devices);
     return manifest;
   });
 }
@@ -405,16 +417,27 @@ export async function removePartials(
   return removed;
 }
 
-async function writeTimings(outDir: string, seconds: Record<string, number>): Promise<void> {
-  let previous: Record<string, number> = {};
+async function writeTimings(
+  outDir: string,
+  seconds: Record<string, number>,
+  devices: Record<string, string>,
+): Promise<void> {
+  let previous: { seconds?: Record<string, number>; devices?: Record<string, string> } = {};
   try {
     const bytes = await readRegularFile(`${outDir}/${TIMINGS_FILE}`, MAX_INPUT_BYTES);
-    if (bytes !== null) previous = JSON.parse(new TextDecoder().decode(bytes)).seconds ?? {};
+    if (bytes !== null) previous = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     // No usable earlier timings: they are only wall-clock figures.
   }
+  const merged = {
+    seconds: { ...previous.seconds, ...seconds },
+    devices: { ...previous.devices, ...devices },
+  };
   const tmp = `${outDir}/.${TIMINGS_FILE}.tmp`;
-  await Deno.writeTextFile(tmp, canonicalJson({ seconds: { ...previous, ...seconds } }));
+  await Deno.writeTextFile(
+    tmp,
+    canonicalJson(Object.keys(merged.devices).length > 0 ? merged : { seconds: merged.seconds }),
+  );
   await Deno.rename(tmp, `${outDir}/${TIMINGS_FILE}`);
 }
 

@@ -15,7 +15,7 @@ import { serveRequests } from "./worker_pool.ts";
 serveRequests<LearnerWork, LearnerResult>(
   async (work) => {
     await useBackend(work.backend);
-    return runLearnerWork(work);
+    return await runLearnerWork(work);
   },
   (results) =>
     results.flatMap((r) =>

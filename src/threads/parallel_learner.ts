@@ -15,12 +15,12 @@ import type { LearnerBatch } from "../estimators/batch.ts";
 import {
   combineTaskGradients,
   type EstimatorConfig,
-  innerStep,
+  innerStepAsync,
   type MetaGradient,
   metaGradientBaselines,
   type TaskBatches,
   type TaskGradient,
-  taskGradients,
+  taskGradientsAsync,
 } from "../estimators/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
@@ -99,14 +99,18 @@ export type LearnerResult = (PolicyParams | TaskGradient)[];
 
 /**
  * Run `work` in this thread (what a learner worker does with a request, and what the in-process
- * learner does directly).
+ * learner does directly), reading results back asynchronously, as every backend can.
  */
-export function runLearnerWork(work: LearnerWork): LearnerResult {
+export async function runLearnerWork(work: LearnerWork): Promise<LearnerResult> {
   const policy = gaussianMlp(work.spec);
   if (work.kind === "inner-steps") {
-    return work.tasks.map((t) => innerStep(policy, t.params, t.batch, work.alpha));
+    const out: PolicyParams[] = [];
+    for (const t of work.tasks) {
+      out.push(await innerStepAsync(policy, t.params, t.batch, work.alpha));
+    }
+    return out;
   }
-  return taskGradients(policy, work.params, work.tasks, work.baselines, work.config);
+  return await taskGradientsAsync(policy, work.params, work.tasks, work.baselines, work.config);
 }
 
 /** The active backend, which learner threads must use too. */
@@ -128,19 +132,17 @@ function activeBackend(): BackendName {
 export function localLearner(): Learner {
   return {
     workers: 1,
-    innerSteps: (spec, params, batches, alpha) =>
-      Promise.resolve(
-        runLearnerWork({
-          kind: "inner-steps",
-          backend: activeBackend(),
-          spec,
-          alpha,
-          tasks: batches.map((batch, i) => ({ params: params[i], batch })),
-        }) as PolicyParams[],
-      ),
-    metaGradient: (spec, params, tasks, config) => {
+    innerSteps: async (spec, params, batches, alpha) =>
+      await runLearnerWork({
+        kind: "inner-steps",
+        backend: activeBackend(),
+        spec,
+        alpha,
+        tasks: batches.map((batch, i) => ({ params: params[i], batch })),
+      }) as PolicyParams[],
+    metaGradient: async (spec, params, tasks, config) => {
       const baselines = metaGradientBaselines(tasks, config);
-      const parts = runLearnerWork({
+      const parts = await runLearnerWork({
         kind: "task-gradients",
         backend: activeBackend(),
         spec,
@@ -149,7 +151,7 @@ export function localLearner(): Learner {
         tasks,
         baselines,
       }) as TaskGradient[];
-      return Promise.resolve(combineTaskGradients(parts));
+      return combineTaskGradients(parts);
     },
     close() {},
   };

@@ -1,0 +1,68 @@
+// The webgpu backend: TensorFlow.js' WebGPU backend on Deno's WebGPU. The tests that compute on
+// it need an adapter they may use and run in `deno task test:webgpu` (which provides Mesa's
+// software Vulkan, lavapipe, and allows it); elsewhere they are reported as ignored. The refusal
+// of a software adapter that was not allowed is checked wherever the only adapter is one.
+import assert from "node:assert/strict";
+import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/core/webgpu_backend.ts";
+import { assertTrainingRepeatsAndFollowsWasm, runTaskFile } from "./helpers.ts";
+import { WEBGPU_AVAILABLE } from "./gpu.ts";
+
+const webgpu = { ignore: !WEBGPU_AVAILABLE };
+/** True where a hardware adapter exists (then nothing is refused). */
+const HARDWARE_GPU = await checkGpuAdapter(false).then(() => true, () => false);
+
+Deno.test({
+  name:
+    "reproduce --backend webgpu with no adapter, or only a software one not allowed: one line, exit 2, nothing written",
+  ignore: HARDWARE_GPU,
+}, async () => {
+  const out = `results/tmp-webgpu-refused-${Deno.pid}`;
+  const r = await runTaskFile("tasks/reproduce.ts", [
+    "--profile",
+    "quick",
+    "--only",
+    "nav2d-sgmrl-so-z1-s0",
+    "--backend",
+    "webgpu",
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => !/XDG_RUNTIME_DIR/.test(l));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(
+    lines[0],
+    new RegExp(`backend "webgpu": .*(${ALLOW_SOFTWARE_GPU}|no WebGPU adapter)`),
+  );
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+});
+
+Deno.test({
+  name:
+    "webgpu: a product at the paper's sample count gives the same bytes in two processes (no float atomics)",
+  ...webgpu,
+}, async () => {
+  const digests = [];
+  for (let i = 0; i < 2; i++) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        `--allow-env=${ALLOW_SOFTWARE_GPU}`,
+        "test/fixtures/webgpu_product.ts",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /^[0-9a-f]{64}$/);
+    digests.push(stdout);
+  }
+  assert.equal(digests[0], digests[1]);
+});
+
+Deno.test({
+  name: "webgpu: training repeats to the byte, and follows wasm's to float32 rounding",
+  ...webgpu,
+}, () => assertTrainingRepeatsAndFollowsWasm("webgpu"));
