@@ -2,17 +2,19 @@
 # deno task test:container: build the image with no network (container/build.sh, podman from
 # Debian, installed when missing), run a quick selection inside it with no network, and compare
 # its root digest and every file with the same selection run on the host; then spot-verify the
-# image's own committed results/quick inside it. podman runs with a private storage root and
-# configuration, removed afterwards, so images and containers already on the machine are left
-# alone. Prints the build and run times.
+# image's own committed results/quick inside it. Then the GPU image (container/build.sh --gpu):
+# built the same way, and with no GPU in the container, --backend webgpu stops with the one-line
+# "no WebGPU adapter" error before writing anything (the Vulkan loader loads; nothing falls back
+# to the CPU). podman runs with a private storage root and configuration, removed afterwards, so
+# images and containers already on the machine are left alone. Prints the build and run times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEST_NAME=test:container
 # shellcheck source=../cluster/test_lib.sh
 . cluster/test_lib.sh
 ensure_debian_packages \
-  'command -v podman && command -v runc && { ldd /bin/busybox 2>&1 || true; } | grep -q "not a dynamic"' \
-  podman runc busybox-static
+  'command -v podman && command -v runc && { ldd /bin/busybox 2>&1 || true; } | grep -q "not a dynamic" && ldconfig -p | grep -q "libvulkan.so.1 " && ldconfig -p | grep -q "libXext.so.6 "' \
+  podman runc busybox-static libvulkan1 libxext6 libx11-6
 
 tmp=$(mktemp -d /tmp/sgmrl-container.XXXXXX)
 ref=results/tmp-container-ref-$$
@@ -70,4 +72,20 @@ podman run --rm --network none "$tag" verify --profile quick --spot 2 >"$tmp/ver
   { cat "$tmp/verify.out" >&2; fail "verify --spot in the container failed"; }
 grep -q "^spot-verified: results/quick" "$tmp/verify.out" || fail "no spot verification"
 say "verify --spot 2 of the image's results/quick passed in $(($(date +%s) - t0)) s"
+
+t0=$(date +%s)
+container/build.sh podman --gpu >"$tmp/build-gpu.out" 2>&1 ||
+  { tail -n 30 "$tmp/build-gpu.out" >&2; fail "the GPU image's build"; }
+size=$(podman image inspect --format '{{.Size}}' "$tag-gpu")
+say "built $tag-gpu with no network in $(($(date +%s) - t0)) s, $((size / 1000000)) MB"
+mkdir -p "$tmp/gpu-out"
+if podman run --rm --network none -v "$tmp/gpu-out:/app/results/tmp-gpu" "$tag-gpu" \
+  reproduce --profile quick --only nav2d-sgmrl-so-z1-s0 --backend webgpu \
+  --out results/tmp-gpu/run >"$tmp/gpu.out" 2>&1; then
+  fail "--backend webgpu ran in a container without a GPU"
+fi
+grep -q 'backend "webgpu": no WebGPU adapter' "$tmp/gpu.out" ||
+  { cat "$tmp/gpu.out" >&2; fail "the GPU image did not refuse a missing GPU with the one-line error"; }
+[ -z "$(ls -A "$tmp/gpu-out")" ] || fail "the GPU image wrote results without a GPU"
+say "the GPU image refuses --backend webgpu without a GPU, writing nothing"
 say "passed: root digest $root in the container = on the host"
