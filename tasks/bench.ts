@@ -78,8 +78,9 @@ kernel time by kernel; then sgmrl's and maml's second-order meta-gradients on th
 
 anchor: this package against PyTorch on the same machine, one thread each: the second-order
 sgmrl and maml meta-gradients on the 2D-navigation paper batch (ζ = 1) and whole paper
-meta-iterations (sampling, adaptation, meta-gradient, Adam), for the wasm and the native backend
-(native where OpenBLAS loads), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
+meta-iterations (sampling, adaptation, meta-gradient, Adam), for the wasm, native and webgpu
+backends (native where OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says
+why), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
 the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent
 otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
 PyTorch's. Not part of "all".
@@ -410,6 +411,8 @@ interface AnchorRow {
 interface AnchorBench {
   /** This package, one thread, by backend; a string says why a backend could not run. */
   package: Record<string, AnchorRow | string>;
+  /** What the native and webgpu backends ran on (OpenBLAS' configuration, the adapter). */
+  devices: Record<string, string>;
   /** PyTorch's timings, or why there are none. */
   torch: (AnchorRow & { version: string; blas: string[] }) | string;
 }
@@ -435,9 +438,12 @@ async function packageAnchorRow(backend: BackendName, rounds: number): Promise<A
 async function benchAnchor(rounds: number): Promise<AnchorBench> {
   const active = tf.getBackend() as BackendName;
   const pkg: Record<string, AnchorRow | string> = {};
-  for (const backend of ["wasm", "native"] as const) {
+  const devices: Record<string, string> = {};
+  for (const backend of ["wasm", "native", "webgpu"] as const) {
     try {
       pkg[backend] = await packageAnchorRow(backend, rounds);
+      const device = await backendDevice(backend);
+      if (device !== undefined) devices[backend] = device;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       pkg[backend] = e.message;
@@ -457,7 +463,7 @@ async function benchAnchor(rounds: number): Promise<AnchorBench> {
       iteration: { sgmrl: median(t.iteration.sgmrl), maml: median(t.iteration.maml) },
     };
   }
-  return { package: pkg, torch };
+  return { package: pkg, devices, torch };
 }
 
 function printAnchor(a: AnchorBench, rounds: number): void {
@@ -482,6 +488,7 @@ function printAnchor(a: AnchorBench, rounds: number): void {
     if (typeof r === "string") console.log(`| package, ${backend} | ${r} | | | |`);
     else row(`package, ${backend}`, r);
   }
+  for (const [backend, device] of Object.entries(a.devices)) console.log(`\n${backend}: ${device}`);
   if (torch === null) console.log(`\nPyTorch: ${a.torch}`);
   else console.log(`\nPyTorch's BLAS: ${torch.blas.join(", ") || "(not visible)"}`);
 }
