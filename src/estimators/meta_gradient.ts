@@ -440,9 +440,9 @@ export function taskGradients(
   return tasks.map((task, i) => {
     const { value, grads } = taskGradientResult(policy, params, task, baselines[i], config);
     try {
-      return { value: value.dataSync()[0], grads: readSync(grads) };
+      return { value: value.dataSync()[0], grads: tensorsToParams(grads) };
     } finally {
-      value.dispose();
+      tf.dispose([value, ...grads]);
     }
   });
 }
@@ -485,9 +485,9 @@ export async function taskGradientsAsync(
   for (const [i, task] of tasks.entries()) {
     const { value, grads } = taskGradientResult(policy, params, task, baselines[i], config);
     try {
-      out.push({ value: (await value.data())[0], grads: await readAsync(grads) });
+      out.push({ value: (await value.data())[0], grads: await tensorsToParamsAsync(grads) });
     } finally {
-      value.dispose();
+      tf.dispose([value, ...grads]);
     }
   }
   return out;
