@@ -1,7 +1,7 @@
 #!/bin/bash
 # deno task test:webgpu: the tests that run on the webgpu backend, on Mesa's software Vulkan
-# (lavapipe): the estimators' finite-difference tests, a product's bytes across processes, and
-# training's. Installs Debian's mesa-vulkan-drivers and libvulkan1 when missing and this is root
+# (lavapipe): the estimators' finite-difference tests, the meta-batch as one graph against the
+# per-task estimator, a product's bytes across processes, and training's. Installs Debian's mesa-vulkan-drivers and libvulkan1 when missing and this is root
 # with apt-get; otherwise says why it is skipped. The software adapter is allowed for these tests
 # only (SGMRL_ALLOW_SOFTWARE_GPU=1), and Vulkan gets a private runtime directory.
 set -euo pipefail
@@ -16,4 +16,4 @@ runtime=$(mktemp -d /tmp/sgmrl-webgpu.XXXXXX)
 trap 'rm -rf "$runtime"' EXIT
 XDG_RUNTIME_DIR=$runtime SGMRL_ALLOW_SOFTWARE_GPU=1 deno test --allow-read --allow-write \
   --allow-run --allow-sys=cpus --allow-env=SGMRL_ALLOW_SOFTWARE_GPU \
-  test/webgpu_backend_test.ts test/meta_gradient_test.ts
+  test/webgpu_backend_test.ts test/meta_gradient_test.ts test/batched_meta_gradient_test.ts

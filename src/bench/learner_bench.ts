@@ -1,7 +1,8 @@
 /**
- * Where the learner's time goes: one meta-gradient on the 2D-navigation paper batch, its matrix
- * products counted from TensorFlow.js' own kernel profile, beside the same backend's rate on one
- * large matrix product measured in the same run.
+ * Where the learner's time goes: one meta-gradient on the 2D-navigation paper batch, as the
+ * learner computes it on the active backend (per task; on webgpu the meta-batch as one graph), its
+ * matrix products counted from TensorFlow.js' own kernel profile, beside the same backend's rate
+ * on one large matrix product measured in the same run.
  *
  * @module
  */
@@ -9,8 +10,9 @@ import { tf } from "../core/backend.ts";
 import { learnerBatch } from "../estimators/batch.ts";
 import type { ExperimentConfig } from "../training/config.ts";
 import { loadTaskFamily } from "../envs/registry.ts";
-import { metaGradientAsync, type TaskBatches } from "../estimators/meta_gradient.ts";
-import { gaussianMlp, initPolicyParams } from "../estimators/policy.ts";
+import type { TaskBatches } from "../estimators/meta_gradient.ts";
+import { initPolicyParams } from "../estimators/policy.ts";
+import { localLearner } from "../threads/parallel_learner.ts";
 import { stream } from "../core/rng.ts";
 import { allJobs, gaussianSampling, samplePaths } from "../estimators/sampler.ts";
 import { policySpec, surrogateConfig } from "../training/trainer.ts";
@@ -116,7 +118,7 @@ async function timingBatches(config: ExperimentConfig) {
       adapted: Array.from({ length: innerSteps }, () => params),
       explorationWeight: 0,
     }));
-  return { policy: gaussianMlp(spec), params, forInnerSteps };
+  return { spec, params, forInnerSteps };
 }
 
 /** Seconds of sgmrl's and maml's meta-gradient at one ζ, and their ratio. */
@@ -136,13 +138,14 @@ export async function benchEstimators(
   innerSteps: readonly number[],
   repeats = 3,
 ): Promise<Record<string, EstimatorTiming>> {
-  const { policy, params, forInnerSteps } = await timingBatches(config);
+  const { spec, params, forInnerSteps } = await timingBatches(config);
+  const learner = localLearner();
   const out: Record<string, EstimatorTiming> = {};
   for (const zeta of innerSteps) {
     const tasks = forInnerSteps(zeta);
     const run = async (algorithm: "sgmrl" | "maml") => {
       const start = performance.now();
-      await metaGradientAsync(policy, params, tasks, {
+      await learner.metaGradient(spec, params, tasks, {
         ...config,
         algorithm,
         hessian: "autodiff",
@@ -169,9 +172,10 @@ export async function benchEstimators(
  * shapes, hence the work, are those of training).
  */
 export async function benchLearner(config: ExperimentConfig, repeats = 3): Promise<LearnerBench> {
-  const { policy, params, forInnerSteps } = await timingBatches(config);
+  const { spec, params, forInnerSteps } = await timingBatches(config);
   const batches = forInnerSteps(config.innerSteps);
-  const run = () => metaGradientAsync(policy, params, batches, config);
+  const learner = localLearner();
+  const run = () => learner.metaGradient(spec, params, batches, config);
   await run();
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {

@@ -347,7 +347,20 @@ export function logProbTensor(
 ): tfType.Tensor1D {
   const logStd = params[params.length - 1];
   const mean = meanActionsTensor(spec, params, obs);
+  return gaussianLogDensityTensor(actions, mean, logStd) as tfType.Tensor1D;
+}
+
+/**
+ * log N(a; μ, diag σ²) summed over the last axis, σ = exp(logStd) broadcast against `actions`,
+ * differentiable to every order (the tensor form of {@linkcode gaussianLogDensity}).
+ */
+export function gaussianLogDensityTensor(
+  actions: tfType.Tensor,
+  mean: tfType.Tensor,
+  logStd: tfType.Tensor,
+): tfType.Tensor {
   const z = tf.mul(tf.sub(actions, mean), exp(tf.neg(logStd)));
   const perDim = tf.sub(tf.mul(tf.square(z), -0.5), logStd);
-  return tf.sub(tf.sum(perDim, 1), 0.5 * spec.actDim * Math.log(2 * Math.PI)) as tfType.Tensor1D;
+  const actDim = actions.shape[actions.shape.length - 1];
+  return tf.sub(tf.sum(perDim, -1), 0.5 * actDim * Math.log(2 * Math.PI));
 }

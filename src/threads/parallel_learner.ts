@@ -8,6 +8,11 @@
  * {@linkcode workerLearner} gives the bytes of a {@linkcode localLearner} for any number of
  * workers, and uses every core for the learner's share of an iteration.
  *
+ * On the `webgpu` backend the meta-gradient is instead the whole meta-batch as one graph
+ * ({@linkcode metaGradientBatched}), computed in the calling thread whatever the number of workers
+ * (one device; hundreds of dispatches instead of tens of thousands), so its bytes too are the same
+ * for any number of workers.
+ *
  * @module
  */
 import { type BackendName, tf } from "../core/backend.ts";
@@ -23,6 +28,7 @@ import {
   taskGradientsAsync,
 } from "../estimators/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
+import { metaGradientBatched } from "../estimators/batched_meta_gradient.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
 
 /**
@@ -118,6 +124,11 @@ function activeBackend(): BackendName {
   return tf.getBackend() as BackendName;
 }
 
+/** Whether the meta-gradient is taken as one batched graph in the calling thread (a GPU backend). */
+function batchedOnThisThread(): boolean {
+  return activeBackend() === "webgpu";
+}
+
 /**
  * The learner in the calling thread.
  *
@@ -141,6 +152,7 @@ export function localLearner(): Learner {
         tasks: batches.map((batch, i) => ({ params: params[i], batch })),
       }) as PolicyParams[],
     metaGradient: async (spec, params, tasks, config) => {
+      if (batchedOnThisThread()) return await metaGradientBatched(spec, params, tasks, config);
       const baselines = metaGradientBaselines(tasks, config);
       const parts = await runLearnerWork({
         kind: "task-gradients",
@@ -191,6 +203,7 @@ export function workerLearner(workers: number, options: WorkerLearnerOptions = {
       ) as Promise<PolicyParams[]>;
     },
     metaGradient: async (spec, params, tasks, config) => {
+      if (batchedOnThisThread()) return await metaGradientBatched(spec, params, tasks, config);
       const backend = activeBackend();
       const baselines = metaGradientBaselines(tasks, config);
       const indexed = tasks.map((task, i) => ({ task, baseline: baselines[i] }));

@@ -1,0 +1,124 @@
+// The meta-batch as one graph (src/estimators/batched_meta_gradient.ts) against the per-task
+// estimator it must equal: every algorithm, second and first order, one and two inner steps, tasks
+// whose batches differ in length, on wasm and (in deno task test:webgpu) on webgpu.
+import assert from "node:assert/strict";
+import { useBackend } from "../src/core/backend.ts";
+import { stream } from "../src/core/rng.ts";
+import type { LearnerBatch } from "../src/estimators/batch.ts";
+import { metaGradientBatched } from "../src/estimators/batched_meta_gradient.ts";
+import {
+  type EstimatorConfig,
+  innerStepAsync,
+  metaGradientAsync,
+  type TaskBatches,
+} from "../src/estimators/meta_gradient.ts";
+import {
+  gaussianMlp,
+  initPolicyParams,
+  type PolicyParams,
+  type PolicySpec,
+} from "../src/estimators/policy.ts";
+import { WEBGPU_AVAILABLE } from "./gpu.ts";
+
+function batch(spec: PolicySpec, n: number, key: number): LearnerBatch {
+  const rng = stream({ seed: 21, purpose: "test", task: key });
+  return {
+    observations: Float32Array.from({ length: n * spec.obsDim }, () => rng.uniformIn(-1, 1)),
+    actions: Float32Array.from({ length: n * spec.actDim }, () => rng.uniformIn(-1.5, 1.5)),
+    weights: Float32Array.from({ length: n }, () => rng.uniformIn(-0.5, 0.5)),
+    sampleCount: n,
+    trajectoryCount: 2,
+    returnEstimate: rng.uniformIn(-2, 0),
+    meanUndiscountedReturn: 0,
+    scale: rng.uniformIn(0.5, 1),
+    rewards: new Float64Array(n),
+    meanAdvantage: rng.uniformIn(-1, 1),
+  };
+}
+
+/** Three tasks with 7, 4 and 9 samples per batch (so two are padded), their inner steps realised. */
+async function tasksFor(
+  spec: PolicySpec,
+  theta: PolicyParams,
+  config: EstimatorConfig,
+): Promise<TaskBatches[]> {
+  const policy = gaussianMlp(spec);
+  const out: TaskBatches[] = [];
+  for (const [i, n] of [7, 4, 9].entries()) {
+    const inner = Array.from(
+      { length: config.innerSteps },
+      (_, t) => batch(spec, n + t, 10 * i + t),
+    );
+    const adapted: PolicyParams[] = [];
+    let current = theta;
+    for (const b of inner) {
+      current = await innerStepAsync(policy, current, b, config.innerLr);
+      adapted.push(current);
+    }
+    out.push({ inner, outer: batch(spec, n + 2, 10 * i + 9), adapted, explorationWeight: 0.3 - i });
+  }
+  return out;
+}
+
+const BACKENDS = [
+  { backend: "wasm", prefix: "", ignore: false },
+  { backend: "webgpu", prefix: "webgpu: ", ignore: !WEBGPU_AVAILABLE },
+] as const;
+
+for (const { backend, prefix, ignore } of BACKENDS) {
+  for (const activation of ["tanh", "relu"] as const) {
+    Deno.test({
+      name:
+        `${prefix}metaGradientBatched equals the per-task meta-gradient (${activation} MLP): every algorithm, second and first order, ζ = 1, 2, padded batches`,
+      ignore,
+    }, async () => {
+      await useBackend(backend);
+      const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5], activation, initStd: 1 };
+      const theta = initPolicyParams(spec, 4);
+      for (const algorithm of ["sgmrl", "maml", "emaml", "sgmrl-published"] as const) {
+        for (const hessian of ["autodiff", "none"] as const) {
+          for (const innerSteps of [1, 2]) {
+            const config: EstimatorConfig = {
+              algorithm,
+              hessian,
+              innerSteps,
+              innerLr: 0.4,
+              sgmrlBaseline: "leave-one-out",
+            };
+            const tasks = await tasksFor(spec, theta, config);
+            const expected = await metaGradientAsync(gaussianMlp(spec), theta, tasks, config);
+            const got = await metaGradientBatched(spec, theta, tasks, config);
+            const e = expected.gradient.flatMap((g) => [...g]);
+            const g = got.gradient.flatMap((x) => [...x]);
+            const norm = Math.sqrt(e.reduce((s, x) => s + x * x, 0));
+            const err = Math.sqrt(e.reduce((s, x, i) => s + (x - g[i]) ** 2, 0));
+            const label = `${algorithm} ${hessian} ζ = ${innerSteps}`;
+            assert.ok(err < 1e-5 * Math.max(1, norm), `${label}: gradient differs by ${err}`);
+            assert.ok(
+              Math.abs(got.objective - expected.objective) <
+                1e-5 * Math.max(1, Math.abs(expected.objective)),
+              `${label}: objective ${got.objective} vs ${expected.objective}`,
+            );
+          }
+        }
+      }
+    });
+  }
+}
+
+Deno.test("metaGradientBatched refuses the paper's eq. 13 Jacobians (the exact analysis runs them per task)", async () => {
+  await useBackend("wasm");
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
+  const theta = initPolicyParams(spec, 1);
+  const config: EstimatorConfig = {
+    algorithm: "sgmrl",
+    hessian: "paper-eq13",
+    innerSteps: 1,
+    innerLr: 0.1,
+    sgmrlBaseline: "none",
+  };
+  await assert.rejects(
+    metaGradientBatched(spec, theta, await tasksFor(spec, theta, config), config),
+    /hessian must be autodiff or none/,
+  );
+});
