@@ -434,7 +434,7 @@ async function packageAnchorRow(backend: BackendName, rounds: number): Promise<A
   };
 }
 
-/** The package on wasm and native, then PyTorch, one thread each, in one run. */
+/** The package on wasm, native and webgpu, then PyTorch, one thread each, in one run. */
 async function benchAnchor(rounds: number): Promise<AnchorBench> {
   const active = tf.getBackend() as BackendName;
   const pkg: Record<string, AnchorRow | string> = {};
