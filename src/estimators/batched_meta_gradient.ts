@@ -8,8 +8,10 @@
  * inner step differentiates its own copy while the gradient with respect to θ is the mean of the
  * tasks' gradients. The objective is that of meta_gradient.ts term by term (every algorithm, second
  * or first order, ζ ≥ 1); its results agree with `metaGradient`'s to float32 rounding (tested),
- * and its bytes are its own. It is what the learner runs on the `webgpu` backend; on CPU backends
- * it is no faster (its element-wise work is the same) and the per-task path is kept.
+ * and its bytes are its own. It is what the learner runs on the `webgpu` backend, where it cuts the
+ * kernels of a paper meta-gradient from 11,140 to 952. On CPU backends the per-task path is kept:
+ * there the time is the element-wise work, which batching does not reduce, and on wasm batched
+ * products miss XNNPACK's fast kernel.
  *
  * @module
  */
