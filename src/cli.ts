@@ -272,7 +272,9 @@ export const GRID_HELP =
                    e.g. --only 'sgmrl-so-*'
   --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
   --backend B      ${BACKENDS.join(" | ")} (default: wasm); native: matrix products on the
-                   system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine
+                   system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine;
+                   webgpu: the learner on a GPU through WebGPU (a software adapter only with
+                   SGMRL_ALLOW_SOFTWARE_GPU=1)
   --config FILE    JSON object of configuration fields that override the profile's shared ones,
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors`;
 

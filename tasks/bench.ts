@@ -96,7 +96,7 @@ Options:
                    iterations of the memory measurement (default 2)
   --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
                    thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
-  --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS)
+  --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)
   --json           print exactly one JSON object on stdout
   -h, --help       show this help
 `;
