@@ -151,3 +151,31 @@ export async function assertTrainingRepeatsAndFollowsWasm(
   );
   if (!(largest < 1e-4)) throw new Error(`${backend} and wasm parameters differ by ${largest}`);
 }
+
+/**
+ * `deno task reproduce` (as `runTaskFile` runs it: no FFI, no environment) with `--backend
+ * backend` into a fresh `--out`: exit 2, one line of error matching `pattern` (Vulkan's
+ * XDG_RUNTIME_DIR warning aside), and the output directory never created.
+ */
+export async function assertBackendRefusedBeforeWriting(
+  backend: "native" | "webgpu",
+  pattern: RegExp,
+): Promise<void> {
+  const out = `results/tmp-${backend}-refused-${Deno.pid}`;
+  const r = await runTaskFile("tasks/reproduce.ts", [
+    "--profile",
+    "quick",
+    "--only",
+    "nav2d-sgmrl-so-z1-s0",
+    "--backend",
+    backend,
+    "--out",
+    out,
+  ]);
+  const lines = r.stderr.split("\n").filter((l) => !/XDG_RUNTIME_DIR/.test(l));
+  if (r.code !== 2 || lines.length !== 1 || !pattern.test(lines[0])) {
+    throw new Error(`expected exit 2 and one line matching ${pattern}, got ${r.code}: ${r.stderr}`);
+  }
+  const created = await Deno.stat(out).then(() => true, () => false);
+  if (created) throw new Error(`${out} was created`);
+}

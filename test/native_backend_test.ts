@@ -9,10 +9,10 @@ import { loadOpenBlas, OPENBLAS_PACKAGE, openBlasCandidates } from "../src/core/
 import { InputError } from "../src/core/errors.ts";
 import { stream } from "../src/core/rng.ts";
 import {
+  assertBackendRefusedBeforeWriting,
   assertTrainingRepeatsAndFollowsWasm,
   FFI_ALLOWED,
   runDenoTask,
-  runTaskFile,
 } from "./helpers.ts";
 
 const native = { ignore: !FFI_ALLOWED };
@@ -64,23 +64,8 @@ Deno.test("native: a single-threaded OpenBLAS build is refused, naming the packa
   );
 });
 
-Deno.test("reproduce --backend native without FFI permission: one line, exit 2, nothing written", async () => {
-  const out = `results/tmp-native-refused-${Deno.pid}`;
-  const r = await runTaskFile("tasks/reproduce.ts", [
-    "--profile",
-    "quick",
-    "--only",
-    "nav2d-sgmrl-so-z1-s0",
-    "--backend",
-    "native",
-    "--out",
-    out,
-  ]);
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
-  assert.match(r.stderr, /--allow-ffi/);
-  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
-});
+Deno.test("reproduce --backend native without FFI permission: one line, exit 2, nothing written", () =>
+  assertBackendRefusedBeforeWriting("native", /--allow-ffi/));
 
 /** Σ_k op(a)[i,k]·op(b)[k,j] in float64, for row-major 2-D operands. */
 function product64(

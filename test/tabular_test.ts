@@ -6,6 +6,7 @@ import {
   exactExpectation,
   exactMoments,
   exactMomentsOfAll,
+  tabularPath,
 } from "../src/theory/exact.ts";
 import { learnerBatch } from "../src/estimators/batch.ts";
 import { innerStep, metaGradient } from "../src/estimators/meta_gradient.ts";
@@ -254,16 +255,7 @@ function momentsByOrderedBatches(
   };
   const batchOf = (b: readonly WeightedTrajectory[]) =>
     learnerBatch(
-      b.map((t) => {
-        const observations = new Float64Array(t.states.length * problem.states);
-        t.states.forEach((s, h) => observations[h * problem.states + s] = 1);
-        return {
-          observations,
-          actions: Float64Array.from(t.actions),
-          rewards: Float64Array.from(t.rewards),
-          length: t.states.length,
-        };
-      }),
+      b.map((t) => tabularPath(problem, t)),
       problem.states,
       1,
       { advantages: rawAdvantageConfig(problem.gamma), mean: "trajectories" },

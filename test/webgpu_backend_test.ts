@@ -4,7 +4,10 @@
 // of a software adapter that was not allowed is checked wherever the only adapter is one.
 import assert from "node:assert/strict";
 import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/core/webgpu_backend.ts";
-import { assertTrainingRepeatsAndFollowsWasm, runTaskFile } from "./helpers.ts";
+import {
+  assertBackendRefusedBeforeWriting,
+  assertTrainingRepeatsAndFollowsWasm,
+} from "./helpers.ts";
 import { WEBGPU_AVAILABLE } from "./gpu.ts";
 
 const webgpu = { ignore: !WEBGPU_AVAILABLE };
@@ -15,27 +18,11 @@ Deno.test({
   name:
     "reproduce --backend webgpu with no adapter, or only a software one not allowed: one line, exit 2, nothing written",
   ignore: HARDWARE_GPU,
-}, async () => {
-  const out = `results/tmp-webgpu-refused-${Deno.pid}`;
-  const r = await runTaskFile("tasks/reproduce.ts", [
-    "--profile",
-    "quick",
-    "--only",
-    "nav2d-sgmrl-so-z1-s0",
-    "--backend",
+}, () =>
+  assertBackendRefusedBeforeWriting(
     "webgpu",
-    "--out",
-    out,
-  ]);
-  assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr.split("\n").filter((l) => !/XDG_RUNTIME_DIR/.test(l));
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(
-    lines[0],
     new RegExp(`backend "webgpu": .*(${ALLOW_SOFTWARE_GPU}|no WebGPU adapter)`),
-  );
-  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
-});
+  ));
 
 Deno.test({
   name:

@@ -66,8 +66,8 @@ export async function checkBackendAvailable(name: BackendName): Promise<void> {
 
 /**
  * What backend `name` computes on, for the timings (never hashed): OpenBLAS' configuration for
- * `native`, the adapter's description for `webgpu`; undefined for `wasm` and `cpu`, whose bytes do
- * not depend on the machine.
+ * `native`, the adapter's description for `webgpu` (both as loaded for use, once per thread);
+ * undefined for `wasm` and `cpu`, whose bytes do not depend on the machine.
  *
  * @example
  * ```ts
@@ -78,7 +78,7 @@ export async function checkBackendAvailable(name: BackendName): Promise<void> {
 export async function backendDevice(name: BackendName): Promise<string | undefined> {
   if (name === "native") return `OpenBLAS: ${loadOpenBlas().config}`;
   if (name === "webgpu") {
-    const a = await checkGpuAdapter(true);
+    const a = await registerWebgpuBackend();
     return `WebGPU: ${
       [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(", ")
     }${a.isFallbackAdapter ? " (software)" : ""}`;

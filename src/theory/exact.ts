@@ -54,8 +54,18 @@ export interface ExactSettings {
   readonly batchOut: number;
 }
 
-/** A tabular trajectory as the sampler would have produced it (one-hot observations). */
-function toPath(problem: TabularProblem, tau: WeightedTrajectory): Path {
+/**
+ * A tabular trajectory as the sampler would have produced it (one-hot observations).
+ *
+ * @example
+ * ```ts
+ * import { tabularPath } from "./exact.ts";
+ * const problem = { states: 2, actions: 2, horizon: 0, gamma: 1, tasks: [] };
+ * const path = tabularPath(problem, { states: [1], actions: [0], rewards: [3], probability: 1 });
+ * if (path.observations.join() !== "0,1" || path.rewards[0] !== 3) throw new Error("one-hot");
+ * ```
+ */
+export function tabularPath(problem: TabularProblem, tau: WeightedTrajectory): Path {
   const n = tau.states.length;
   const observations = new Float64Array(n * problem.states);
   tau.states.forEach((s, h) => observations[h * problem.states + s] = 1);
@@ -165,7 +175,7 @@ export function exactMomentsOfAll(
     mean: "trajectories",
   };
   const batchOf = (b: readonly WeightedTrajectory[]) =>
-    learnerBatch(b.map((t) => toPath(problem, t)), problem.states, 1, surrogate);
+    learnerBatch(b.map((t) => tabularPath(problem, t)), problem.states, 1, surrogate);
   const size = problem.states * problem.actions;
   const totals = estimators.map(() => new Float64Array(size));
   const squared = estimators.map(() => 0);
@@ -196,7 +206,7 @@ export function exactMomentsOfAll(
             gradient[0].forEach((g, k) => {
               total[k] += w * g;
               squared[e] += w / draws * g * g;
-              mean[k] += tau.probability * g;
+              if (draws > 1) mean[k] += tau.probability * g;
             });
           });
         }
