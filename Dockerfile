@@ -21,6 +21,7 @@ COPY deno.json deno.lock mod.ts ./
 COPY node_modules ./node_modules
 COPY src ./src
 COPY tasks ./tasks
+COPY bench ./bench
 COPY results ./results
 # Type-check and compile every task once, offline, so that runs start at once.
 RUN ["deno", "cache", "--frozen", "mod.ts", "tasks/reproduce.ts", "tasks/verify.ts", \

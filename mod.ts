@@ -156,7 +156,11 @@ export {
   taskGradients,
   taskGradientsAsync,
 } from "./src/estimators/meta_gradient.ts";
-export { logProbBatched, metaGradientBatched } from "./src/estimators/batched_meta_gradient.ts";
+export {
+  innerStepsBatched,
+  logProbBatched,
+  metaGradientBatched,
+} from "./src/estimators/batched_meta_gradient.ts";
 export { adamAscend, adamInit, type AdamState } from "./src/estimators/adam.ts";
 export {
   createThreads,

@@ -34,11 +34,13 @@ import {
   type PhysicsBenchResult,
 } from "../src/bench/physics_bench.ts";
 import {
-  createThreads,
-  type IterationTiming,
-  type Threads,
-  train,
-} from "../src/training/trainer.ts";
+  type BackendRow,
+  compareBackends,
+  type StageMedians,
+  stageMedians,
+  timeIteration,
+} from "../src/bench/backend_bench.ts";
+import { createThreads, type IterationTiming } from "../src/training/trainer.ts";
 import { median } from "../src/core/stats.ts";
 import { benchNav2dSampling, type Nav2dSamplingBench } from "../src/bench/sampling_bench.ts";
 import {
@@ -49,7 +51,7 @@ import {
   type TorchAnchorTimings,
 } from "../src/bench/torch_anchor.ts";
 
-const PARTS = ["all", "nav2d", "learner", "mujoco", "memory", "anchor"] as const;
+const PARTS = ["all", "nav2d", "learner", "mujoco", "memory", "anchor", "backends"] as const;
 
 const HELP = `Usage: deno task bench [options]
 
@@ -85,6 +87,14 @@ the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported
 otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
 PyTorch's. Not part of "all".
 
+backends: --backend beside wasm in the same run (--backend must not be wasm): whole meta-iterations
+of the 2D-navigation paper configuration (sgmrl and maml, second order, ζ = 1) and of the HalfCheetah
+(direction) paper configuration (sgmrl, second order, ζ = 3: 40 tasks × 20 trajectories × 200 steps),
+with N sampling and N learner threads, the two backends alternating: median seconds per iteration,
+sampling (including the inner adaptation steps) and learning, each as wasm's time over the
+backend's; and a 2D-navigation paper experiment projected on each (500 × the slower algorithm's
+median). In "all" when --backend is not wasm. Each HalfCheetah iteration takes minutes on a few cores.
+
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
 size after each iteration (flat when nothing accumulates). Several minutes per iteration.
@@ -97,19 +107,14 @@ Options:
   --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
                    thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)
-  --json           print exactly one JSON object on stdout
+  --json           print exactly one JSON object on stdout (the report)
+  --render FILE    print the tables of a report saved from --json, measuring nothing
   -h, --help       show this help
 `;
 
-interface StageMedians {
-  iterSeconds: number;
-  samplingSeconds: number;
-  learningSeconds: number;
-}
-
 /** The 2D-navigation paper configuration, second order, ζ = 1, minimal evaluation. */
-function paperNav2d(algorithm: Algorithm, backend: string) {
-  return {
+function paperNav2d(algorithm: Algorithm, backend: string): ExperimentConfig {
+  return validateConfig({
     ...PAPER_NAV2D,
     id: `bench-${algorithm}`,
     algorithm,
@@ -118,36 +123,22 @@ function paperNav2d(algorithm: Algorithm, backend: string) {
     seed: 0,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
     backend,
-  };
+  });
 }
 
-/** Seconds of iteration 1 (after iteration 0 as a warm-up) of one short training run. */
-async function timeOneIteration(
-  algorithm: Algorithm,
-  backend: string,
-  threads: Threads,
-): Promise<IterationTiming> {
-  const config: ExperimentConfig = validateConfig({
-    ...paperNav2d(algorithm, backend),
-    iterations: 2,
+/** The HalfCheetah (direction) paper configuration, sgmrl second order, ζ = 3, minimal evaluation. */
+function paperHalfCheetah(id: string, iterations: number): ExperimentConfig {
+  return validateConfig({
+    ...PAPER_LOCOMOTION,
+    env: "half-cheetah-dir",
+    id,
+    algorithm: "sgmrl",
+    hessian: "autodiff",
+    innerSteps: 3,
+    seed: 0,
+    iterations,
+    evaluation: { tasks: 1, trajectoriesPerTask: 1 },
   });
-  let timing: IterationTiming | undefined;
-  await train(config, {
-    ...threads,
-    onIteration: (m, t) => {
-      if (m.iteration === 1) timing = t;
-    },
-  });
-  if (timing === undefined) throw new Error(`${algorithm}: no timing for iteration 1`);
-  return timing;
-}
-
-function stageMedians(timings: readonly IterationTiming[]): StageMedians {
-  return {
-    iterSeconds: median(timings.map((t) => t.samplingSeconds + t.learningSeconds)),
-    samplingSeconds: median(timings.map((t) => t.samplingSeconds)),
-    learningSeconds: median(timings.map((t) => t.learningSeconds)),
-  };
 }
 
 async function main(): Promise<number> {
@@ -158,10 +149,15 @@ async function main(): Promise<number> {
     "memory-iterations": { type: "string" },
     backend: { type: "string", default: "wasm" },
     json: { type: "boolean" },
+    render: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (o.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (o.render !== undefined) {
+    printReport(await readReport(o.render as string));
     return 0;
   }
   const part = o.part as string;
@@ -175,15 +171,21 @@ async function main(): Promise<number> {
     o["memory-iterations"] as string | undefined,
   ) ?? 2;
   const backend = backendOption(o.backend as string);
+  if (part === "backends" && backend === "wasm") {
+    throw new InputError(
+      "part backends times --backend beside wasm: give --backend cpu, native or webgpu",
+    );
+  }
   await useBackend(backend);
   const device = await backendDevice(backend);
-  const result: Record<string, unknown> = {
+  const result: Report = {
     machine: { cores: navigator.hardwareConcurrency, backend, device, deno: Deno.version.deno },
+    settings: { iterations },
   };
   const wanted = (p: string) => part === p || (part === "all" && p !== "anchor");
   if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
   if (wanted("learner")) {
-    const config = validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 });
+    const config = paperNav2d("sgmrl", backend);
     result.learner = {
       ...await benchLearner(config),
       estimators: await benchEstimators(config, [1, 2, 3]),
@@ -192,35 +194,64 @@ async function main(): Promise<number> {
   if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
   if (wanted("anchor")) result.anchor = await benchAnchor(iterations);
-  if (o.json) {
-    console.log(JSON.stringify(result));
-    return 0;
+  if (part === "backends" || (part === "all" && backend !== "wasm")) {
+    result.backends = await benchBackends(backend, iterations, maxWorkers);
   }
-  console.log(
-    `${navigator.hardwareConcurrency} cores, backend ${backend}${
-      device === undefined ? "" : ` (${device})`
-    }\n`,
-  );
-  if (result.nav2d) printNav2d(result.nav2d as Nav2dBench, iterations, backend);
-  if (result.learner) printLearner(result.learner as LearnerReport);
-  if (result.mujoco) printMujoco(result.mujoco as Record<string, PhysicsBenchResult>);
-  if (result.memory) printMemory(result.memory as MemoryBench);
-  if (result.anchor) printAnchor(result.anchor as AnchorBench, iterations);
+  if (o.json) console.log(JSON.stringify(result));
+  else printReport(result);
   return 0;
 }
 
+/** What one run measured: what `--json` prints and `--render` reads back. */
+interface Report {
+  machine: { cores: number; backend: string; device?: string; deno: string };
+  settings: { iterations: number };
+  nav2d?: Nav2dBench;
+  learner?: LearnerReport;
+  mujoco?: Record<string, PhysicsBenchResult>;
+  memory?: MemoryBench;
+  anchor?: AnchorBench;
+  backends?: BackendsBench;
+}
+
+/** A report printed earlier with `--json`, read back for `--render`. */
+async function readReport(path: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new InputError(`render: cannot read "${path}": ${(e as Error).message}`);
+  }
+  let report: Report;
+  try {
+    report = JSON.parse(text);
+  } catch {
+    throw new InputError(`render: "${path}" is not JSON (expected what --json prints)`);
+  }
+  if (
+    typeof report?.machine?.backend !== "string" ||
+    typeof report?.settings?.iterations !== "number"
+  ) {
+    throw new InputError(`render: "${path}" is not a report of deno task bench --json`);
+  }
+  return report;
+}
+
+/** The tables of a report, as a run without `--json` prints them. */
+function printReport(r: Report): void {
+  const { cores, backend, device } = r.machine;
+  const iterations = r.settings.iterations;
+  console.log(`${cores} cores, backend ${backend}${device === undefined ? "" : ` (${device})`}\n`);
+  if (r.nav2d) printNav2d(r.nav2d, iterations, backend);
+  if (r.learner) printLearner(r.learner);
+  if (r.mujoco) printMujoco(r.mujoco);
+  if (r.memory) printMemory(r.memory);
+  if (r.anchor) printAnchor(r.anchor, iterations);
+  if (r.backends) printBackends(r.backends, iterations);
+}
+
 async function memoryOfHalfCheetah(iterations: number, workers: number): Promise<MemoryBench> {
-  const config = validateConfig({
-    ...PAPER_LOCOMOTION,
-    env: "half-cheetah-dir",
-    id: "bench-memory",
-    algorithm: "sgmrl",
-    hessian: "autodiff",
-    innerSteps: 3,
-    seed: 0,
-    iterations,
-    evaluation: { tasks: 1, trajectoriesPerTask: 1 },
-  });
+  const config = paperHalfCheetah("bench-memory", iterations);
   const threads = createThreads(workers);
   try {
     return await benchMemory(config, threads);
@@ -297,8 +328,8 @@ async function benchNav2d(
     // The algorithms alternate, round by round, so that both see the same machine state.
     const timings = { sgmrl: [] as IterationTiming[], maml: [] as IterationTiming[] };
     for (let round = 0; round < iterations; round++) {
-      timings.sgmrl.push(await timeOneIteration("sgmrl", backend, threads));
-      timings.maml.push(await timeOneIteration("maml", backend, threads));
+      timings.sgmrl.push(await timeIteration(paperNav2d("sgmrl", backend), threads));
+      timings.maml.push(await timeIteration(paperNav2d("maml", backend), threads));
     }
     sgmrl = stageMedians(timings.sgmrl);
     maml = stageMedians(timings.maml);
@@ -419,12 +450,12 @@ interface AnchorBench {
 
 async function packageAnchorRow(backend: BackendName, rounds: number): Promise<AnchorRow> {
   await useBackend(backend);
-  const config = validateConfig({ ...paperNav2d("sgmrl", backend), iterations: 1 });
+  const config = paperNav2d("sgmrl", backend);
   const mg = (await benchEstimators(config, [1], rounds))["1"];
   const times = { sgmrl: [] as number[], maml: [] as number[] };
   for (let round = 0; round <= rounds; round++) {
     for (const algorithm of ["sgmrl", "maml"] as const) {
-      const t = await timeOneIteration(algorithm, backend, {});
+      const t = await timeIteration(paperNav2d(algorithm, backend), {});
       if (round > 0) times[algorithm].push(t.samplingSeconds + t.learningSeconds);
     }
   }
@@ -491,4 +522,73 @@ function printAnchor(a: AnchorBench, rounds: number): void {
   for (const [backend, device] of Object.entries(a.devices)) console.log(`\n${backend}: ${device}`);
   if (torch === null) console.log(`\nPyTorch: ${a.torch}`);
   else console.log(`\nPyTorch's BLAS: ${torch.blas.join(", ") || "(not visible)"}`);
+}
+
+interface BackendsBench {
+  workers: number;
+  rows: BackendRow[];
+  /** 500 × the slower algorithm's median 2D-navigation iteration, by backend. */
+  paperNav2dExperimentSeconds: Record<string, number>;
+}
+
+/** --backend beside wasm on the paper's 2D-navigation and HalfCheetah ζ = 3 iterations. */
+async function benchBackends(
+  backend: BackendName,
+  rounds: number,
+  workers: number,
+): Promise<BackendsBench> {
+  const threads = createThreads(workers);
+  let rows: BackendRow[];
+  try {
+    rows = await compareBackends(
+      [
+        { name: "2D navigation, ζ = 1", config: paperNav2d("sgmrl", "wasm") },
+        { name: "2D navigation, ζ = 1", config: paperNav2d("maml", "wasm") },
+        { name: "HalfCheetah direction, ζ = 3", config: paperHalfCheetah("bench-cheetah", 2) },
+      ],
+      ["wasm", backend],
+      rounds,
+      threads,
+    );
+  } finally {
+    threads.close();
+  }
+  const nav2d = rows.filter((r) => r.setup.startsWith("2D navigation"));
+  const paperNav2dExperimentSeconds = Object.fromEntries(
+    ["wasm", backend].map((b) => [
+      b,
+      Math.max(...nav2d.map((r) => r.medians[b].iterSeconds)) * PAPER_NAV2D.iterations,
+    ]),
+  );
+  return { workers, rows, paperNav2dExperimentSeconds };
+}
+
+function printBackends(b: BackendsBench, rounds: number): void {
+  const [reference, candidate] = Object.keys(b.paperNav2dExperimentSeconds);
+  console.log(
+    `\n${candidate} beside ${reference}, paper configurations, second order, ${b.workers} sampling and ${b.workers} learner thread(s), median of ${rounds} iteration(s) each after a warm-up, backends alternating; speed-up = ${reference}'s time / ${candidate}'s\n`,
+  );
+  console.log(
+    `| setup | algorithm | ${reference} s / iteration (sampling + learning) | ${candidate} s / iteration (sampling + learning) | iteration speed-up | learning speed-up |`,
+  );
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  const f = (m: StageMedians) =>
+    `${m.iterSeconds.toFixed(3)} (${m.samplingSeconds.toFixed(3)} + ${
+      m.learningSeconds.toFixed(3)
+    })`;
+  for (const r of b.rows) {
+    console.log(
+      `| ${r.setup} | ${r.algorithm} | ${f(r.medians[reference])} | ${f(r.medians[candidate])} | ${
+        r.iterationSpeedup.toFixed(2)
+      }× | ${r.learningSpeedup.toFixed(2)}× |`,
+    );
+  }
+  console.log(
+    `\n2D-navigation paper experiment (500 iterations): ${
+      Object.entries(b.paperNav2dExperimentSeconds).map(([k, s]) =>
+        `${k} ${(s / 60).toFixed(1)} min`
+      )
+        .join(", ")
+    }`,
+  );
 }

@@ -1,11 +1,11 @@
 // The meta-batch as one graph (src/estimators/batched_meta_gradient.ts) against the per-task
-// estimator it must equal: every algorithm, second and first order, one and two inner steps, tasks
+// inner step and estimator it must equal: every algorithm, second and first order, one and two inner steps, tasks
 // whose batches differ in length, on wasm and (in deno task test:webgpu) on webgpu.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/core/backend.ts";
 import { stream } from "../src/core/rng.ts";
 import type { LearnerBatch } from "../src/estimators/batch.ts";
-import { metaGradientBatched } from "../src/estimators/batched_meta_gradient.ts";
+import { innerStepsBatched, metaGradientBatched } from "../src/estimators/batched_meta_gradient.ts";
 import {
   type EstimatorConfig,
   innerStepAsync,
@@ -122,3 +122,41 @@ Deno.test("metaGradientBatched refuses the paper's eq. 13 Jacobians (the exact a
     /hessian must be autodiff or none/,
   );
 });
+
+for (const { backend, prefix, ignore } of BACKENDS) {
+  Deno.test({
+    name:
+      `${prefix}innerStepsBatched equals each task's inner step from its own parameters (tanh and relu MLPs, padded batches)`,
+    ignore,
+  }, async () => {
+    await useBackend(backend);
+    for (const activation of ["tanh", "relu"] as const) {
+      const spec: PolicySpec = { obsDim: 3, actDim: 2, hidden: [6, 4], activation, initStd: 0.7 };
+      const params = [5, 6, 7].map((seed) => initPolicyParams(spec, seed));
+      const batches = [7, 4, 9].map((n, i) => batch(spec, n, 40 + i));
+      const got = await innerStepsBatched(spec, params, batches, 0.3);
+      assert.equal(got.length, 3);
+      for (const [i, b] of batches.entries()) {
+        const want = (await innerStepAsync(gaussianMlp(spec), params[i], b, 0.3)).flatMap((
+          p,
+        ) => [...p]);
+        const mine = got[i].flatMap((p) => [...p]);
+        const before = params[i].flatMap((p) => [...p]);
+        const moved = want.reduce((s, x, j) => s + Math.abs(x - before[j]), 0);
+        assert.equal(mine.length, want.length);
+        const err = Math.max(...want.map((x, j) => Math.abs(x - mine[j])));
+        assert.ok(err < 1e-5, `${activation}, task ${i}: differs by ${err}`);
+        assert.ok(moved > 1e-2, `${activation}, task ${i}: the step moved the parameters`);
+      }
+    }
+    await assert.rejects(
+      innerStepsBatched(
+        { obsDim: 3, actDim: 2, hidden: [], activation: "tanh", initStd: 1 },
+        [],
+        [batch({ obsDim: 3, actDim: 2, hidden: [], activation: "tanh", initStd: 1 }, 2, 1)],
+        0.1,
+      ),
+      /0 parameter sets for 1 batches/,
+    );
+  });
+}

@@ -1,11 +1,13 @@
 // The benchmark's building blocks: FLOP counting from kernel shapes, the sampling-throughput
-// measurement on a tiny batch, the PyTorch anchor's own check (where torch is installed), and the
+// measurement on a tiny batch, two backends timed side by side, the PyTorch anchor's own check (where torch is installed), and the
 // task's refusal of bad input.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/core/backend.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
 import { benchPhysics } from "../src/bench/physics_bench.ts";
+import { compareBackends } from "../src/bench/backend_bench.ts";
+import { tinyConfig } from "./helpers.ts";
 import { checkTorchAnchor, findTorchPython } from "../src/bench/torch_anchor.ts";
 
 await useBackend("wasm");
@@ -76,7 +78,13 @@ Deno.test("benchPhysics: physics steps per second for each worker count, policy 
 Deno.test("deno task bench: bad input gives one line naming the option and exit 2", async () => {
   for (
     const [args, message] of [
-      [["--part", "gpu"], /part must be one of all, nav2d, learner, mujoco, memory/],
+      [
+        ["--part", "gpu"],
+        /part must be one of all, nav2d, learner, mujoco, memory, anchor, backends/,
+      ],
+      [["--part", "backends"], /part backends times --backend beside wasm: give --backend cpu/],
+      [["--render", "test/no-such-report.json"], /render: cannot read "test\/no-such-report.json"/],
+      [["--render", "deno.json"], /render: "deno.json" is not a report of deno task bench --json/],
       [["--workers", "0"], /workers must be an integer in \[1, 64\]/],
       [["--iterations", "x"], /iterations must be a positive integer/],
       [["--memory-iterations", "0"], /memory-iterations must be a positive integer/],
@@ -91,5 +99,114 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
     assert.equal(out.code, 2, stderr);
     assert.match(stderr, message);
     assert.equal(stderr.split("\n").length, 1, stderr);
+  }
+});
+
+Deno.test("compareBackends: each setup timed on both backends, ratios of their medians, the active backend restored", async () => {
+  await useBackend("wasm");
+  const tiny = (algorithm: "sgmrl" | "maml") =>
+    tinyConfig(algorithm, "autodiff", 2, 0, { evaluation: { tasks: 1, trajectoriesPerTask: 1 } });
+  const rows = await compareBackends(
+    [{ name: "a", config: tiny("sgmrl") }, { name: "b", config: tiny("maml") }],
+    ["cpu", "wasm"],
+    2,
+    {},
+  );
+  assert.equal(tf.getBackend(), "wasm");
+  assert.deepEqual(rows.map((r) => [r.setup, r.algorithm]), [["a", "sgmrl"], ["b", "maml"]]);
+  for (const r of rows) {
+    assert.deepEqual(Object.keys(r.medians), ["cpu", "wasm"]);
+    for (const m of Object.values(r.medians)) {
+      assert.ok(m.samplingSeconds > 0 && m.learningSeconds > 0);
+      assert.ok(Math.abs(m.iterSeconds - (m.samplingSeconds + m.learningSeconds)) < 1e-12);
+    }
+    assert.equal(r.iterationSpeedup, r.medians.cpu.iterSeconds / r.medians.wasm.iterSeconds);
+    assert.equal(r.learningSpeedup, r.medians.cpu.learningSeconds / r.medians.wasm.learningSeconds);
+  }
+});
+
+Deno.test("deno task bench --render prints the tables of a saved --json report, measuring nothing", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const medians = (iter: number, sampling: number) => ({
+      iterSeconds: iter,
+      samplingSeconds: sampling,
+      learningSeconds: iter - sampling,
+    });
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        machine: { cores: 16, backend: "webgpu", device: "GPU X", deno: "2" },
+        settings: { iterations: 3 },
+        backends: {
+          workers: 16,
+          rows: [{
+            setup: "HalfCheetah direction, ζ = 3",
+            algorithm: "sgmrl",
+            medians: { wasm: medians(12, 2), webgpu: medians(3, 2) },
+            iterationSpeedup: 4,
+            learningSpeedup: 10,
+          }],
+          paperNav2dExperimentSeconds: { wasm: 300, webgpu: 90 },
+        },
+      }),
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", `--allow-read=${path}`, "tasks/bench.ts", "--render", path],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /^16 cores, backend webgpu \(GPU X\)/);
+    assert.match(stdout, /median of 3 iteration\(s\)/);
+    assert.match(
+      stdout,
+      /\| HalfCheetah direction, ζ = 3 \| sgmrl \| 12\.000 \(2\.000 \+ 10\.000\) \| 3\.000 \(2\.000 \+ 1\.000\) \| 4\.00× \| 10\.00× \|/,
+    );
+    assert.match(
+      stdout,
+      /2D-navigation paper experiment \(500 iterations\): wasm 5\.0 min, webgpu 1\.5 min/,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("bench/gpu.sh: bad usage exits 2; without a hardware WebGPU adapter it stops with the bench's refusal and leaves no report", async () => {
+  const run = async (args: string[]) => {
+    // Only SGMRL_ALLOW_SOFTWARE_GPU=1 allows a software adapter (test:webgpu sets it).
+    const out = await new Deno.Command("sh", {
+      args: ["bench/gpu.sh", ...args],
+      env: { SGMRL_ALLOW_SOFTWARE_GPU: "0" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr).trim() };
+  };
+  for (
+    const [args, message] of [
+      [[], /^usage: bench\/gpu\.sh OUT \[ITERATIONS\]$/],
+      [["a", "0"], /^bench\/gpu\.sh: ITERATIONS must be a positive integer, got "0"$/],
+      [["a", "2x"], /^bench\/gpu\.sh: ITERATIONS must be a positive integer, got "2x"$/],
+    ] as const
+  ) {
+    const r = await run([...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await run([out, "1"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr.split("\n").at(-1)!,
+      /^error: backend "webgpu": (no WebGPU adapter|the only adapter is a software one)/,
+    );
+    const left = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["device.txt"]);
+    assert.match(await Deno.readTextFile(`${out}/device.txt`), /^cores: \d+$/m);
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
 });

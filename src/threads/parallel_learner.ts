@@ -8,10 +8,10 @@
  * {@linkcode workerLearner} gives the bytes of a {@linkcode localLearner} for any number of
  * workers, and uses every core for the learner's share of an iteration.
  *
- * On the `webgpu` backend the meta-gradient is instead the whole meta-batch as one graph
- * ({@linkcode metaGradientBatched}), computed in the calling thread whatever the number of workers
- * (one device; hundreds of dispatches instead of tens of thousands), so its bytes too are the same
- * for any number of workers.
+ * On the `webgpu` backend the inner steps and the meta-gradient are instead the whole meta-batch
+ * as one graph each ({@linkcode innerStepsBatched}, {@linkcode metaGradientBatched}), computed in
+ * the calling thread whatever the number of workers (one device; hundreds of dispatches instead of
+ * tens of thousands), so their bytes too are the same for any number of workers.
  *
  * @module
  */
@@ -28,7 +28,7 @@ import {
   taskGradientsAsync,
 } from "../estimators/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
-import { metaGradientBatched } from "../estimators/batched_meta_gradient.ts";
+import { innerStepsBatched, metaGradientBatched } from "../estimators/batched_meta_gradient.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
 
 /**
@@ -124,7 +124,10 @@ function activeBackend(): BackendName {
   return tf.getBackend() as BackendName;
 }
 
-/** Whether the meta-gradient is taken as one batched graph in the calling thread (a GPU backend). */
+/**
+ * Whether the inner steps and the meta-gradient are taken as one batched graph each in the calling
+ * thread (a GPU backend).
+ */
 function batchedOnThisThread(): boolean {
   return activeBackend() === "webgpu";
 }
@@ -144,13 +147,15 @@ export function localLearner(): Learner {
   return {
     workers: 1,
     innerSteps: async (spec, params, batches, alpha) =>
-      await runLearnerWork({
-        kind: "inner-steps",
-        backend: activeBackend(),
-        spec,
-        alpha,
-        tasks: batches.map((batch, i) => ({ params: params[i], batch })),
-      }) as PolicyParams[],
+      batchedOnThisThread()
+        ? await innerStepsBatched(spec, params, batches, alpha)
+        : await runLearnerWork({
+          kind: "inner-steps",
+          backend: activeBackend(),
+          spec,
+          alpha,
+          tasks: batches.map((batch, i) => ({ params: params[i], batch })),
+        }) as PolicyParams[],
     metaGradient: async (spec, params, tasks, config) => {
       if (batchedOnThisThread()) return await metaGradientBatched(spec, params, tasks, config);
       const baselines = metaGradientBaselines(tasks, config);
@@ -194,6 +199,7 @@ export function workerLearner(workers: number, options: WorkerLearnerOptions = {
   return {
     workers,
     innerSteps: (spec, params, batches, alpha) => {
+      if (batchedOnThisThread()) return innerStepsBatched(spec, params, batches, alpha);
       const backend = activeBackend();
       const tasks = batches.map((batch, i) => ({ params: params[i], batch }));
       return mapChunks(
