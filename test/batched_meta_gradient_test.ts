@@ -1,16 +1,30 @@
 // The meta-batch as one graph (src/estimators/batched_meta_gradient.ts) against the per-task
-// inner step and estimator it must equal: every algorithm, second and first order, one and two inner steps, tasks
-// whose batches differ in length, on wasm and (in deno task test:webgpu) on webgpu.
+// inner step and estimator it must equal: every algorithm, second and first order (and eq. 13's
+// Jacobians on the exact analysis's tabular policy), one and two inner steps, tasks whose batches
+// differ in length, on wasm and (in deno task test:webgpu) on webgpu.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/core/backend.ts";
 import { stream } from "../src/core/rng.ts";
-import type { LearnerBatch } from "../src/estimators/batch.ts";
-import { innerStepsBatched, metaGradientBatched } from "../src/estimators/batched_meta_gradient.ts";
+import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
+import {
+  innerStepsBatched,
+  metaGradientBatched,
+  taskGradientTensors,
+} from "../src/estimators/batched_meta_gradient.ts";
+import { rawAdvantageConfig } from "../src/estimators/returns.ts";
+import { EXACT_ESTIMATORS, tabularPath } from "../src/theory/exact.ts";
+import {
+  type TabularProblem,
+  tabularSoftmax,
+  type WeightedTrajectory,
+} from "../src/theory/tabular.ts";
 import {
   type EstimatorConfig,
+  innerStep,
   innerStepAsync,
   metaGradientAsync,
   type TaskBatches,
+  taskGradients,
 } from "../src/estimators/meta_gradient.ts";
 import {
   gaussianMlp,
@@ -160,3 +174,78 @@ for (const { backend, prefix, ignore } of BACKENDS) {
     );
   });
 }
+
+Deno.test("taskGradientTensors: each task's slice is taskGradients' ∇O for that task (tabular softmax, every estimator of the exact analysis including paper-eq13, ζ = 1, 2, trajectories of different lengths)", async () => {
+  await useBackend("wasm");
+  const problem: TabularProblem = { states: 2, actions: 3, horizon: 2, gamma: 0.9, tasks: [] };
+  const policy = tabularSoftmax(problem.states, problem.actions);
+  const rng = stream({ seed: 5, purpose: "test" });
+  const trajectory = (length: number): WeightedTrajectory => ({
+    states: Array.from({ length }, () => Math.floor(rng.uniformIn(0, 2))),
+    actions: Array.from({ length }, () => Math.floor(rng.uniformIn(0, 3))),
+    rewards: Array.from({ length }, () => rng.uniformIn(-1, 1)),
+    probability: 1,
+  });
+  const surrogate = {
+    advantages: rawAdvantageConfig(problem.gamma),
+    mean: "trajectories",
+  } as const;
+  const batchOf = (lengths: number[]) =>
+    learnerBatch(lengths.map((n) => tabularPath(problem, trajectory(n))), 2, 1, surrogate);
+  const theta: PolicyParams = [Float32Array.from([0.3, -0.2, 0.1, 0.5, 0.1, -0.3])];
+  const shared = batchOf([2, 3]);
+  for (const innerSteps of [1, 2]) {
+    // Three tasks: the first two share their inner batches (as the exact analysis's leaves do).
+    const inner = [[shared, batchOf([1, 3])], [shared, batchOf([1, 3])], [
+      batchOf([3, 1]),
+      batchOf([2, 2]),
+    ]].map((b) => b.slice(0, innerSteps));
+    const tasks: TaskBatches[] = inner.map((batches, i) => {
+      const adapted: PolicyParams[] = [];
+      let current = theta;
+      for (const b of batches) {
+        current = innerStep(policy, current, b, 0.6);
+        adapted.push(current);
+      }
+      return { inner: batches, outer: batchOf([3 - i]), adapted, explorationWeight: 0.4 };
+    });
+    for (const [name, estimator] of Object.entries(EXACT_ESTIMATORS)) {
+      const config: EstimatorConfig = {
+        ...estimator,
+        innerSteps,
+        innerLr: 0.6,
+        sgmrlBaseline: "none",
+      };
+      const baselines = [0, 0, 0];
+      const want = taskGradients(policy, theta, tasks, baselines, config);
+      const { value, grads } = taskGradientTensors(policy, theta, tasks, baselines, config);
+      const got = grads[0].dataSync();
+      const total = value.dataSync()[0];
+      tf.dispose([value, ...grads]);
+      for (const [i, w] of want.entries()) {
+        const err = Math.max(...w.grads[0].map((x, k) => Math.abs(x - got[i * 6 + k])));
+        assert.ok(err < 1e-5, `${name}, ζ = ${innerSteps}, task ${i}: differs by ${err}`);
+      }
+      const sum = want.reduce((s, w) => s + w.value, 0);
+      assert.ok(Math.abs(total - sum) < 1e-5, `${name}: Σ O ${total} vs ${sum}`);
+    }
+  }
+  // eq. 13 stacks its constants, so the tasks' inner batches must hold as many trajectories.
+  const config: EstimatorConfig = {
+    algorithm: "sgmrl",
+    hessian: "paper-eq13",
+    innerSteps: 1,
+    innerLr: 0.6,
+    sgmrlBaseline: "none",
+  };
+  const uneven = [[2, 3], [1]].map((lengths): TaskBatches => ({
+    inner: [batchOf(lengths)],
+    outer: batchOf([2]),
+    adapted: [theta],
+    explorationWeight: 0,
+  }));
+  assert.throws(
+    () => taskGradientTensors(policy, theta, uneven, [0, 0], config),
+    /inner batch 0 to have the same number of trajectories/,
+  );
+});

@@ -312,6 +312,19 @@ Deno.test("exact moments by multisets and one outer trajectory at a time equal t
   const settings = { alpha: 0.7, innerSteps: 2, batchIn: 2, batchOut: 2 };
   const names = Object.keys(EXACT_ESTIMATORS);
   const fast = exactMomentsOfAll(problem, theta, settings, names);
+  // However the combinations are grouped into graphs (one inner sequence per graph, a few, or all
+  // at once), the results are the same.
+  for (const leavesPerGraph of [1, 7]) {
+    const grouped = exactMomentsOfAll(problem, theta, settings, names, { leavesPerGraph });
+    for (const name of names) {
+      const a = fast[name], b = grouped[name];
+      assert.ok(
+        a.mean.every((m, k) => Math.abs(m - b.mean[k]) <= 1e-12 * Math.sqrt(a.meanSquaredNorm)),
+        `${name}, ${leavesPerGraph} per graph: ${b.mean} vs ${a.mean}`,
+      );
+      assert.ok(Math.abs(a.meanSquaredNorm - b.meanSquaredNorm) <= 1e-12 * a.meanSquaredNorm);
+    }
+  }
   for (const name of names) {
     const plain = momentsByOrderedBatches(problem, theta, settings, name);
     const scale = Math.sqrt(plain.meanSquaredNorm);

@@ -77,6 +77,13 @@ Deno.test("a problem too large to enumerate is refused before any work", () => {
   assert.equal(combinationCount(million), 1_000_000);
   assert.equal(evaluationCount(million), 55 * 55 * 10);
   assert.ok(evaluationCount(million) <= MAX_EVALUATIONS);
+  // Single-trajectory batches gain nothing from the identities (one evaluation per combination):
+  // 10⁶ (T = 10, ζ = 5) is accepted, 10 times as many is not.
+  const single = { ...million, innerSteps: 5, batchIn: 1, batchOut: 1 };
+  assert.equal(combinationCount(single), 1_000_000);
+  assert.equal(evaluationCount(single), 1_000_000);
+  assert.ok(evaluationCount(single) <= MAX_EVALUATIONS);
+  assert.ok(evaluationCount({ ...single, innerSteps: 6 }) > MAX_EVALUATIONS);
 });
 
 Deno.test("deno task theory --mdp: JSON output, and exit 2 with one line on bad input", async () => {

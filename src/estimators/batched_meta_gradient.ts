@@ -1,18 +1,20 @@
 /**
- * The meta-gradient of a whole meta-batch as one graph, for a GPU backend.
+ * The meta-gradient of a whole meta-batch as one graph, for a GPU backend and for the exact
+ * analysis.
  *
  * {@linkcode metaGradient} takes each task's ∇O on a tape of its own: about 500 small kernels per
  * task, tens of thousands of GPU dispatches per iteration. Here the tasks are a leading axis of
  * every tensor: batches are [tasks, samples, width], padded to the longest with zero weights and a
- * mask, and the parameters are tiled to one copy per task inside the objective, so that each task's
- * inner step differentiates its own copy while the gradient with respect to θ is the mean of the
- * tasks' gradients. The objective is that of meta_gradient.ts term by term (every algorithm, second
- * or first order, ζ ≥ 1); its results agree with `metaGradient`'s to float32 rounding (tested),
- * and its bytes are its own. It is what the learner runs on the `webgpu` backend, where it cuts the
- * kernels of a paper meta-gradient from 11,140 to 952; {@linkcode innerStepsBatched} does the same
- * for the inner steps. On CPU backends the per-task path is kept:
- * there the time is the element-wise work, which batching does not reduce, and on wasm batched
- * products miss XNNPACK's fast kernel.
+ * mask, and θ is copied once per task, each task's objective differentiating its own copy, so that
+ * the gradient with respect to copy i is task i's ∇O ({@linkcode taskGradientTensors}) and the
+ * meta-gradient their mean. The objective is that of meta_gradient.ts term by term (every
+ * algorithm and Jacobian mode, ζ ≥ 1); its results agree with the per-task estimator's to float32
+ * rounding (tested), and its bytes are its own. It is what the learner runs on the `webgpu`
+ * backend, where it cuts the kernels of a paper meta-gradient from 11,140 to 952
+ * ({@linkcode innerStepsBatched} does the same for the inner steps), and what the exact analysis
+ * runs on thousands of batch combinations at once. On CPU backends training keeps the per-task
+ * path: there the time is the element-wise work, which batching does not reduce, and on wasm
+ * batched products miss XNNPACK's fast kernel.
  *
  * @module
  */
@@ -21,13 +23,17 @@ import { tf } from "../core/backend.ts";
 import { tanh } from "../core/tensor_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
+  type Eq13Constants,
+  eq13Constants,
   type EstimatorConfig,
   type MetaGradient,
   metaGradientBaselines,
   type TaskBatches,
 } from "./meta_gradient.ts";
 import {
+  type DifferentiablePolicy,
   gaussianLogDensityTensor,
+  gaussianMlp,
   paramShapes,
   type PolicyParams,
   type PolicySpec,
@@ -74,6 +80,57 @@ export function logProbBatched(
   return gaussianLogDensityTensor(actions, h, logStd) as tfType.Tensor2D;
 }
 
+/**
+ * A {@linkcode DifferentiablePolicy} whose log-likelihood also takes a leading task axis: one
+ * parameter copy per task ([tasks, …shape]), observations [tasks, samples, obsDim] and actions
+ * [tasks, samples, actDim], giving [tasks, samples], differentiable to every order. What the
+ * batched estimators ({@linkcode taskGradientTensors}) need of a policy.
+ *
+ * @example
+ * ```ts
+ * import type { BatchedPolicy } from "./batched_meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * const tf = await useBackend("cpu");
+ * // A one-action-dimension policy with a fixed unit Gaussian around 0: log N(a; 0, 1).
+ * const logDensity = (a: ReturnType<typeof tf.tensor>) =>
+ *   tf.sub(tf.mul(tf.square(a), -0.5), 0.5 * Math.log(2 * Math.PI));
+ * const fixed: BatchedPolicy = {
+ *   obsDim: 1, actDim: 1, shapes: [[1]],
+ *   logProb: (_p, _obs, act) => tf.reshape(logDensity(act), [-1]) as ReturnType<typeof tf.tensor1d>,
+ *   logProbBatched: (_p, _obs, act) => tf.squeeze(logDensity(act), [2]) as ReturnType<typeof tf.tensor2d>,
+ * };
+ * const lp = fixed.logProbBatched([tf.zeros([2, 1])], tf.zeros([2, 1, 1]), tf.zeros([2, 1, 1]));
+ * if (lp.shape.join() !== "2,1") throw new Error("[tasks, samples]");
+ * ```
+ */
+export interface BatchedPolicy extends DifferentiablePolicy {
+  logProbBatched(
+    params: readonly tfType.Tensor[],
+    obs: tfType.Tensor3D,
+    actions: tfType.Tensor3D,
+  ): tfType.Tensor2D;
+}
+
+/**
+ * The Gaussian MLP of `spec` as a {@linkcode BatchedPolicy} ({@linkcode gaussianMlp} and
+ * {@linkcode logProbBatched}).
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlpBatched } from "./batched_meta_gradient.ts";
+ * const policy = gaussianMlpBatched({
+ *   obsDim: 2, actDim: 1, hidden: [3], activation: "tanh", initStd: 1,
+ * });
+ * if (policy.shapes.length !== 5 || typeof policy.logProbBatched !== "function") throw new Error();
+ * ```
+ */
+export function gaussianMlpBatched(spec: PolicySpec): BatchedPolicy {
+  return {
+    ...gaussianMlp(spec),
+    logProbBatched: (params, obs, actions) => logProbBatched(spec, params, obs, actions),
+  };
+}
+
 /** One batch per task, padded to the longest: [tasks, samples, ·] tensors and a sample mask. */
 interface PaddedBatch {
   readonly obs: tfType.Tensor3D;
@@ -86,7 +143,10 @@ interface PaddedBatch {
   readonly counts: tfType.Tensor1D;
 }
 
-function padded(spec: PolicySpec, batches: readonly LearnerBatch[]): PaddedBatch {
+function padded(
+  spec: { readonly obsDim: number; readonly actDim: number },
+  batches: readonly LearnerBatch[],
+): PaddedBatch {
   const tasks = batches.length;
   const n = Math.max(1, ...batches.map((b) => b.sampleCount));
   const obs = new Float32Array(tasks * n * spec.obsDim);
@@ -108,11 +168,6 @@ function padded(spec: PolicySpec, batches: readonly LearnerBatch[]): PaddedBatch
   };
 }
 
-/** θ repeated once per task: [tasks, …shape]. */
-function tile(p: tfType.Tensor, tasks: number): tfType.Tensor {
-  return tf.tile(tf.expandDims(p, 0), [tasks, ...p.shape.map(() => 1)]);
-}
-
 /** Σ over samples of mask · log π, per task: [tasks]. */
 function maskedSum(lp: tfType.Tensor2D, mask: tfType.Tensor2D): tfType.Tensor1D {
   return tf.sum(tf.mul(lp, mask), 1) as tfType.Tensor1D;
@@ -124,13 +179,13 @@ function maskedSum(lp: tfType.Tensor2D, mask: tfType.Tensor2D): tfType.Tensor1D 
  * `params`, so the meta-gradient's objective differentiates through it.
  */
 function innerStepStacked(
-  spec: PolicySpec,
+  policy: BatchedPolicy,
   params: readonly tfType.Tensor[],
   b: PaddedBatch,
   alpha: number,
 ): tfType.Tensor[] {
   const step = tf.grads((...p: tfType.Tensor[]) =>
-    tf.sum(tf.mul(logProbBatched(spec, p, b.obs, b.act), b.w))
+    tf.sum(tf.mul(policy.logProbBatched(p, b.obs, b.act), b.w))
   )(params as tfType.Tensor[]);
   return params.map((p, k) => tf.add(p, tf.mul(step[k], alpha)));
 }
@@ -188,7 +243,7 @@ export async function innerStepsBatched(
       params.forEach((p, i) => values.set(p[k], i * sizes[k]));
       return tf.tensor(values, [count, ...shape], "float32");
     });
-    return innerStepStacked(spec, stacked, padded(spec, batches), alpha);
+    return innerStepStacked(gaussianMlpBatched(spec), stacked, padded(spec, batches), alpha);
   });
   try {
     const data = await Promise.all(adapted.map((t) => t.data() as Promise<Float32Array>));
@@ -242,64 +297,12 @@ export async function metaGradientBatched(
     throw new RangeError("metaGradientBatched: hessian must be autodiff or none");
   }
   const baselines = metaGradientBaselines(tasks, config);
-  const count = tasks.length;
-  const shapes = paramShapes(spec);
   const { value, grads } = tf.tidy(() => {
-    const theta = params.map((p, i) => tf.tensor(p, shapes[i], "float32"));
-    const inner = Array.from(
-      { length: config.innerSteps },
-      (_, t) => padded(spec, tasks.map((task) => task.inner[t])),
-    );
-    const outer = padded(spec, tasks.map((task) => task.outer));
-    const perTask = (f: (task: TaskBatches, i: number) => number) =>
-      tf.tensor1d(tasks.map((task, i) => f(task, i)));
-    const sgmrlFactor = perTask((task, i) =>
-      task.outer.scale * (task.outer.returnEstimate - baselines[i])
-    );
-    const exploration = perTask((task) => task.explorationWeight);
-    const meanAdvantage = perTask((task) => task.outer.meanAdvantage);
-    // First order: θᵗᵢ = θ + (θᵗᵢ realised − θ), the difference a constant per task.
-    const offsets = config.hessian === "none"
-      ? Array.from(
-        { length: config.innerSteps },
-        (_, t) =>
-          theta.map((p, k) =>
-            tf.stack(tasks.map((task) => tf.sub(tf.tensor(task.adapted[t][k], shapes[k]), p)))
-          ),
-      )
-      : [];
-    const objective = (...th: tfType.Tensor[]): tfType.Scalar => {
-      const tiled = th.map((p) => tile(p, count));
-      let current = tiled;
-      let total: tfType.Tensor = tf.scalar(0);
-      let scoreSum: tfType.Tensor = tf.zeros([count]);
-      for (let t = 0; t < config.innerSteps; t++) {
-        const b = inner[t];
-        const lp = logProbBatched(spec, current, b.obs, b.act);
-        if (config.algorithm === "sgmrl") scoreSum = tf.add(scoreSum, maskedSum(lp, b.mask));
-        if (config.algorithm === "emaml" && t === 0) {
-          const mean = tf.div(
-            maskedSum(logProbBatched(spec, tiled, b.obs, b.act), b.mask),
-            b.counts,
-          );
-          total = tf.add(total, tf.sum(tf.mul(mean, exploration)));
-        }
-        if (config.algorithm === "sgmrl-published" && t === 0) {
-          const sum = maskedSum(logProbBatched(spec, tiled, b.obs, b.act), b.mask);
-          total = tf.add(total, tf.sum(tf.mul(sum, meanAdvantage)));
-        }
-        current = config.hessian === "none"
-          ? tiled.map((p, k) => tf.add(p, offsets[t][k]))
-          : innerStepStacked(spec, current, b, config.innerLr);
-      }
-      const last = logProbBatched(spec, current, outer.obs, outer.act);
-      total = tf.add(total, tf.sum(tf.mul(last, outer.w)));
-      if (config.algorithm === "sgmrl") {
-        total = tf.add(total, tf.sum(tf.mul(scoreSum, sgmrlFactor)));
-      }
-      return tf.div(total, count) as tfType.Scalar;
+    const perTask = taskGradientTensors(gaussianMlpBatched(spec), params, tasks, baselines, config);
+    return {
+      value: tf.div(perTask.value, tasks.length) as tfType.Scalar,
+      grads: perTask.grads.map((g) => tf.mean(g, 0)),
     };
-    return tf.valueAndGrads(objective)(theta);
   });
   try {
     return {
@@ -309,4 +312,203 @@ export async function metaGradientBatched(
   } finally {
     tf.dispose([value, ...grads]);
   }
+}
+
+/**
+ * Every task's ∇O at `params` (see meta_gradient.ts) from one graph with the tasks as a leading
+ * axis, as tensors for the caller to read back and dispose: `grads[k]` is [tasks, …shape of
+ * parameter array k] (task i's gradient in slice i) and `value` Σᵢ Oᵢ. Each task differentiates its
+ * own copy of θ, so the gradient with respect to copy i is task i's alone. Every algorithm and
+ * Jacobian mode; with `paper-eq13` every task's batches must have the same number of trajectories
+ * per inner step, and the constants of eq. 13 are computed once per distinct inner batch and
+ * parameters (tasks that share them, as the exact analysis's do, share the work). Must run where
+ * tensors can be read synchronously when `paper-eq13` is used (not on webgpu).
+ *
+ * @example
+ * ```ts
+ * import { gaussianMlpBatched, taskGradientTensors } from "./batched_meta_gradient.ts";
+ * import { initPolicyParams } from "./policy.ts";
+ * import { taskGradients } from "./meta_gradient.ts";
+ * import { tf, useBackend } from "../core/backend.ts";
+ * await useBackend("cpu");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
+ * const policy = gaussianMlpBatched(spec);
+ * const theta = initPolicyParams(spec, 1);
+ * const batch = (s: number, a: number) => ({
+ *   observations: Float32Array.of(s), actions: Float32Array.of(a), weights: Float32Array.of(1),
+ *   sampleCount: 1, trajectoryCount: 1, returnEstimate: 1, meanUndiscountedReturn: 1, scale: 1,
+ *   rewards: Float64Array.of(1), meanAdvantage: 1,
+ * });
+ * const tasks = [batch(1, 0.5), batch(-1, 2)].map((b) => ({
+ *   inner: [b], outer: b, adapted: [theta], explorationWeight: 0 }));
+ * const config = { algorithm: "maml", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
+ *   sgmrlBaseline: "none" } as const;
+ * const { value, grads } = taskGradientTensors(policy, theta, tasks, [0, 0], config);
+ * const perTask = grads[0].arraySync() as number[][][];
+ * taskGradients(policy, theta, tasks, [0, 0], config).forEach((t, i) => {
+ *   if (Math.abs(t.grads[0][0] - perTask[i][0][0]) > 1e-5) throw new Error("task i's own");
+ * });
+ * tf.dispose([value, ...grads]);
+ * ```
+ */
+export function taskGradientTensors(
+  policy: BatchedPolicy,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  baselines: readonly number[],
+  config: EstimatorConfig,
+): { value: tfType.Scalar; grads: tfType.Tensor[] } {
+  const count = tasks.length;
+  const shapes = policy.shapes;
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  return tf.tidy(() => {
+    const tiled = params.map((p, k) => {
+      const values = new Float32Array(count * sizes[k]);
+      for (let i = 0; i < count; i++) values.set(p, i * sizes[k]);
+      return tf.tensor(values, [count, ...shapes[k]], "float32");
+    });
+    const inner = Array.from(
+      { length: config.innerSteps },
+      (_, t) => padded(policy, tasks.map((task) => task.inner[t])),
+    );
+    const outer = padded(policy, tasks.map((task) => task.outer));
+    const perTask = (f: (task: TaskBatches, i: number) => number) =>
+      tf.tensor1d(tasks.map((task, i) => f(task, i)));
+    const sgmrlFactor = perTask((task, i) =>
+      task.outer.scale * (task.outer.returnEstimate - baselines[i])
+    );
+    const exploration = perTask((task) => task.explorationWeight);
+    const meanAdvantage = perTask((task) => task.outer.meanAdvantage);
+    // First order: θᵗᵢ = θ + (θᵗᵢ realised − θ), the difference a float32 constant per task.
+    const offsets = config.hessian === "none"
+      ? Array.from({ length: config.innerSteps }, (_, t) =>
+        shapes.map((shape, k) => {
+          const values = new Float32Array(count * sizes[k]);
+          tasks.forEach((task, i) => {
+            const a = task.adapted[t][k], p = params[k];
+            for (let j = 0; j < sizes[k]; j++) values[i * sizes[k] + j] = a[j] - p[j];
+          });
+          return tf.tensor(values, [count, ...shape], "float32");
+        }))
+      : [];
+    const eq13 = config.hessian === "paper-eq13"
+      ? Array.from({ length: config.innerSteps }, (_, t) => stackedEq13(policy, params, tasks, t))
+      : [];
+    const objective = (...copies: tfType.Tensor[]): tfType.Scalar => {
+      let current = copies;
+      let total: tfType.Tensor = tf.scalar(0);
+      let scoreSum: tfType.Tensor = tf.zeros([count]);
+      for (let t = 0; t < config.innerSteps; t++) {
+        const b = inner[t];
+        if (config.algorithm === "sgmrl") {
+          scoreSum = tf.add(
+            scoreSum,
+            maskedSum(policy.logProbBatched(current, b.obs, b.act), b.mask),
+          );
+        }
+        if (config.algorithm === "emaml" && t === 0) {
+          const mean = tf.div(
+            maskedSum(policy.logProbBatched(copies, b.obs, b.act), b.mask),
+            b.counts,
+          );
+          total = tf.add(total, tf.sum(tf.mul(mean, exploration)));
+        }
+        if (config.algorithm === "sgmrl-published" && t === 0) {
+          const sum = maskedSum(policy.logProbBatched(copies, b.obs, b.act), b.mask);
+          total = tf.add(total, tf.sum(tf.mul(sum, meanAdvantage)));
+        }
+        if (config.hessian === "none") {
+          current = copies.map((p, k) => tf.add(p, offsets[t][k]));
+        } else {
+          const next = innerStepStacked(policy, current, b, config.innerLr);
+          current = config.hessian === "autodiff"
+            ? next
+            : addStackedEq13Term(policy, current, next, b, eq13[t], config.innerLr);
+        }
+      }
+      const last = policy.logProbBatched(current, outer.obs, outer.act);
+      total = tf.add(total, tf.sum(tf.mul(last, outer.w)));
+      if (config.algorithm === "sgmrl") {
+        total = tf.add(total, tf.sum(tf.mul(scoreSum, sgmrlFactor)));
+      }
+      return total as tfType.Scalar;
+    };
+    return tf.valueAndGrads(objective)(tiled);
+  });
+}
+
+/** The eq. 13 constants of every task's inner batch t, stacked on a leading task axis. */
+interface StackedEq13 {
+  /** [tasks, |D|, samples]: which (padded) samples belong to which trajectory. */
+  readonly segments: tfType.Tensor3D;
+  /** [tasks, |D|, 1]. */
+  readonly logq: tfType.Tensor3D;
+  /** Per parameter array, [tasks, |D|, size]. */
+  readonly gradNu: tfType.Tensor3D[];
+  /** |D|. */
+  readonly trajectories: number;
+}
+
+function stackedEq13(
+  policy: DifferentiablePolicy,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  t: number,
+): StackedEq13 {
+  const batches = tasks.map((task) => task.inner[t]);
+  const d = batches[0].pathLengths?.length ?? 0;
+  if (batches.some((b) => b.pathLengths?.length !== d)) {
+    throw new RangeError(
+      `hessian "paper-eq13" needs every task's inner batch ${t} to have the same number of trajectories`,
+    );
+  }
+  const n = Math.max(1, ...batches.map((b) => b.sampleCount));
+  const segments = new Float32Array(tasks.length * d * n);
+  batches.forEach((b, i) => {
+    let offset = 0;
+    b.pathLengths!.forEach((len, k) => {
+      segments.fill(1, (i * d + k) * n + offset, (i * d + k) * n + offset + len);
+      offset += len;
+    });
+  });
+  // One evaluation per distinct (batch, parameters) pair.
+  const cache = new Map<LearnerBatch, Map<PolicyParams, Eq13Constants>>();
+  const constants = tasks.map((task) => {
+    const at = t === 0 ? params : task.adapted[t - 1];
+    const byParams = cache.get(task.inner[t]) ?? new Map<PolicyParams, Eq13Constants>();
+    cache.set(task.inner[t], byParams);
+    const c = byParams.get(at) ?? eq13Constants(policy, at, task.inner[t]);
+    byParams.set(at, c);
+    return c;
+  });
+  return {
+    segments: tf.tensor3d(segments, [tasks.length, d, n]),
+    logq: tf.stack(constants.map((c) => c.logq)) as tfType.Tensor3D,
+    gradNu: policy.shapes.map((_, k) =>
+      tf.stack(constants.map((c) => c.gradNu[k])) as tfType.Tensor3D
+    ),
+    trajectories: d,
+  };
+}
+
+/** meta_gradient.ts' eq. 13 term (θᵗ plus a term zero in value) for every task at once. */
+function addStackedEq13Term(
+  policy: BatchedPolicy,
+  previous: readonly tfType.Tensor[],
+  next: tfType.Tensor[],
+  b: PaddedBatch,
+  c: StackedEq13,
+  alpha: number,
+): tfType.Tensor[] {
+  const lp = tf.expandDims(policy.logProbBatched(previous, b.obs, b.act), 2); // [tasks, n, 1]
+  const delta = tf.sub(tf.matMul(c.segments, lp as tfType.Tensor3D), c.logq); // zero in value
+  return next.map((p, k) =>
+    tf.add(
+      p,
+      tf.reshape(
+        tf.mul(tf.matMul(delta, c.gradNu[k], true, false), alpha / c.trajectories),
+        p.shape,
+      ),
+    )
+  );
 }

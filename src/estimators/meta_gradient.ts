@@ -682,7 +682,7 @@ function taskGradientResult(
 }
 
 /** What the eq. 13 Jacobian needs of one inner batch, evaluated at the realised θᵗ⁻¹. */
-interface Eq13Constants {
+export interface Eq13Constants {
   /** [|D|, N] indicator of which samples belong to which trajectory. */
   readonly segments: tfType.Tensor2D;
   /** log q(τ; θᵗ⁻¹) = Σ_{n∈τ} log π(aₙ|sₙ), shape [|D|, 1]. */
@@ -691,7 +691,11 @@ interface Eq13Constants {
   readonly gradNu: tfType.Tensor2D[];
 }
 
-function eq13Constants(
+/**
+ * The constants of eq. 13's Jacobian for `batch` at `at` (which needs the batch's `pathLengths`),
+ * as tensors inside the caller's scope; used by the per-task and the batched estimators.
+ */
+export function eq13Constants(
   policy: DifferentiablePolicy,
   at: PolicyParams,
   batch: LearnerBatch,

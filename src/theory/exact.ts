@@ -1,9 +1,10 @@
 /**
  * Exact expectations of the meta-gradient estimators on tabular problems: every combination of
  * trajectory batches D_1 … D_ζ, D_o is accounted for with its probability, the package's own
- * estimator code ({@linkcode innerStep}, {@linkcode metaGradient}, on batches from
- * {@linkcode learnerBatch} in the raw configuration) runs on the batches, and the results are
- * averaged with their probabilities. Inner batches are enumerated as multisets and the outer batch
+ * estimator code ({@linkcode innerStep}, and the meta-gradient estimators as
+ * {@linkcode taskGradientTensors} computes them for thousands of batch combinations in one graph,
+ * on batches from {@linkcode learnerBatch} in the raw configuration) runs on the batches, and the
+ * results are averaged with their probabilities. Inner batches are enumerated as multisets and the outer batch
  * one trajectory at a time, which two exact identities allow (see {@linkcode exactMomentsOfAll}).
  *
  * Compared with ∇V_ζ from {@linkcode exactMetaGradient} (float64 enumeration and central
@@ -11,13 +12,16 @@
  *
  * @module
  */
-import { learnerBatch, type SurrogateConfig } from "../estimators/batch.ts";
+import { tf } from "../core/backend.ts";
+import { type LearnerBatch, learnerBatch, type SurrogateConfig } from "../estimators/batch.ts";
+import { type BatchedPolicy, taskGradientTensors } from "../estimators/batched_meta_gradient.ts";
 import {
   type Algorithm,
   type EstimatorConfig,
   innerStep,
   type JacobianMode,
-  metaGradient,
+  metaGradientBaselines,
+  type TaskBatches,
 } from "../estimators/meta_gradient.ts";
 import type { PolicyParams } from "../estimators/policy.ts";
 import { rawAdvantageConfig } from "../estimators/returns.ts";
@@ -142,8 +146,10 @@ export function exactEvaluationCount(
 
 /**
  * E[estimate] and E[‖estimate‖²] of each of `estimators`, exactly, in one enumeration that runs
- * the package's own estimator code ({@linkcode innerStep}, {@linkcode metaGradient}, on batches
- * from {@linkcode learnerBatch}) and shares the inner steps between the estimators.
+ * the package's own estimator code ({@linkcode innerStep}; the estimators through
+ * {@linkcode taskGradientTensors}, 2,048 or more combinations per graph by default, each a task
+ * of its own; on batches from {@linkcode learnerBatch}) and shares the inner steps between the
+ * estimators.
  *
  * The enumeration uses two exact identities of the raw configuration, in which every batch
  * quantity is a sum or a mean over the batch's trajectories (all of the same length H + 1):
@@ -155,14 +161,17 @@ export function exactEvaluationCount(
  *   batch of B draws with replacement, with g_τ the estimate on the outer batch {τ},
  *   E[g] = Σ_τ p(τ) g_τ and E‖g‖² = (1/B) Σ_τ p(τ) ‖g_τ‖² + (1 − 1/B) ‖Σ_τ p(τ) g_τ‖².
  *
- * Both are checked against the plain enumeration of every ordered batch in test/tabular_test.ts.
+ * Both, and the batched evaluation, are checked against the plain enumeration of every ordered
+ * batch with the per-task {@linkcode metaGradient} in test/tabular_test.ts.
  */
 export function exactMomentsOfAll(
   problem: TabularProblem,
   theta: readonly number[],
   settings: ExactSettings,
   estimators: readonly (keyof typeof EXACT_ESTIMATORS)[],
+  options: ExactOptions = {},
 ): Record<string, EstimatorMoments> {
+  const leavesPerGraph = options.leavesPerGraph ?? LEAVES_PER_GRAPH;
   const policy = tabularSoftmax(problem.states, problem.actions);
   const configs = estimators.map((name): EstimatorConfig => ({
     ...EXACT_ESTIMATORS[name],
@@ -181,6 +190,45 @@ export function exactMomentsOfAll(
   const squared = estimators.map(() => 0);
   const draws = settings.batchOut;
   const theta0: PolicyParams = [Float32Array.from(theta)];
+  // The leaves (one outer trajectory after one realised sequence of inner batches) wait here and
+  // are evaluated LEAVES_PER_GRAPH or more at a time, whole groups of one inner sequence at once.
+  let pending: LeafGroup[] = [];
+  let pendingLeaves = 0;
+  const flush = () => {
+    const leaves = pending.flatMap((g) =>
+      g.outer.map((tau) => ({
+        inner: g.inner,
+        outer: batchOf([tau]),
+        adapted: g.adapted,
+        explorationWeight: 0,
+      }))
+    );
+    configs.forEach((config, e) => {
+      const grads = leafGradients(policy, theta0, leaves, config);
+      const total = totals[e];
+      let leaf = 0;
+      for (const g of pending) {
+        // Σ_τ p(τ) g_τ, for the (1 − 1/B)‖E g‖² part of E‖g‖² when B > 1.
+        const mean = new Float64Array(size);
+        for (const tau of g.outer) {
+          const w = g.probability * tau.probability;
+          for (let k = 0; k < size; k++) {
+            const x = grads[leaf * size + k];
+            total[k] += w * x;
+            squared[e] += w / draws * x * x;
+            if (draws > 1) mean[k] += tau.probability * x;
+          }
+          leaf++;
+        }
+        if (draws > 1) {
+          const norm2 = mean.reduce((s, m) => s + m * m, 0);
+          squared[e] += g.probability * (1 - 1 / draws) * norm2;
+        }
+      }
+    });
+    pending = [];
+    pendingLeaves = 0;
+  };
   for (const task of problem.tasks) {
     const rec = (
       current: PolicyParams,
@@ -190,32 +238,14 @@ export function exactMomentsOfAll(
     ) => {
       const trajectories = enumerateTrajectories(problem, task, current[0]);
       if (inner.length === settings.innerSteps) {
-        // Σ_τ p(τ) g_τ per estimator, for the (1 − 1/B)‖E g‖² part of E‖g‖² when B > 1.
-        const means = estimators.map(() => new Float64Array(size));
-        for (const tau of trajectories) {
-          const outer = batchOf([tau]);
-          const w = task.weight * probability * tau.probability;
-          configs.forEach((config, e) => {
-            const { gradient } = metaGradient(policy, theta0, [{
-              inner,
-              outer,
-              adapted,
-              explorationWeight: 0,
-            }], config);
-            const total = totals[e], mean = means[e];
-            gradient[0].forEach((g, k) => {
-              total[k] += w * g;
-              squared[e] += w / draws * g * g;
-              if (draws > 1) mean[k] += tau.probability * g;
-            });
-          });
-        }
-        if (draws > 1) {
-          means.forEach((mean, e) => {
-            const norm2 = mean.reduce((s, m) => s + m * m, 0);
-            squared[e] += task.weight * probability * (1 - 1 / draws) * norm2;
-          });
-        }
+        pending.push({
+          inner,
+          adapted,
+          outer: trajectories,
+          probability: task.weight * probability,
+        });
+        pendingLeaves += trajectories.length;
+        if (pendingLeaves >= leavesPerGraph) flush();
         return;
       }
       forEachMultiset(trajectories, settings.batchIn, (batch, p) => {
@@ -226,7 +256,54 @@ export function exactMomentsOfAll(
     };
     rec(theta0, [], [], 1);
   }
+  if (pendingLeaves > 0) flush();
   return Object.fromEntries(
     estimators.map((name, e) => [name, { mean: totals[e], meanSquaredNorm: squared[e] }]),
   );
+}
+
+/** Leaves evaluated together in one graph by {@linkcode exactMomentsOfAll}, by default. */
+const LEAVES_PER_GRAPH = 2048;
+
+/** Options of {@linkcode exactMomentsOfAll}. */
+export interface ExactOptions {
+  /**
+   * Evaluate the estimators once this many batch combinations are waiting (whole groups of one
+   * inner sequence at a time; default 2,048): memory against the number of graphs, never results.
+   */
+  readonly leavesPerGraph?: number;
+}
+
+/** One realised sequence of inner batches of a task, and the outer trajectories that follow it. */
+interface LeafGroup {
+  readonly inner: LearnerBatch[];
+  readonly adapted: PolicyParams[];
+  /** Every outer trajectory under θ^ζ, with its probability. */
+  readonly outer: readonly WeightedTrajectory[];
+  /** The task's weight times the inner batches' probability. */
+  readonly probability: number;
+}
+
+/**
+ * Each leaf's estimate (one task of one outer trajectory each) from the package's batched estimator
+ * ({@linkcode taskGradientTensors}), flattened leaf after leaf.
+ */
+function leafGradients(
+  policy: BatchedPolicy,
+  theta: PolicyParams,
+  leaves: readonly TaskBatches[],
+  config: EstimatorConfig,
+): Float32Array {
+  const { value, grads } = taskGradientTensors(
+    policy,
+    theta,
+    leaves,
+    metaGradientBaselines(leaves, config),
+    config,
+  );
+  try {
+    return (grads[0].dataSync() as Float32Array).slice();
+  } finally {
+    tf.dispose([value, ...grads]);
+  }
 }

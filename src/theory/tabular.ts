@@ -14,7 +14,7 @@
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "../core/backend.ts";
 import type { Episode, TaskFamily } from "../envs/env.ts";
-import type { DifferentiablePolicy } from "../estimators/policy.ts";
+import type { BatchedPolicy } from "../estimators/batched_meta_gradient.ts";
 import type { SamplingPolicy } from "../estimators/sampler.ts";
 import { exp } from "../core/tensor_ops.ts";
 
@@ -267,7 +267,7 @@ export function exactMetaGradient(
 }
 
 /**
- * The tabular softmax policy as a {@linkcode DifferentiablePolicy}: observations are one-hot
+ * The tabular softmax policy as a {@linkcode BatchedPolicy}: observations are one-hot
  * states (width S), actions are action indices (width 1), parameters one [S, A] logit table.
  *
  * log π(a|s) = θ[s,a] − log Σ_b exp θ[s,b], with the row maximum subtracted as a constant (the
@@ -284,23 +284,40 @@ export function exactMetaGradient(
  * if (Math.abs(lp.dataSync()[0] + Math.log(2)) > 1e-6) throw new Error("−log 2");
  * ```
  */
-export function tabularSoftmax(states: number, actions: number): DifferentiablePolicy {
+export function tabularSoftmax(states: number, actions: number): BatchedPolicy {
   return {
     obsDim: states,
     actDim: 1,
     shapes: [[states, actions]],
     logProb(params, obs, act) {
       const logits = tf.matMul(obs, params[0] as tfType.Tensor2D);
-      const shift = tf.tensor(
-        (tf.max(logits, 1, true).dataSync() as Float32Array).slice(),
-        [obs.shape[0], 1],
-      );
-      const shifted = tf.sub(logits, shift);
-      const lse = tf.log(tf.sum(exp(shifted), 1, true));
-      const onehot = tf.oneHot(tf.cast(tf.reshape(act, [-1]), "int32"), actions);
-      return tf.sum(tf.mul(onehot, tf.sub(shifted, lse)), 1) as tfType.Tensor1D;
+      return logSoftmaxAt(logits, act, actions) as tfType.Tensor1D;
+    },
+    logProbBatched(params, obs, act) {
+      const logits = tf.matMul(obs, params[0] as tfType.Tensor3D);
+      return logSoftmaxAt(logits, act, actions) as tfType.Tensor2D;
     },
   };
+}
+
+/**
+ * log softmax(logits)[a] along the last axis, for logits [..., A] and action indices [..., 1]:
+ * the maximum is subtracted as a constant (read back, so not differentiated), and `exp` is
+ * differentiable to every order.
+ */
+function logSoftmaxAt(logits: tfType.Tensor, act: tfType.Tensor, actions: number): tfType.Tensor {
+  const rows = logits.shape.slice(0, -1);
+  const shift = tf.tensor((tf.max(logits, -1, true).dataSync() as Float32Array).slice(), [
+    ...rows,
+    1,
+  ]);
+  const shifted = tf.sub(logits, shift);
+  const lse = tf.log(tf.sum(exp(shifted), -1, true));
+  const onehot = tf.reshape(
+    tf.oneHot(tf.cast(tf.reshape(act, [-1]), "int32"), actions),
+    logits.shape,
+  );
+  return tf.sum(tf.mul(onehot, tf.sub(shifted, lse)), -1);
 }
 
 /**

@@ -13,7 +13,7 @@ import { exactMetaGradient, type TabularProblem } from "./tabular.ts";
  * Largest number of estimator evaluations per estimator accepted ({@linkcode evaluationCount}):
  * about 10 minutes for all six estimators on the reference machine (30,250 took 8 minutes).
  */
-export const MAX_EVALUATIONS = 40_000;
+export const MAX_EVALUATIONS = 1_000_000;
 
 /** Largest inner step size α of a problem file. */
 export const MAX_ALPHA = 1e3;
