@@ -120,7 +120,7 @@ for (const { backend, prefix, ignore } of BACKENDS) {
   }
 }
 
-Deno.test("metaGradientBatched refuses the paper's eq. 13 Jacobians (the exact analysis runs them per task)", async () => {
+Deno.test("metaGradientBatched refuses the paper's eq. 13 Jacobians (they exist for the exact analysis)", async () => {
   await useBackend("wasm");
   const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
   const theta = initPolicyParams(spec, 1);
@@ -218,16 +218,18 @@ Deno.test("taskGradientTensors: each task's slice is taskGradients' ∇O for tha
       };
       const baselines = [0, 0, 0];
       const want = taskGradients(policy, theta, tasks, baselines, config);
-      const { value, grads } = taskGradientTensors(policy, theta, tasks, baselines, config);
+      const { values, grads } = taskGradientTensors(policy, theta, tasks, baselines, config);
       const got = grads[0].dataSync();
-      const total = value.dataSync()[0];
-      tf.dispose([value, ...grads]);
+      const objectives = values.dataSync();
+      tf.dispose([values, ...grads]);
       for (const [i, w] of want.entries()) {
         const err = Math.max(...w.grads[0].map((x, k) => Math.abs(x - got[i * 6 + k])));
         assert.ok(err < 1e-5, `${name}, ζ = ${innerSteps}, task ${i}: differs by ${err}`);
+        assert.ok(
+          Math.abs(objectives[i] - w.value) < 1e-5,
+          `${name}, task ${i}: O ${objectives[i]} vs ${w.value}`,
+        );
       }
-      const sum = want.reduce((s, w) => s + w.value, 0);
-      assert.ok(Math.abs(total - sum) < 1e-5, `${name}: Σ O ${total} vs ${sum}`);
     }
   }
   // eq. 13 stacks its constants, so the tasks' inner batches must hold as many trajectories.
@@ -247,5 +249,45 @@ Deno.test("taskGradientTensors: each task's slice is taskGradients' ∇O for tha
   assert.throws(
     () => taskGradientTensors(policy, theta, uneven, [0, 0], config),
     /inner batch 0 to have the same number of trajectories/,
+  );
+});
+
+Deno.test("metaGradientBatched and innerStepsBatched: the same results however many tasks share a graph (samplesPerGraph)", async () => {
+  await useBackend("wasm");
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5], activation: "tanh", initStd: 1 };
+  const theta = initPolicyParams(spec, 4);
+  const config: EstimatorConfig = {
+    algorithm: "sgmrl",
+    hessian: "autodiff",
+    innerSteps: 2,
+    innerLr: 0.4,
+    sgmrlBaseline: "leave-one-out",
+  };
+  const tasks = await tasksFor(spec, theta, config);
+  const flat = (m: { gradient: PolicyParams; objective: number }) => [
+    m.objective,
+    ...m.gradient.flatMap((g) => [...g]),
+  ];
+  const whole = flat(await metaGradientBatched(spec, theta, tasks, config));
+  // Batches of 7–11 samples: 1 puts every task in a graph of its own, 22 two tasks then one.
+  for (const samplesPerGraph of [1, 22]) {
+    const split = flat(await metaGradientBatched(spec, theta, tasks, config, { samplesPerGraph }));
+    const err = Math.max(...whole.map((x, i) => Math.abs(x - split[i])));
+    assert.ok(err < 1e-6, `${samplesPerGraph} samples per graph: differs by ${err}`);
+  }
+  const batches = tasks.map((t) => t.outer);
+  const params = tasks.map((t) => t.adapted[0]);
+  const one = await innerStepsBatched(spec, params, batches, 0.3);
+  const each = await innerStepsBatched(spec, params, batches, 0.3, { samplesPerGraph: 1 });
+  assert.equal(each.length, 3);
+  const err = Math.max(
+    ...one.flatMap((p, i) =>
+      p.flatMap((a, k) => [...a].map((x, j) => Math.abs(x - each[i][k][j])))
+    ),
+  );
+  assert.ok(err < 1e-6, `inner steps differ by ${err}`);
+  await assert.rejects(
+    metaGradientBatched(spec, theta, tasks, config, { samplesPerGraph: 0 }),
+    /samplesPerGraph must be at least 1, got 0/,
   );
 });

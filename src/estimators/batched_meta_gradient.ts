@@ -23,21 +23,21 @@ import { tf } from "../core/backend.ts";
 import { tanh } from "../core/tensor_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
+  combineTaskGradients,
   type Eq13Constants,
   eq13Constants,
   type EstimatorConfig,
   type MetaGradient,
   metaGradientBaselines,
   type TaskBatches,
+  type TaskGradient,
 } from "./meta_gradient.ts";
 import {
   type DifferentiablePolicy,
   gaussianLogDensityTensor,
   gaussianMlp,
-  paramShapes,
   type PolicyParams,
   type PolicySpec,
-  tensorsToParamsAsync,
 } from "./policy.ts";
 
 /**
@@ -227,40 +227,46 @@ export async function innerStepsBatched(
   params: readonly PolicyParams[],
   batches: readonly LearnerBatch[],
   alpha: number,
+  options: BatchedOptions = {},
 ): Promise<PolicyParams[]> {
   if (params.length !== batches.length) {
     throw new RangeError(
       `innerStepsBatched: ${params.length} parameter sets for ${batches.length} batches`,
     );
   }
-  const count = batches.length;
-  if (count === 0) return [];
-  const shapes = paramShapes(spec);
-  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-  const adapted = tf.tidy(() => {
-    const stacked = shapes.map((shape, k) => {
-      const values = new Float32Array(count * sizes[k]);
-      params.forEach((p, i) => values.set(p[k], i * sizes[k]));
-      return tf.tensor(values, [count, ...shape], "float32");
+  const policy = gaussianMlpBatched(spec);
+  const sizes = policy.shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const out: PolicyParams[] = [];
+  for (const [start, end] of graphChunks(batches.map((b) => b.sampleCount), options)) {
+    const count = end - start;
+    const adapted = tf.tidy(() => {
+      const stacked = policy.shapes.map((shape, k) => {
+        const values = new Float32Array(count * sizes[k]);
+        for (let i = 0; i < count; i++) values.set(params[start + i][k], i * sizes[k]);
+        return tf.tensor(values, [count, ...shape], "float32");
+      });
+      const batch = padded(policy, batches.slice(start, end));
+      return innerStepStacked(policy, stacked, batch, alpha);
     });
-    return innerStepStacked(gaussianMlpBatched(spec), stacked, padded(spec, batches), alpha);
-  });
-  try {
-    const data = await Promise.all(adapted.map((t) => t.data() as Promise<Float32Array>));
-    return Array.from(
-      { length: count },
-      (_, i) => data.map((d, k) => d.slice(i * sizes[k], (i + 1) * sizes[k])),
-    );
-  } finally {
-    tf.dispose(adapted);
+    try {
+      const data = await Promise.all(adapted.map((t) => t.data() as Promise<Float32Array>));
+      for (let i = 0; i < count; i++) {
+        out.push(data.map((d, k) => d.slice(i * sizes[k], (i + 1) * sizes[k])));
+      }
+    } finally {
+      tf.dispose(adapted);
+    }
   }
+  return out;
 }
 
 /**
  * The meta-gradient of `tasks` at `params`, as {@linkcode metaGradient} defines it, computed as one
- * graph with the tasks as a leading axis (see the module documentation); read back
- * asynchronously, as every backend can. `paper-eq13` is not supported (the exact analysis runs it
- * per task).
+ * graph with the tasks as a leading axis (see the module documentation) per run of tasks of at most
+ * `samplesPerGraph` samples, read back asynchronously (as every backend can), and the tasks' ∇O
+ * summed in float64 in task order as {@linkcode combineTaskGradients} does. `paper-eq13` is refused
+ * here: it exists for the exact analysis (through {@linkcode taskGradientTensors}) and needs
+ * synchronous read-back, which WebGPU lacks.
  *
  * @example
  * ```ts
@@ -292,32 +298,89 @@ export async function metaGradientBatched(
   params: PolicyParams,
   tasks: readonly TaskBatches[],
   config: EstimatorConfig,
+  options: BatchedOptions = {},
 ): Promise<MetaGradient> {
   if (config.hessian === "paper-eq13") {
     throw new RangeError("metaGradientBatched: hessian must be autodiff or none");
   }
   const baselines = metaGradientBaselines(tasks, config);
-  const { value, grads } = tf.tidy(() => {
-    const perTask = taskGradientTensors(gaussianMlpBatched(spec), params, tasks, baselines, config);
-    return {
-      value: tf.div(perTask.value, tasks.length) as tfType.Scalar,
-      grads: perTask.grads.map((g) => tf.mean(g, 0)),
-    };
-  });
-  try {
-    return {
-      gradient: await tensorsToParamsAsync(grads),
-      objective: (await value.data())[0],
-    };
-  } finally {
-    tf.dispose([value, ...grads]);
+  const policy = gaussianMlpBatched(spec);
+  const parts: TaskGradient[] = [];
+  for (const [start, end] of graphChunks(tasks.map((t) => sampleCount(t)), options)) {
+    const { values, grads } = taskGradientTensors(
+      policy,
+      params,
+      tasks.slice(start, end),
+      baselines.slice(start, end),
+      config,
+    );
+    try {
+      const [v, ...g] = await Promise.all(
+        [values, ...grads].map((t) => t.data() as Promise<Float32Array>),
+      );
+      const sizes = grads.map((t) => t.size / (end - start));
+      for (let i = 0; i < end - start; i++) {
+        parts.push({
+          value: v[i],
+          grads: g.map((d, k) => d.slice(i * sizes[k], (i + 1) * sizes[k])),
+        });
+      }
+    } finally {
+      tf.dispose([values, ...grads]);
+    }
   }
+  return combineTaskGradients(parts);
+}
+
+/** Options of {@linkcode metaGradientBatched} and {@linkcode innerStepsBatched}. */
+export interface BatchedOptions {
+  /**
+   * The most samples (tasks × the longest batch's samples) in one graph: larger meta-batches are
+   * taken in consecutive runs of tasks, which bounds device memory (default
+   * {@linkcode SAMPLES_PER_GRAPH}). The per-task results do not depend on it.
+   */
+  readonly samplesPerGraph?: number;
+}
+
+/**
+ * Samples per graph by default: twice the paper's 2D-navigation meta-batch (20 tasks × 2,000), so
+ * that it is one graph and a paper locomotion meta-batch (40 × 4,000) two. One second-order graph of
+ * the 2D-navigation meta-batch peaked at 1.2 GiB of tensors (lavapipe, ζ = 1).
+ */
+export const SAMPLES_PER_GRAPH = 80_000;
+
+/** The samples of a task's largest batch (what its row of a padded tensor holds). */
+function sampleCount(task: TaskBatches): number {
+  return Math.max(task.outer.sampleCount, ...task.inner.map((b) => b.sampleCount));
+}
+
+/**
+ * Consecutive runs [start, end) of tasks, each as long as its padded size (runs × its longest
+ * task) stays within `samplesPerGraph`, and at least one task.
+ */
+function graphChunks(samples: readonly number[], options: BatchedOptions): [number, number][] {
+  const limit = options.samplesPerGraph ?? SAMPLES_PER_GRAPH;
+  if (!(limit >= 1)) throw new RangeError(`samplesPerGraph must be at least 1, got ${limit}`);
+  const chunks: [number, number][] = [];
+  let start = 0, longest = 0;
+  samples.forEach((n, i) => {
+    const widest = Math.max(longest, n);
+    if (i > start && (i + 1 - start) * widest > limit) {
+      chunks.push([start, i]);
+      start = i;
+      longest = n;
+    } else {
+      longest = widest;
+    }
+  });
+  if (start < samples.length) chunks.push([start, samples.length]);
+  return chunks;
 }
 
 /**
  * Every task's ∇O at `params` (see meta_gradient.ts) from one graph with the tasks as a leading
  * axis, as tensors for the caller to read back and dispose: `grads[k]` is [tasks, …shape of
- * parameter array k] (task i's gradient in slice i) and `value` Σᵢ Oᵢ. Each task differentiates its
+ * parameter array k] (task i's gradient in slice i) and `values` [tasks] each Oᵢ. Each task differentiates its
  * own copy of θ, so the gradient with respect to copy i is task i's alone. Every algorithm and
  * Jacobian mode; with `paper-eq13` every task's batches must have the same number of trajectories
  * per inner step, and the constants of eq. 13 are computed once per distinct inner batch and
@@ -343,12 +406,12 @@ export async function metaGradientBatched(
  *   inner: [b], outer: b, adapted: [theta], explorationWeight: 0 }));
  * const config = { algorithm: "maml", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
  *   sgmrlBaseline: "none" } as const;
- * const { value, grads } = taskGradientTensors(policy, theta, tasks, [0, 0], config);
+ * const { values, grads } = taskGradientTensors(policy, theta, tasks, [0, 0], config);
  * const perTask = grads[0].arraySync() as number[][][];
  * taskGradients(policy, theta, tasks, [0, 0], config).forEach((t, i) => {
  *   if (Math.abs(t.grads[0][0] - perTask[i][0][0]) > 1e-5) throw new Error("task i's own");
  * });
- * tf.dispose([value, ...grads]);
+ * tf.dispose([values, ...grads]);
  * ```
  */
 export function taskGradientTensors(
@@ -357,7 +420,7 @@ export function taskGradientTensors(
   tasks: readonly TaskBatches[],
   baselines: readonly number[],
   config: EstimatorConfig,
-): { value: tfType.Scalar; grads: tfType.Tensor[] } {
+): { values: tfType.Tensor1D; grads: tfType.Tensor[] } {
   const count = tasks.length;
   const shapes = policy.shapes;
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
@@ -394,9 +457,11 @@ export function taskGradientTensors(
     const eq13 = config.hessian === "paper-eq13"
       ? Array.from({ length: config.innerSteps }, (_, t) => stackedEq13(policy, params, tasks, t))
       : [];
+    // Each task's Oᵢ, kept from inside the gradient computation.
+    let values: tfType.Tensor1D | undefined;
     const objective = (...copies: tfType.Tensor[]): tfType.Scalar => {
       let current = copies;
-      let total: tfType.Tensor = tf.scalar(0);
+      let total: tfType.Tensor = tf.zeros([count]);
       let scoreSum: tfType.Tensor = tf.zeros([count]);
       for (let t = 0; t < config.innerSteps; t++) {
         const b = inner[t];
@@ -411,11 +476,11 @@ export function taskGradientTensors(
             maskedSum(policy.logProbBatched(copies, b.obs, b.act), b.mask),
             b.counts,
           );
-          total = tf.add(total, tf.sum(tf.mul(mean, exploration)));
+          total = tf.add(total, tf.mul(mean, exploration));
         }
         if (config.algorithm === "sgmrl-published" && t === 0) {
           const sum = maskedSum(policy.logProbBatched(copies, b.obs, b.act), b.mask);
-          total = tf.add(total, tf.sum(tf.mul(sum, meanAdvantage)));
+          total = tf.add(total, tf.mul(sum, meanAdvantage));
         }
         if (config.hessian === "none") {
           current = copies.map((p, k) => tf.add(p, offsets[t][k]));
@@ -427,13 +492,14 @@ export function taskGradientTensors(
         }
       }
       const last = policy.logProbBatched(current, outer.obs, outer.act);
-      total = tf.add(total, tf.sum(tf.mul(last, outer.w)));
-      if (config.algorithm === "sgmrl") {
-        total = tf.add(total, tf.sum(tf.mul(scoreSum, sgmrlFactor)));
-      }
-      return total as tfType.Scalar;
+      total = tf.add(total, tf.sum(tf.mul(last, outer.w), 1));
+      if (config.algorithm === "sgmrl") total = tf.add(total, tf.mul(scoreSum, sgmrlFactor));
+      values = tf.keep(total as tfType.Tensor1D);
+      return tf.sum(total);
     };
-    return tf.valueAndGrads(objective)(tiled);
+    const { value, grads } = tf.valueAndGrads(objective)(tiled);
+    value.dispose();
+    return { values: values!, grads };
   });
 }
 

@@ -294,7 +294,7 @@ function leafGradients(
   leaves: readonly TaskBatches[],
   config: EstimatorConfig,
 ): Float32Array {
-  const { value, grads } = taskGradientTensors(
+  const { values, grads } = taskGradientTensors(
     policy,
     theta,
     leaves,
@@ -304,6 +304,6 @@ function leafGradients(
   try {
     return (grads[0].dataSync() as Float32Array).slice();
   } finally {
-    tf.dispose([value, ...grads]);
+    tf.dispose([values, ...grads]);
   }
 }
