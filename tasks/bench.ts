@@ -101,11 +101,11 @@ size after each iteration (flat when nothing accumulates). Several minutes per i
 
 Options:
   --part P         ${PARTS.join(" | ")} (default: all)
-  --iterations N   timed nav2d and anchor rounds per algorithm (default 3)
+  --iterations N   timed nav2d, anchor and backends rounds per algorithm (default 3)
   --memory-iterations N
                    iterations of the memory measurement (default 2)
-  --workers N      nav2d and memory: sampling and learner threads; mujoco: the largest sampling
-                   thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
+  --workers N      nav2d, backends and memory: sampling and learner threads; mujoco: the largest
+                   sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)
   --json           print exactly one JSON object on stdout (the report)
   --render FILE    print the tables of a report saved from --json, measuring nothing
