@@ -157,6 +157,7 @@ export {
   taskGradientsAsync,
 } from "./src/estimators/meta_gradient.ts";
 export {
+  type BatchedOptions,
   type BatchedPolicy,
   innerStepsBatched,
   logProbBatched,

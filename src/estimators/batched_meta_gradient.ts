@@ -332,7 +332,17 @@ export async function metaGradientBatched(
   return combineTaskGradients(parts);
 }
 
-/** Options of {@linkcode metaGradientBatched} and {@linkcode innerStepsBatched}. */
+/**
+ * Options of {@linkcode metaGradientBatched} and {@linkcode innerStepsBatched}.
+ *
+ * @example
+ * ```ts
+ * import type { BatchedOptions } from "./batched_meta_gradient.ts";
+ * // At most 20,000 samples per graph: a meta-batch of 20 tasks × 2,000 samples takes two graphs.
+ * const options: BatchedOptions = { samplesPerGraph: 20_000 };
+ * if (options.samplesPerGraph !== 20_000) throw new Error();
+ * ```
+ */
 export interface BatchedOptions {
   /**
    * The most samples (tasks × the longest batch's samples) in one graph: larger meta-batches are
