@@ -182,31 +182,3 @@ Deno.test(
     }
   },
 );
-
-Deno.test(
-  "native: Identity and same-dtype Cast share their input's memory (no copy), other casts convert, and disposal keeps the survivor intact",
-  {
-    ...native,
-  },
-  async () => {
-    await useBackend("native");
-    const x = tf.tensor1d([1.75, -2.5, 3]);
-    const buffers = tf.memory().numDataBuffers;
-    const copy = tf.clone(x);
-    const same = tf.cast(x, "float32");
-    assert.equal(tf.memory().numDataBuffers, buffers, "no new buffer for a copy");
-    const ints = tf.cast(x, "int32");
-    assert.equal(tf.memory().numDataBuffers, buffers + 1);
-    assert.deepEqual([...await ints.data()], [1, -2, 3]);
-    x.dispose();
-    assert.deepEqual([...await copy.data()], [1.75, -2.5, 3]);
-    copy.dispose();
-    assert.deepEqual([...await same.data()], [1.75, -2.5, 3]);
-    tf.dispose([same, ints]);
-    assert.equal(
-      tf.memory().numDataBuffers,
-      buffers - 1,
-      "every buffer freed with its last tensor",
-    );
-  },
-);

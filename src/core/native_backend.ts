@@ -119,24 +119,6 @@ function batchMatMulKernel(blas: OpenBlas) {
   };
 }
 
-/**
- * Identity, or Cast to the input's own dtype, whose output shares the input's memory through the
- * WebAssembly backend's reference count (as that backend's Reshape does, and TensorFlow.js' CPU
- * backend's Identity) instead of copying it; anything else goes to `copy`, the WebAssembly
- * kernel. No kernel writes into its inputs, so the values are those of the copy. What it saves is
- * the gradient tape's copies of the tensors it keeps (3,140 Identity and 1,000 Cast calls, 35 ms
- * of kernel time, in a paper 2D-navigation meta-gradient).
- */
-function sharingCopy(copy: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    const dtype = (args.attrs as { dtype?: tf.DataType } | undefined)?.dtype ?? x.dtype;
-    if (x.dtype === "string" || dtype !== x.dtype) return copy(args);
-    (args.backend as BackendWasm).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-}
-
 let registered: OpenBlas | undefined;
 
 /**
@@ -161,16 +143,9 @@ export async function registerNativeBackend(): Promise<OpenBlas> {
   const wasm = tf.backend();
   if (previous && previous !== "wasm") await tf.setBackend(previous);
   tf.registerBackend(NATIVE_BACKEND, () => wasm, -1);
-  const copies = new Set<string>([tf.Identity, tf.Cast]);
   for (const kernel of tf.getKernelsForBackend("wasm")) {
     if (kernel.kernelName === tf.BatchMatMul) continue;
-    tf.registerKernel({
-      ...kernel,
-      backendName: NATIVE_BACKEND,
-      kernelFunc: copies.has(kernel.kernelName)
-        ? sharingCopy(kernel.kernelFunc)
-        : kernel.kernelFunc,
-    });
+    tf.registerKernel({ ...kernel, backendName: NATIVE_BACKEND });
   }
   tf.registerKernel({
     kernelName: tf.BatchMatMul,
