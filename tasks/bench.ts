@@ -87,13 +87,14 @@ the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported
 otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
 PyTorch's. Not part of "all".
 
-backends: --backend beside wasm in the same run (--backend must not be wasm): whole meta-iterations
-of the 2D-navigation paper configuration (sgmrl and maml, second order, ζ = 1) and of the HalfCheetah
-(direction) paper configuration (sgmrl, second order, ζ = 3: 40 tasks × 20 trajectories × 200 steps),
-with N sampling and N learner threads, the two backends alternating: median seconds per iteration,
-sampling (including the inner adaptation steps) and learning, each as wasm's time over the
-backend's; and a 2D-navigation paper experiment projected on each (500 × the slower algorithm's
-median). In "all" when --backend is not wasm. Each HalfCheetah iteration takes minutes on a few cores.
+backends: --backend beside wasm in the same run (--backend must not be wasm): whole
+meta-iterations of the 2D-navigation paper configuration (sgmrl and maml, second order, ζ = 1) and
+of the HalfCheetah (direction) paper configuration (sgmrl, second order, ζ = 3: 40 tasks × 20
+trajectories × 200 steps), with N sampling and N learner threads, the two backends alternating:
+median seconds per iteration, sampling (including the inner adaptation steps) and learning, each as
+wasm's time over the backend's; and a 2D-navigation paper experiment projected on each (500 × the
+slower algorithm's median). In "all" when --backend is not wasm. Each HalfCheetah iteration takes
+minutes on a few cores.
 
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
@@ -126,7 +127,7 @@ function paperNav2d(algorithm: Algorithm, backend: string): ExperimentConfig {
   });
 }
 
-/** The HalfCheetah (direction) paper configuration, sgmrl second order, ζ = 3, minimal evaluation. */
+/** HalfCheetah (direction) in the paper's configuration: sgmrl second order, ζ = 3, little evaluation. */
 function paperHalfCheetah(id: string, iterations: number): ExperimentConfig {
   return validateConfig({
     ...PAPER_LOCOMOTION,

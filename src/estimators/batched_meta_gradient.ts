@@ -96,8 +96,10 @@ export function logProbBatched(
  *   tf.sub(tf.mul(tf.square(a), -0.5), 0.5 * Math.log(2 * Math.PI));
  * const fixed: BatchedPolicy = {
  *   obsDim: 1, actDim: 1, shapes: [[1]],
- *   logProb: (_p, _obs, act) => tf.reshape(logDensity(act), [-1]) as ReturnType<typeof tf.tensor1d>,
- *   logProbBatched: (_p, _obs, act) => tf.squeeze(logDensity(act), [2]) as ReturnType<typeof tf.tensor2d>,
+ *   logProb: (_p, _obs, act) =>
+ *     tf.reshape(logDensity(act), [-1]) as ReturnType<typeof tf.tensor1d>,
+ *   logProbBatched: (_p, _obs, act) =>
+ *     tf.squeeze(logDensity(act), [2]) as ReturnType<typeof tf.tensor2d>,
  * };
  * const lp = fixed.logProbBatched([tf.zeros([2, 1])], tf.zeros([2, 1, 1]), tf.zeros([2, 1, 1]));
  * if (lp.shape.join() !== "2,1") throw new Error("[tasks, samples]");
@@ -289,7 +291,8 @@ export async function innerStepsBatched(
  * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
  *   sgmrlBaseline: "leave-one-out" } as const;
  * const a = metaGradient(gaussianMlp(spec), theta, tasks, config).gradient.flatMap((g) => [...g]);
- * const b = (await metaGradientBatched(spec, theta, tasks, config)).gradient.flatMap((g) => [...g]);
+ * const batched = await metaGradientBatched(spec, theta, tasks, config);
+ * const b = batched.gradient.flatMap((g) => [...g]);
  * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-5)) throw new Error("the same estimator");
  * ```
  */
@@ -354,8 +357,8 @@ export interface BatchedOptions {
 
 /**
  * Samples per graph by default: twice the paper's 2D-navigation meta-batch (20 tasks × 2,000), so
- * that it is one graph and a paper locomotion meta-batch (40 × 4,000) two. One second-order graph of
- * the 2D-navigation meta-batch peaked at 1.2 GiB of tensors (lavapipe, ζ = 1).
+ * that it is one graph and a paper locomotion meta-batch (40 × 4,000) two. One second-order graph
+ * of the 2D-navigation meta-batch peaked at 1.2 GiB of tensors (lavapipe, ζ = 1).
  */
 export const SAMPLES_PER_GRAPH = 80_000;
 
@@ -390,12 +393,13 @@ function graphChunks(samples: readonly number[], options: BatchedOptions): [numb
 /**
  * Every task's ∇O at `params` (see meta_gradient.ts) from one graph with the tasks as a leading
  * axis, as tensors for the caller to read back and dispose: `grads[k]` is [tasks, …shape of
- * parameter array k] (task i's gradient in slice i) and `values` [tasks] each Oᵢ. Each task differentiates its
- * own copy of θ, so the gradient with respect to copy i is task i's alone. Every algorithm and
- * Jacobian mode; with `paper-eq13` every task's batches must have the same number of trajectories
- * per inner step, and the constants of eq. 13 are computed once per distinct inner batch and
- * parameters (tasks that share them, as the exact analysis's do, share the work). Must run where
- * tensors can be read synchronously when `paper-eq13` is used (not on webgpu).
+ * parameter array k] (task i's gradient in slice i) and `values` [tasks] each Oᵢ. Each task
+ * differentiates its own copy of θ, so the gradient with respect to copy i is task i's alone.
+ * Every algorithm and Jacobian mode; with `paper-eq13` every task's batches must have the same
+ * number of trajectories per inner step, and the constants of eq. 13 are computed once per
+ * distinct inner batch and parameters (tasks that share them, as the exact analysis's do, share
+ * the work). Must run where tensors can be read synchronously when `paper-eq13` is used (not on
+ * webgpu).
  *
  * @example
  * ```ts
@@ -535,7 +539,8 @@ function stackedEq13(
   const d = batches[0].pathLengths?.length ?? 0;
   if (batches.some((b) => b.pathLengths?.length !== d)) {
     throw new RangeError(
-      `hessian "paper-eq13" needs every task's inner batch ${t} to have the same number of trajectories`,
+      `hessian "paper-eq13" needs every task's inner batch ${t} to have the same number of ` +
+        "trajectories",
     );
   }
   const n = Math.max(1, ...batches.map((b) => b.sampleCount));

@@ -4,8 +4,9 @@
  * estimator code ({@linkcode innerStep}, and the meta-gradient estimators as
  * {@linkcode taskGradientTensors} computes them for thousands of batch combinations in one graph,
  * on batches from {@linkcode learnerBatch} in the raw configuration) runs on the batches, and the
- * results are averaged with their probabilities. Inner batches are enumerated as multisets and the outer batch
- * one trajectory at a time, which two exact identities allow (see {@linkcode exactMomentsOfAll}).
+ * results are averaged with their probabilities. Inner batches are enumerated as multisets and the
+ * outer batch one trajectory at a time, which two exact identities allow (see
+ * {@linkcode exactMomentsOfAll}).
  *
  * Compared with ∇V_ζ from {@linkcode exactMetaGradient} (float64 enumeration and central
  * differences, independent of the estimators) this gives each estimator's exact bias.
