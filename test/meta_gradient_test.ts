@@ -236,44 +236,48 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
     assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
   });
 
-  Deno.test({
-    name: `${prefix}second order through a tanh MLP agrees with float32 central differences`,
-    ignore,
-  }, async () => {
-    await useBackend(backend);
-    const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 };
-    const theta = randomParams(spec, 3);
-    const cfg: EstimatorConfig = {
-      algorithm: "maml",
-      hessian: "autodiff",
-      innerSteps: 1,
-      innerLr: 1.0,
-      sgmrlBaseline: "none",
-    };
-    const tasks = await makeTasks(spec, theta, cfg, 1);
-    const g = flatten((await metaGradientAsync(gaussianMlp(spec), theta, tasks, cfg)).gradient);
-    const fo = flatten(
-      (await metaGradientAsync(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }))
-        .gradient,
-    );
-    // Directional derivatives along three random directions, by central differences of the
-    // objective value that metaGradient reports (float32; ε = 1e-2).
-    const rng = stream({ seed: 5, purpose: "test" });
-    for (let k = 0; k < 3; k++) {
-      const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
-      const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
-      const value = async (p: PolicyParams) =>
-        (await metaGradientAsync(gaussianMlp(spec), p, tasks, cfg)).objective;
-      const eps = 1e-2;
-      const fd = (await value(shifted(eps)) - await value(shifted(-eps))) / (2 * eps);
-      const dir = flatten(d);
-      const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
-      const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);
-      const tol = 2e-3 * Math.max(1, Math.abs(fd));
-      assert.ok(Math.abs(ad - fd) < tol, `direction ${k}: autodiff ${ad}, differences ${fd}`);
-      assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
-    }
-  });
+  // On native a ReLU network is evaluated with its biases folded into the products.
+  for (const activation of ["tanh", "relu"] as const) {
+    Deno.test({
+      name:
+        `${prefix}second order through a ${activation} MLP agrees with float32 central differences`,
+      ignore,
+    }, async () => {
+      await useBackend(backend);
+      const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation, initStd: 1 };
+      const theta = randomParams(spec, 3);
+      const cfg: EstimatorConfig = {
+        algorithm: "maml",
+        hessian: "autodiff",
+        innerSteps: 1,
+        innerLr: 1.0,
+        sgmrlBaseline: "none",
+      };
+      const tasks = await makeTasks(spec, theta, cfg, 1);
+      const g = flatten((await metaGradientAsync(gaussianMlp(spec), theta, tasks, cfg)).gradient);
+      const fo = flatten(
+        (await metaGradientAsync(gaussianMlp(spec), theta, tasks, { ...cfg, hessian: "none" }))
+          .gradient,
+      );
+      // Directional derivatives along three random directions, by central differences of the
+      // objective value that metaGradient reports (float32; ε = 1e-2).
+      const rng = stream({ seed: 5, purpose: "test" });
+      for (let k = 0; k < 3; k++) {
+        const d = theta.map((p) => Float32Array.from(p, () => rng.uniformIn(-1, 1)));
+        const shifted = (e: number) => theta.map((p, i) => p.map((v, j) => v + e * d[i][j]));
+        const value = async (p: PolicyParams) =>
+          (await metaGradientAsync(gaussianMlp(spec), p, tasks, cfg)).objective;
+        const eps = 1e-2;
+        const fd = (await value(shifted(eps)) - await value(shifted(-eps))) / (2 * eps);
+        const dir = flatten(d);
+        const ad = g.reduce((s, v, i) => s + v * dir[i], 0);
+        const adFo = fo.reduce((s, v, i) => s + v * dir[i], 0);
+        const tol = 2e-3 * Math.max(1, Math.abs(fd));
+        assert.ok(Math.abs(ad - fd) < tol, `direction ${k}: autodiff ${ad}, differences ${fd}`);
+        assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
+      }
+    });
+  }
 }
 
 Deno.test("leave-one-out baselines", () => {
