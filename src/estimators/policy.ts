@@ -361,21 +361,17 @@ export function foldedMeanActionsTensor(
       `foldedMeanActionsTensor needs activation "relu", got "${spec.activation}"`,
     );
   }
-  const layers = spec.hidden.length + 1;
+  /** [W; b]: the layer's matrix with its bias as one more row. */
+  const withBias = (k: number) =>
+    tf.concat([params[2 * k], tf.reshape(params[2 * k + 1], [1, -1])], 0) as tfType.Tensor2D;
   let h = tf.concat([obs, tf.ones([obs.shape[0], 1])], 1) as tfType.Tensor2D;
-  for (let k = 0; k < layers; k++) {
-    const w = params[2 * k] as tfType.Tensor2D;
-    const [inputs, outputs] = w.shape;
-    const folded = tf.concat(
-      [w, tf.reshape(params[2 * k + 1], [1, outputs])],
-      0,
-    ) as tfType.Tensor2D;
-    if (k === layers - 1) return matMul(h, folded);
+  for (let k = 0; k < spec.hidden.length; k++) {
+    const inputs = params[2 * k].shape[0];
     const carry = tf.buffer([inputs + 1, 1], "float32");
     carry.set(1, inputs, 0);
-    h = tf.relu(matMul(h, tf.concat([folded, carry.toTensor()], 1) as tfType.Tensor2D));
+    h = tf.relu(matMul(h, tf.concat([withBias(k), carry.toTensor()], 1) as tfType.Tensor2D));
   }
-  throw new Error("unreachable: a policy has an output layer");
+  return matMul(h, withBias(spec.hidden.length));
 }
 
 /**
