@@ -1,5 +1,6 @@
 // The profile summary: learning curves averaged as documented, figures whose bytes do not depend
-// on what else was drawn, and a table with both evaluation protocols.
+// on what else was drawn, a table with both evaluation protocols, and the README showing the committed
+// Table 1.
 import assert from "node:assert/strict";
 import { lineChartSvg } from "../src/experiments/charts.ts";
 import {
@@ -73,4 +74,23 @@ Deno.test("the summary holds the table and one figure per environment and ζ", a
   );
   const svg = files["curves-nav2d-z1.svg"] as string;
   assert.ok(svg.includes("maml (second order)") && svg.includes("sgmrl (second order)"));
+});
+
+/** The cells of every data row of the Markdown tables in `text` (header and rule rows skipped). */
+function tableRows(text: string): string[][] {
+  const rows = text.split("\n").filter((line) => line.trimStart().startsWith("|"))
+    .map((line) => line.trim().replace(/^\||\|$/g, "").split("|").map((cell) => cell.trim()));
+  return rows.filter((cells, i) =>
+    !cells.every((c) => /^-+$/.test(c)) && !(rows[i + 1]?.every((c) => /^-+$/.test(c)))
+  );
+}
+
+Deno.test("the README's Table 1 is the committed results/paper/summary/table.md, row for row", async () => {
+  const readme = await Deno.readTextFile("README.md");
+  const start = readme.indexOf("## Table 1 at full scale");
+  assert.ok(start >= 0, "the README has a Table 1 section");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const committed = tableRows(await Deno.readTextFile("results/paper/summary/table.md"));
+  assert.ok(committed.length > 0);
+  assert.deepEqual(tableRows(section), committed);
 });
