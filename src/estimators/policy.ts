@@ -5,11 +5,13 @@
  * Parameters live in plain `Float32Array`s between iterations (see {@linkcode PolicyParams}). Two
  * evaluations of the same parameters exist:
  *
- * - {@linkcode meanActions}, float64 JavaScript, used by the sampler. Every row is computed on
- *   its own with a fixed summation order, so a trajectory's actions do not depend on which other
- *   trajectories share its batch: any split of the sampling work gives the same bytes.
+ * - {@linkcode meanActions}, float64 (on WebAssembly SIMD), used by the sampler. Every row is
+ *   computed on its own with a fixed summation order, so a trajectory's actions do not depend on
+ *   which other trajectories share its batch: any split of the sampling work gives the same bytes.
  * - {@linkcode logProbTensor}, TensorFlow.js, used by the learner: differentiable (to any order)
  *   in the parameter tensors.
+ *   On the `native` backend a ReLU network's biases are folded into its matrix products
+ *   ({@linkcode foldedMeanActionsTensor}): the same function up to float32 rounding.
  *
  * @module
  */
