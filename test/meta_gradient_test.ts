@@ -4,18 +4,28 @@
 // objective F(θ) = L(θ^ζ(θ); D_o) (plus SG-MRL's and E-MAML's terms) can be evaluated in float64 and
 // differentiated by central differences with an error far below float32's resolution. The package's
 // tfjs estimators (float32) must match those derivatives; the first-order variants must not.
+// The explicit derivatives that the native learner runs in place of the tape
+// (src/estimators/explicit_meta_gradient.ts) must match them too, and the tape on MLPs.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/core/backend.ts";
 import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {
+  ALGORITHMS,
+  combineTaskGradients,
   type EstimatorConfig,
   innerStep,
   innerStepAsync,
   leaveOneOutBaselines,
   metaGradient,
   metaGradientAsync,
+  metaGradientBaselines,
   type TaskBatches,
+  taskGradients,
 } from "../src/estimators/meta_gradient.ts";
+import {
+  explicitInnerSteps,
+  explicitTaskGradients,
+} from "../src/estimators/explicit_meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { referenceAdvantageConfig } from "../src/estimators/returns.ts";
 import { stream } from "../src/core/rng.ts";
@@ -171,7 +181,7 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
     for (const innerSteps of [1, 2]) {
       Deno.test({
         name:
-          `${prefix}${algorithm}, ζ = ${innerSteps}: second order equals the finite-difference gradient of the meta-objective`,
+          `${prefix}${algorithm}, ζ = ${innerSteps}: second order (the tape; explicit derivatives too) equals the finite-difference gradient of the meta-objective`,
         ignore,
       }, async () => {
         await useBackend(backend);
@@ -192,6 +202,15 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
           (await metaGradientAsync(gaussianMlp(LINEAR), theta, tasks, cfg)).gradient,
         );
         assert.ok(relErr(so, expected) < 2e-5, `relative error ${relErr(so, expected)}`);
+        // The explicit derivatives, which the native learner runs in place of the tape.
+        if (backend !== "webgpu") {
+          const explicit = await explicitTaskGradients(LINEAR, theta, tasks, b, cfg);
+          const ex = flatten(combineTaskGradients(explicit).gradient);
+          assert.ok(
+            relErr(ex, expected) < 2e-5,
+            `explicit: relative error ${relErr(ex, expected)}`,
+          );
+        }
         // Dropping the inner Jacobians (first order) must be visibly different here.
         const fo = flatten(
           (await metaGradientAsync(gaussianMlp(LINEAR), theta, tasks, { ...cfg, hessian: "none" }))
@@ -277,6 +296,76 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
         assert.ok(Math.abs(adFo - fd) > 10 * tol, `direction ${k}: first order ${adFo} too close`);
       }
     });
+  }
+}
+
+// The explicit inner step (what the native learner runs) against the float64 finite differences.
+for (const { backend, prefix, ignore } of LEARNER_BACKENDS.filter((b) => b.backend !== "webgpu")) {
+  Deno.test({
+    name:
+      `${prefix}explicit inner step equals θ + α times the finite-difference gradient of the surrogate`,
+    ignore,
+  }, async () => {
+    await useBackend(backend);
+    const theta = randomParams(LINEAR, 4);
+    const batch = makeBatch(7, 3, LINEAR);
+    const [next] = await explicitInnerSteps(LINEAR, [{ params: theta, batch }], 0.25);
+    const t0 = flatten(theta);
+    const grad = fdGradient((t) => weightedLogProb(t, batch, batch.weights).value, t0);
+    const step = flatten(next).map((v, i) => v - t0[i]);
+    const expected = grad.map((g) => 0.25 * g);
+    assert.ok(relErr(step, expected) < 1e-5, `relative error ${relErr(step, expected)}`);
+  });
+}
+
+for (const activation of ["relu", "tanh"] as const) {
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
+  Deno.test(`explicit inner steps equal the tape's: ${activation} MLP`, async () => {
+    await useBackend("wasm");
+    const params = randomParams(spec, 5);
+    const batches = [makeBatch(9, 1, spec), makeBatch(4, 2, spec)];
+    const explicit = await explicitInnerSteps(
+      spec,
+      batches.map((batch) => ({ params, batch })),
+      0.3,
+    );
+    for (const [i, batch] of batches.entries()) {
+      const tape = flatten(innerStep(gaussianMlp(spec), params, batch, 0.3));
+      const t0 = flatten(params);
+      const [x, y] = [flatten(explicit[i]).map((v, j) => v - t0[j]), tape.map((v, j) => v - t0[j])];
+      assert.ok(relErr(x, y) < 1e-5, `batch ${i}: relative error ${relErr(x, y)}`);
+    }
+  });
+  for (const algorithm of ALGORITHMS) {
+    for (const hessian of ["autodiff", "none"] as const) {
+      for (const innerSteps of [1, 2]) {
+        Deno.test(`explicit derivatives equal the tape's: ${activation} MLP, ${algorithm}, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
+          await useBackend("wasm");
+          const theta = randomParams(spec, 4);
+          const cfg: EstimatorConfig = {
+            algorithm,
+            hessian,
+            innerSteps,
+            innerLr: 0.3,
+            sgmrlBaseline: "leave-one-out",
+          };
+          const tasks = await makeTasks(spec, theta, cfg, 3);
+          const b = metaGradientBaselines(tasks, cfg);
+          const tape = taskGradients(gaussianMlp(spec), theta, tasks, b, cfg);
+          const explicit = await explicitTaskGradients(spec, theta, tasks, b, cfg);
+          for (const [i, t] of tape.entries()) {
+            const e = explicit[i];
+            // The objective is a difference of terms several times its size: float32 rounding.
+            assert.ok(
+              Math.abs(e.value - t.value) <= 1e-4 * Math.max(1, Math.abs(t.value)),
+              `task ${i}: objective ${e.value} against ${t.value}`,
+            );
+            const [x, y] = [flatten(e.grads), flatten(t.grads)];
+            assert.ok(relErr(x, y) < 1e-5, `task ${i}: relative error ${relErr(x, y)}`);
+          }
+        });
+      }
+    }
   }
 }
 

@@ -29,6 +29,11 @@ import {
 } from "../estimators/meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { innerStepsBatched, metaGradientBatched } from "../estimators/batched_meta_gradient.ts";
+import {
+  explicitInnerSteps,
+  explicitSupports,
+  explicitTaskGradients,
+} from "../estimators/explicit_meta_gradient.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
 
 /**
@@ -109,12 +114,24 @@ export type LearnerResult = (PolicyParams | TaskGradient)[];
  */
 export async function runLearnerWork(work: LearnerWork): Promise<LearnerResult> {
   const policy = gaussianMlp(work.spec);
+  // On native the tape's own work is most of the time: derivatives written out instead.
+  const explicit = work.backend === "native";
   if (work.kind === "inner-steps") {
+    if (explicit) return await explicitInnerSteps(work.spec, work.tasks, work.alpha);
     const out: PolicyParams[] = [];
     for (const t of work.tasks) {
       out.push(await innerStepAsync(policy, t.params, t.batch, work.alpha));
     }
     return out;
+  }
+  if (explicit && explicitSupports(work.config)) {
+    return await explicitTaskGradients(
+      work.spec,
+      work.params,
+      work.tasks,
+      work.baselines,
+      work.config,
+    );
   }
   return await taskGradientsAsync(policy, work.params, work.tasks, work.baselines, work.config);
 }

@@ -1,0 +1,384 @@
+/**
+ * The per-task meta-gradient and the inner step of a Gaussian MLP policy with explicit derivatives:
+ * forward passes, backward passes and Hessian-vector products (Pearlmutter's R-operator) written out
+ * as matrix products and element-wise operations, with no gradient tape.
+ *
+ * It computes what `taskGradients` computes for every algorithm and `hessian` of "autodiff" or
+ * "none", at any ζ: with θ⁰ = θ and θᵗ⁺¹ = θᵗ + α∇L(θᵗ; Dᵗ) (first order: θᵗ⁺¹ = θ + (θᵗ⁺¹_realised −
+ * θ), a constant offset), the adjoint v = ∇L(θᶻ; D_o) is carried back through each step as v ← v +
+ * ∇²L(θᵗ; Dᵗ)·(αv) (first order: v unchanged), plus κᵗ∇Σₙ log π(θᵗ; Dᵗ) for the terms O adds at
+ * each step (SG-MRL's c·(J̃ − b) at every step; E-MAML's and sgmrl-published's at θ), which ride on
+ * the same backward pass. The tape (src/estimators/meta_gradient.ts) stays the definition, proven by
+ * exact enumeration; this is the same function in another summation order, tested equal to the
+ * float64 finite differences and to the tape to float32 rounding for every algorithm, order and
+ * ζ = 1, 2, ReLU and tanh (test/meta_gradient_test.ts). The `native` backend's learner uses it:
+ * with the products on OpenBLAS, the tape's own work (copies of the tensors it saves, reductions,
+ * about 500 kernels per task) was most of that backend's time.
+ *
+ * @module
+ */
+import type * as tfType from "@tensorflow/tfjs";
+import { tf } from "../core/backend.ts";
+import type { LearnerBatch } from "./batch.ts";
+import type { EstimatorConfig, TaskBatches, TaskGradient } from "./meta_gradient.ts";
+import { paramShapes, type PolicyParams, type PolicySpec } from "./policy.ts";
+
+type Tensor = tfType.Tensor;
+type Tensor2D = tfType.Tensor2D;
+
+/** One batch as tensors: observations [N, obs], actions [N, act]. */
+interface BatchTensors {
+  readonly obs: Tensor2D;
+  readonly act: Tensor2D;
+  readonly rows: number;
+}
+
+/** What the forward pass of the mean keeps for the backward pass and the R-operator. */
+interface Forward {
+  /** The input of each layer: the observations, then each hidden layer's output. */
+  readonly inputs: Tensor2D[];
+  /** σ'(Zₖ) of each hidden layer. */
+  readonly slopes: Tensor2D[];
+  /** σ''(Zₖ) of each hidden layer (undefined for ReLU, whose second derivative is 0). */
+  readonly curvatures: (Tensor2D | undefined)[];
+  /** z = (a − μ)·e^{−logStd}, [N, act]. */
+  readonly z: Tensor2D;
+  /** e^{−logStd}, [act]. */
+  readonly invStd: Tensor;
+  /** log π(aₙ | sₙ) per row, [N, 1]. */
+  readonly logProbs: Tensor;
+  /** A row of N ones: column sums as products (a bias's gradient), which OpenBLAS does fastest. */
+  readonly ones: Tensor2D;
+}
+
+/** The backward pass of Σₙ cₙ log π(aₙ | sₙ): its gradient and each layer's ∂/∂Zₖ. */
+interface Backward {
+  /** ∂/∂Zₖ for every layer k (the last is ∂/∂μ). */
+  readonly layerGrads: Tensor2D[];
+  /** The gradient, in {@linkcode PolicyParams} layout. */
+  readonly grads: Tensor[];
+}
+
+const layerCount = (spec: PolicySpec) => spec.hidden.length + 1;
+
+function forward(spec: PolicySpec, p: readonly Tensor[], b: BatchTensors): Forward {
+  const layers = layerCount(spec);
+  const inputs: Tensor2D[] = [], slopes: Tensor2D[] = [], curvatures: (Tensor2D | undefined)[] = [];
+  let h = b.obs;
+  for (let k = 0; k < layers - 1; k++) {
+    inputs.push(h);
+    const pre = tf.add(tf.matMul(h, p[2 * k] as Tensor2D), p[2 * k + 1]) as Tensor2D;
+    if (spec.activation === "relu") {
+      h = tf.relu(pre);
+      slopes.push(tf.step(pre));
+      curvatures.push(undefined);
+    } else {
+      h = tf.tanh(pre);
+      const slope = tf.sub(1, tf.square(h)) as Tensor2D;
+      slopes.push(slope);
+      curvatures.push(tf.mul(tf.mul(h, slope), -2) as Tensor2D);
+    }
+  }
+  inputs.push(h);
+  const mean = tf.add(tf.matMul(h, p[2 * layers - 2] as Tensor2D), p[2 * layers - 1]);
+  const logStd = p[2 * layers];
+  const invStd = tf.exp(tf.neg(logStd));
+  const z = tf.mul(tf.sub(b.act, mean), invStd) as Tensor2D;
+  const logProbs = tf.sub(
+    tf.sum(tf.sub(tf.mul(tf.square(z), -0.5), logStd), 1, true),
+    0.5 * b.act.shape[1] * Math.log(2 * Math.PI),
+  );
+  return { inputs, slopes, curvatures, z, invStd, logProbs, ones: tf.ones([1, b.rows]) };
+}
+
+/** Σₙ xₙ over the rows of `x`, [cols]. */
+const columnSums = (f: Forward, x: Tensor2D) => tf.reshape(tf.matMul(f.ones, x), [-1]);
+
+/** Backward pass of Σₙ cₙ log π(aₙ | sₙ); `c` is [N, 1]. */
+function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor): Backward {
+  const layers = layerCount(spec);
+  const grads: Tensor[] = new Array(2 * layers + 1);
+  const layerGrads: Tensor2D[] = new Array(layers);
+  // ∂/∂μ = c·z·e^{−logStd}; ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
+  let g = tf.mul(tf.mul(f.z, f.invStd), c) as Tensor2D;
+  grads[2 * layers] = tf.sum(tf.mul(tf.sub(tf.square(f.z), 1), c), 0);
+  for (let k = layers - 1; k >= 0; k--) {
+    layerGrads[k] = g;
+    grads[2 * k] = tf.matMul(f.inputs[k], g, true, false);
+    grads[2 * k + 1] = columnSums(f, g);
+    if (k > 0) g = tf.mul(tf.matMul(g, p[2 * k] as Tensor2D, false, true), f.slopes[k - 1]);
+  }
+  return { layerGrads, grads };
+}
+
+/**
+ * ∇²(Σₙ cₙ log π)·v + κ∇(Σₙ log π) at the point of `f` and `back` (Pearlmutter's R-operator through
+ * the forward and the backward pass; the gradient of κ·Σₙ log π rides on the same backward pass,
+ * since both are linear in the gradient at the mean).
+ */
+function hessianVector(
+  spec: PolicySpec,
+  p: readonly Tensor[],
+  f: Forward,
+  back: Backward,
+  c: Tensor,
+  v: readonly Tensor[],
+  kappa: number,
+): Tensor[] {
+  const layers = layerCount(spec);
+  // R-forward: R{Zₖ} = R{Hₖ₋₁}Wₖ + Hₖ₋₁Vₖ + vbₖ, R{Hₖ} = σ'(Zₖ)·R{Zₖ}.
+  const rInputs: (Tensor2D | undefined)[] = [undefined];
+  const rPre: Tensor2D[] = [];
+  let rOut: Tensor2D | undefined;
+  for (let k = 0; k < layers; k++) {
+    const rIn = rInputs[k];
+    let r = tf.add(tf.matMul(f.inputs[k], v[2 * k] as Tensor2D), v[2 * k + 1]) as Tensor2D;
+    if (rIn !== undefined) r = tf.add(r, tf.matMul(rIn, p[2 * k] as Tensor2D)) as Tensor2D;
+    if (k < layers - 1) {
+      rPre.push(r);
+      rInputs.push(tf.mul(f.slopes[k], r) as Tensor2D);
+    } else rOut = r;
+  }
+  // R{z} = −R{μ}·e^{−logStd} − z·v_logStd; R{∂/∂μ} = c·e^{−logStd}·(R{z} − z·v_logStd).
+  const vLogStd = v[2 * layers];
+  const zv = tf.mul(f.z, vLogStd);
+  const rz = tf.sub(tf.neg(tf.mul(rOut!, f.invStd)), zv);
+  const out: Tensor[] = new Array(2 * layers + 1);
+  let rLogStd = columnSums(f, tf.mul(tf.mul(f.z, rz), tf.mul(c, 2)) as Tensor2D);
+  let rg = tf.mul(tf.mul(tf.sub(rz, zv), f.invStd), c) as Tensor2D;
+  if (kappa !== 0) {
+    // κ·∂(Σ log π)/∂μ = κ·z·e^{−logStd}, κ·∂/∂logStd = κ·Σₙ(zₙ² − 1).
+    rg = tf.add(rg, tf.mul(tf.mul(f.z, f.invStd), kappa)) as Tensor2D;
+    const squares = tf.sub(tf.square(f.z), 1) as Tensor2D;
+    rLogStd = tf.add(rLogStd, tf.mul(columnSums(f, squares), kappa));
+  }
+  out[2 * layers] = rLogStd;
+  // R-backward: R{dWₖ} = R{Hₖ₋₁}ᵀgₖ + Hₖ₋₁ᵀR{gₖ}, R{dHₖ₋₁} = R{gₖ}Wₖᵀ + gₖVₖᵀ,
+  // R{gₖ₋₁} = R{dHₖ₋₁}·σ'(Zₖ₋₁) + dHₖ₋₁·σ''(Zₖ₋₁)·R{Zₖ₋₁}.
+  for (let k = layers - 1; k >= 0; k--) {
+    const g = back.layerGrads[k];
+    const rIn = rInputs[k];
+    let rdW = tf.matMul(f.inputs[k], rg, true, false);
+    if (rIn !== undefined) rdW = tf.add(rdW, tf.matMul(rIn, g, true, false));
+    out[2 * k] = rdW;
+    out[2 * k + 1] = columnSums(f, rg);
+    if (k > 0) {
+      const rdH = tf.add(
+        tf.matMul(rg, p[2 * k] as Tensor2D, false, true),
+        tf.matMul(g, v[2 * k] as Tensor2D, false, true),
+      );
+      rg = tf.mul(rdH, f.slopes[k - 1]) as Tensor2D;
+      const curvature = f.curvatures[k - 1];
+      if (curvature !== undefined) {
+        const dH = tf.matMul(g, p[2 * k] as Tensor2D, false, true);
+        rg = tf.add(rg, tf.mul(tf.mul(dH, curvature), rPre[k - 1])) as Tensor2D;
+      }
+    }
+  }
+  return out;
+}
+
+function batchTensors(spec: PolicySpec, b: LearnerBatch): BatchTensors {
+  return {
+    obs: tf.tensor2d(b.observations, [b.sampleCount, spec.obsDim]),
+    act: tf.tensor2d(b.actions, [b.sampleCount, spec.actDim]),
+    rows: b.sampleCount,
+  };
+}
+
+const column = (values: Float32Array) => tf.tensor2d(values, [values.length, 1]);
+const constantColumn = (rows: number, value: number) => tf.fill([rows, 1], value);
+const axpy = (y: readonly Tensor[], a: number | Tensor, x: readonly Tensor[]) =>
+  y.map((t, i) => tf.add(t, tf.mul(x[i], a)));
+
+/**
+ * Whether {@linkcode explicitTaskGradients} computes `config`'s estimator (every algorithm, with
+ * `hessian` "autodiff" or "none"; the eq. 13 Jacobian stays on the tape).
+ *
+ * @example
+ * ```ts
+ * import { explicitSupports } from "./explicit_meta_gradient.ts";
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 2, innerLr: 0.1,
+ *   sgmrlBaseline: "leave-one-out" } as const;
+ * if (!explicitSupports(config) || explicitSupports({ ...config, hessian: "paper-eq13" })) {
+ *   throw new Error("autodiff and none only");
+ * }
+ * ```
+ */
+export function explicitSupports(config: EstimatorConfig): boolean {
+  return config.hessian === "autodiff" || config.hessian === "none";
+}
+
+/** ∇O and O of one task as tensors, inside the caller's scope. */
+function explicitTaskGradient(
+  spec: PolicySpec,
+  params: PolicyParams,
+  task: TaskBatches,
+  baseline: number,
+  config: EstimatorConfig,
+): { value: Tensor; grads: Tensor[] } {
+  const shapes = paramShapes(spec);
+  const tensors = (ps: PolicyParams) => ps.map((v, i) => tf.tensor(v, shapes[i], "float32"));
+  const theta = tensors(params);
+  const inner = task.inner.map((b) => batchTensors(spec, b));
+  const secondOrder = config.hessian === "autodiff";
+  const sgmrl = config.algorithm === "sgmrl";
+  // θᵗ for t = 0 … ζ, and at each inner step what the adjoint pass needs.
+  const points: Tensor[][] = [theta];
+  const steps: { f: Forward; back: Backward; c: Tensor }[] = [];
+  for (let t = 0; t < config.innerSteps; t++) {
+    const here = points[t];
+    if (secondOrder) {
+      const f = forward(spec, here, inner[t]);
+      const c = column(task.inner[t].weights);
+      const back = backward(spec, here, f, c);
+      steps.push({ f, back, c });
+      points.push(axpy(here, config.innerLr, back.grads));
+    } else {
+      // θ + (θᵗ⁺¹_realised − θ), the difference a constant, as on the tape.
+      const offsets = task.adapted[t].map((a, i) => {
+        const d = new Float32Array(a.length);
+        for (let j = 0; j < a.length; j++) d[j] = a[j] - params[i][j];
+        return tf.tensor(d, shapes[i], "float32");
+      });
+      points.push(theta.map((p, i) => tf.add(p, offsets[i])));
+    }
+  }
+  const outer = batchTensors(spec, task.outer);
+  const last = points[config.innerSteps];
+  const fo = forward(spec, last, outer);
+  const wo = column(task.outer.weights);
+  let grads = backward(spec, last, fo, wo).grads;
+  let value: Tensor = tf.sum(tf.mul(fo.logProbs, wo));
+  // κᵗ·Σₙ log π(θᵗ; Dᵗ) joins O at each step: SG-MRL's term c·(J̃ − b) at every step, E-MAML's
+  // exploration weight (on the mean) and sgmrl-published's mean advantage at θ.
+  const factor = task.outer.scale * (task.outer.returnEstimate - baseline);
+  const atTheta = config.algorithm === "emaml"
+    ? task.explorationWeight / inner[0].rows
+    : config.algorithm === "sgmrl-published"
+    ? task.outer.meanAdvantage
+    : 0;
+  for (let t = config.innerSteps - 1; t >= 0; t--) {
+    const kappa = (sgmrl ? factor : 0) + (t === 0 ? atTheta : 0);
+    const step = steps[t], here = points[t];
+    if (step !== undefined) {
+      // v ← v + ∇²L(θᵗ; Dᵗ)·(αv) + κᵗ∇Σₙ log π(θᵗ; Dᵗ), one R-backward pass for both.
+      const direction = grads.map((g) => tf.mul(g, config.innerLr));
+      const hv = hessianVector(spec, here, step.f, step.back, step.c, direction, kappa);
+      grads = grads.map((g, i) => tf.add(g, hv[i]));
+    }
+    if (kappa !== 0) {
+      const f = step?.f ?? forward(spec, here, inner[t]);
+      if (step === undefined) {
+        const score = backward(spec, here, f, constantColumn(inner[t].rows, kappa)).grads;
+        grads = grads.map((g, i) => tf.add(g, score[i]));
+      }
+      value = tf.add(value, tf.mul(tf.sum(f.logProbs), kappa));
+    }
+  }
+  return { value, grads };
+}
+
+/**
+ * ∇O and O of each task (`baselines[i]` from `metaGradientBaselines`), as `taskGradientsAsync`
+ * computes them, with explicit derivatives (see the module documentation); each task in a tensor
+ * scope of its own, read back before the next starts. Throws a `RangeError` for a configuration
+ * {@linkcode explicitSupports} refuses.
+ *
+ * @example
+ * ```ts
+ * import { explicitTaskGradients } from "./explicit_meta_gradient.ts";
+ * import { gaussianMlp } from "./policy.ts";
+ * import { taskGradients } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("cpu");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [3], activation: "tanh", initStd: 1 } as const;
+ * const theta = [[0.5, -0.3, 0.8], [0.1, 0, -0.2], [0.4, -0.6, 0.2], [0.05], [-0.1]]
+ *   .map((v) => new Float32Array(v));
+ * const batch = {
+ *   observations: new Float32Array([0.7, -1.2]), actions: new Float32Array([0.3, -0.4]),
+ *   weights: new Float32Array([0.6, -0.4]), sampleCount: 2, trajectoryCount: 1, returnEstimate: 2,
+ *   meanUndiscountedReturn: 2, scale: 1, rewards: new Float64Array([1, 1]), meanAdvantage: 0.1,
+ * };
+ * const tasks = [{ inner: [batch], adapted: [theta], outer: batch, explorationWeight: 0 }];
+ * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.5,
+ *   sgmrlBaseline: "none" } as const;
+ * const [tape] = taskGradients(gaussianMlp(spec), theta, tasks, [0], config);
+ * const [explicit] = await explicitTaskGradients(spec, theta, tasks, [0], config);
+ * const a = tape.grads.flatMap((g) => [...g]), b = explicit.grads.flatMap((g) => [...g]);
+ * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-5)) throw new Error("the same estimator");
+ * ```
+ */
+export async function explicitTaskGradients(
+  spec: PolicySpec,
+  params: PolicyParams,
+  tasks: readonly TaskBatches[],
+  baselines: readonly number[],
+  config: EstimatorConfig,
+): Promise<TaskGradient[]> {
+  if (!explicitSupports(config)) {
+    throw new RangeError(`explicitTaskGradients: hessian must be autodiff or none`);
+  }
+  const out: TaskGradient[] = [];
+  for (const [i, task] of tasks.entries()) {
+    const { value, grads } = tf.tidy(() => {
+      const r = explicitTaskGradient(spec, params, task, baselines[i], config);
+      return { value: r.value, grads: r.grads };
+    });
+    try {
+      const [v, ...g] = await Promise.all([value, ...grads].map((t) => t.data()));
+      out.push({ value: v[0], grads: g.map((d) => Float32Array.from(d as Float32Array)) });
+    } finally {
+      tf.dispose([value, ...grads]);
+    }
+  }
+  return out;
+}
+
+/**
+ * One inner step θ + α∇L(θ; D) for each task, as `innerStepAsync` computes it, with an explicit
+ * forward and backward pass (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { explicitInnerSteps } from "./explicit_meta_gradient.ts";
+ * import { gaussianMlp } from "./policy.ts";
+ * import { innerStep } from "./meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("cpu");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "relu", initStd: 1 } as const;
+ * const params = [[0.5, -0.3], [0.1, 0.2], [0.4, -0.6], [0.05], [-0.1]]
+ *   .map((v) => new Float32Array(v));
+ * const batch = {
+ *   observations: new Float32Array([0.7, -1.2]), actions: new Float32Array([0.3, -0.4]),
+ *   weights: new Float32Array([0.6, -0.4]), sampleCount: 2, trajectoryCount: 1, returnEstimate: 2,
+ *   meanUndiscountedReturn: 2, scale: 1, rewards: new Float64Array([1, 1]), meanAdvantage: 0.1,
+ * };
+ * const [explicit] = await explicitInnerSteps(spec, [{ params, batch }], 0.5);
+ * const tape = innerStep(gaussianMlp(spec), params, batch, 0.5);
+ * const a = tape.flatMap((p) => [...p]), b = explicit.flatMap((p) => [...p]);
+ * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-6)) throw new Error("the same step");
+ * ```
+ */
+export async function explicitInnerSteps(
+  spec: PolicySpec,
+  tasks: readonly { readonly params: PolicyParams; readonly batch: LearnerBatch }[],
+  alpha: number,
+): Promise<PolicyParams[]> {
+  const shapes = paramShapes(spec);
+  const out: PolicyParams[] = [];
+  for (const { params, batch } of tasks) {
+    const next = tf.tidy(() => {
+      const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
+      const f = forward(spec, theta, batchTensors(spec, batch));
+      return axpy(theta, alpha, backward(spec, theta, f, column(batch.weights)).grads);
+    });
+    try {
+      const data = await Promise.all(next.map((t) => t.data()));
+      out.push(data.map((d) => Float32Array.from(d as Float32Array)));
+    } finally {
+      tf.dispose(next);
+    }
+  }
+  return out;
+}
