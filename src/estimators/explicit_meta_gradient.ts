@@ -20,7 +20,12 @@
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "../core/backend.ts";
 import type { LearnerBatch } from "./batch.ts";
-import type { EstimatorConfig, TaskBatches, TaskGradient } from "./meta_gradient.ts";
+import {
+  type EstimatorConfig,
+  type TaskBatches,
+  type TaskGradient,
+  validateTaskBatches,
+} from "./meta_gradient.ts";
 import { paramShapes, type PolicyParams, type PolicySpec } from "./policy.ts";
 
 type Tensor = tfType.Tensor;
@@ -188,7 +193,7 @@ function batchTensors(spec: PolicySpec, b: LearnerBatch): BatchTensors {
 
 const column = (values: Float32Array) => tf.tensor2d(values, [values.length, 1]);
 const constantColumn = (rows: number, value: number) => tf.fill([rows, 1], value);
-const axpy = (y: readonly Tensor[], a: number | Tensor, x: readonly Tensor[]) =>
+const axpy = (y: readonly Tensor[], a: number, x: readonly Tensor[]) =>
   y.map((t, i) => tf.add(t, tf.mul(x[i], a)));
 
 /**
@@ -218,8 +223,7 @@ function explicitTaskGradient(
   config: EstimatorConfig,
 ): { value: Tensor; grads: Tensor[] } {
   const shapes = paramShapes(spec);
-  const tensors = (ps: PolicyParams) => ps.map((v, i) => tf.tensor(v, shapes[i], "float32"));
-  const theta = tensors(params);
+  const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
   const inner = task.inner.map((b) => batchTensors(spec, b));
   const secondOrder = config.hessian === "autodiff";
   const sgmrl = config.algorithm === "sgmrl";
@@ -316,6 +320,7 @@ export async function explicitTaskGradients(
   baselines: readonly number[],
   config: EstimatorConfig,
 ): Promise<TaskGradient[]> {
+  validateTaskBatches(tasks, config);
   if (!explicitSupports(config)) {
     throw new RangeError(`explicitTaskGradients: hessian must be autodiff or none`);
   }

@@ -359,6 +359,40 @@ export interface TaskGradient {
 }
 
 /**
+ * Check `config` (see {@linkcode validateEstimatorConfig}) and that every task has one inner batch
+ * and one realised parameter set per inner step; throws a `RangeError` naming what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { validateTaskBatches } from "./meta_gradient.ts";
+ * const batch = {
+ *   observations: new Float32Array([0]), actions: new Float32Array([0]),
+ *   weights: new Float32Array([1]), sampleCount: 1, trajectoryCount: 1, returnEstimate: 0,
+ *   meanUndiscountedReturn: 0, scale: 1, rewards: new Float64Array([0]), meanAdvantage: 1,
+ * };
+ * const theta = [new Float32Array(1), new Float32Array(1), new Float32Array(1)];
+ * const config = { algorithm: "maml", hessian: "autodiff", innerSteps: 2, innerLr: 0.1,
+ *   sgmrlBaseline: "none" } as const;
+ * // One inner batch for ζ = 2 is refused.
+ * const task = { inner: [batch], adapted: [theta], outer: batch, explorationWeight: 0 };
+ * try {
+ *   validateTaskBatches([task], config);
+ *   throw new Error("unreachable");
+ * } catch (e) {
+ *   if (!(e instanceof RangeError)) throw e;
+ * }
+ * ```
+ */
+export function validateTaskBatches(tasks: readonly TaskBatches[], config: EstimatorConfig): void {
+  validateEstimatorConfig(config);
+  for (const t of tasks) {
+    if (t.inner.length !== config.innerSteps || t.adapted.length !== config.innerSteps) {
+      throw new RangeError(`each task needs innerSteps = ${config.innerSteps} inner batches`);
+    }
+  }
+}
+
+/**
  * Check `tasks` against `config` and return each task's SG-MRL baseline bᵢ (all 0 unless
  * `config.sgmrlBaseline` is "leave-one-out"): the part of the meta-gradient that needs the whole
  * meta-batch, so that the per-task parts ({@linkcode taskGradients}) can run anywhere.
@@ -383,12 +417,7 @@ export function metaGradientBaselines(
   tasks: readonly TaskBatches[],
   config: EstimatorConfig,
 ): number[] {
-  validateEstimatorConfig(config);
-  for (const t of tasks) {
-    if (t.inner.length !== config.innerSteps || t.adapted.length !== config.innerSteps) {
-      throw new RangeError(`each task needs innerSteps = ${config.innerSteps} inner batches`);
-    }
-  }
+  validateTaskBatches(tasks, config);
   return config.sgmrlBaseline === "leave-one-out"
     ? leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate))
     : tasks.map(() => 0);
