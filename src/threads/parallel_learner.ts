@@ -13,6 +13,11 @@
  * the calling thread whatever the number of workers (one device; hundreds of dispatches instead of
  * tens of thousands), so their bytes too are the same for any number of workers.
  *
+ * On the `native` backend each task's inner step and ∇O are taken with explicit derivatives
+ * ({@linkcode explicitInnerSteps}, {@linkcode explicitTaskGradients}: the same estimators without
+ * the gradient tape, whose own work dominated that backend's time), per task as on the other CPU
+ * backends.
+ *
  * @module
  */
 import { type BackendName, tf } from "../core/backend.ts";
