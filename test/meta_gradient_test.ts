@@ -255,7 +255,6 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
     assert.ok(relErr(fo, expected) < 2e-5, `relative error ${relErr(fo, expected)}`);
   });
 
-  // On native a ReLU network is evaluated with its biases folded into the products.
   for (const activation of ["tanh", "relu"] as const) {
     Deno.test({
       name:

@@ -1,12 +1,10 @@
 // The Gaussian MLP policy: the differentiable log-density against the Gaussian formula written out in
 // float64, the float64 mean against the tensor mean and a hand-computed network, row independence of
-// the float64 mean, the bias-folded ReLU form (used on native) against the layer-by-layer one, the
-// initialisation's layout and distribution, and the spec's validation.
+// the float64 mean, the initialisation's layout and distribution, and the spec's validation.
 import assert from "node:assert/strict";
 import type * as tfType from "@tensorflow/tfjs";
 import { tf, useBackend } from "../src/core/backend.ts";
 import {
-  foldedMeanActionsTensor,
   gaussianLogDensity,
   initPolicyParams,
   logProbTensor,
@@ -155,51 +153,6 @@ for (const activation of ["relu", "tanh"] as const) {
     }
   });
 }
-
-Deno.test("foldedMeanActionsTensor: values, gradients and Hessian-vector products of the layer-by-layer ReLU network", () => {
-  const spec: PolicySpec = { obsDim: 3, actDim: 2, hidden: [5, 4], activation: "relu", initStd: 1 };
-  const rows = 9;
-  const params = randomParams(spec, 21);
-  const obs = Float32Array.from(randomRows(rows * spec.obsDim, 22, 1.5));
-  const weights = Float32Array.from(randomRows(rows * spec.actDim, 23, 1));
-  // The mean's parameters: every W and b (logStd does not enter μ).
-  const shapes = paramShapes(spec).slice(0, -1);
-  const direction = shapes.map((shape, i) =>
-    Float32Array.from(randomRows(shape.reduce((a, b) => a * b, 1), 24 + i, 1))
-  );
-  type Mean = typeof meanActionsTensor;
-  // f(θ) = ½ Σ (μ_θ(s) − r)²; its gradient, and the gradient of ∇f·v (a Hessian-vector product).
-  const derivatives = (mean: Mean) =>
-    tf.tidy(() => {
-      const p = shapes.map((shape, i) => tf.tensor(params[i], shape, "float32"));
-      const o = tf.tensor2d(obs, [rows, spec.obsDim]);
-      const r = tf.tensor2d(weights, [rows, spec.actDim]);
-      const f = (...q: tfType.Tensor[]) =>
-        tf.mul(tf.sum(tf.square(tf.sub(mean(spec, q, o), r))), 0.5);
-      const dot = (...q: tfType.Tensor[]) =>
-        tf.addN(
-          tf.grads(f)(q).map((g, i) => tf.sum(tf.mul(g, tf.tensor(direction[i], g.shape)))),
-        );
-      return [
-        Array.from(mean(spec, p, o).dataSync()),
-        tf.grads(f)(p).flatMap((g) => Array.from(g.dataSync())),
-        tf.grads(dot)(p).flatMap((g) => Array.from(g.dataSync())),
-      ];
-    });
-  const layered = derivatives(meanActionsTensor);
-  const folded = derivatives(foldedMeanActionsTensor);
-  for (const [k, what] of ["value", "gradient", "Hessian-vector product"].entries()) {
-    assert.equal(folded[k].length, layered[k].length, what);
-    assert.ok(layered[k].some((v) => Math.abs(v) > 0.1), `${what}: not all small`);
-    folded[k].forEach((v, i) => assertClose(v, layered[k][i], 1e-5, `${what} ${i}`));
-  }
-  // Most second derivatives are non-zero, so the comparison is not vacuous.
-  assert.ok(layered[2].filter((v) => v !== 0).length > layered[2].length / 2);
-  assert.throws(
-    () => foldedMeanActionsTensor({ ...spec, activation: "tanh" }, [], tf.zeros([1, 3])),
-    /foldedMeanActionsTensor needs activation "relu", got "tanh"/,
-  );
-});
 
 Deno.test("gaussianLogDensity: hand-computed values", () => {
   // One dimension, σ = 1, a = μ: −½ log 2π.

@@ -56,10 +56,12 @@ interface Forward {
   readonly ones: Tensor2D;
 }
 
-/** The backward pass of Σₙ cₙ log π(aₙ | sₙ): its gradient and each layer's ∂/∂Zₖ. */
+/** The backward pass of Σₙ cₙ log π(aₙ | sₙ): its gradient and each layer's ∂/∂Zₖ and ∂/∂Hₖ. */
 interface Backward {
   /** ∂/∂Zₖ for every layer k (the last is ∂/∂μ). */
   readonly layerGrads: Tensor2D[];
+  /** ∂/∂Hₖ of each hidden layer's output (∂/∂Zₖ before the slope σ'(Zₖ)). */
+  readonly outputGrads: Tensor2D[];
   /** The gradient, in {@linkcode PolicyParams} layout. */
   readonly grads: Tensor[];
 }
@@ -104,6 +106,7 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
   const layers = layerCount(spec);
   const grads: Tensor[] = new Array(2 * layers + 1);
   const layerGrads: Tensor2D[] = new Array(layers);
+  const outputGrads: Tensor2D[] = new Array(layers - 1);
   // ∂/∂μ = c·z·e^{−logStd}; ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
   let g = tf.mul(tf.mul(f.z, f.invStd), c) as Tensor2D;
   grads[2 * layers] = tf.sum(tf.mul(tf.sub(tf.square(f.z), 1), c), 0);
@@ -111,9 +114,12 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
     layerGrads[k] = g;
     grads[2 * k] = tf.matMul(f.inputs[k], g, true, false);
     grads[2 * k + 1] = columnSums(f, g);
-    if (k > 0) g = tf.mul(tf.matMul(g, p[2 * k] as Tensor2D, false, true), f.slopes[k - 1]);
+    if (k > 0) {
+      outputGrads[k - 1] = tf.matMul(g, p[2 * k] as Tensor2D, false, true);
+      g = tf.mul(outputGrads[k - 1], f.slopes[k - 1]) as Tensor2D;
+    }
   }
-  return { layerGrads, grads };
+  return { layerGrads, outputGrads, grads };
 }
 
 /**
@@ -175,7 +181,7 @@ function hessianVector(
       rg = tf.mul(rdH, f.slopes[k - 1]) as Tensor2D;
       const curvature = f.curvatures[k - 1];
       if (curvature !== undefined) {
-        const dH = tf.matMul(g, p[2 * k] as Tensor2D, false, true);
+        const dH = back.outputGrads[k - 1];
         rg = tf.add(rg, tf.mul(tf.mul(dH, curvature), rPre[k - 1])) as Tensor2D;
       }
     }

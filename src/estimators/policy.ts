@@ -10,8 +10,9 @@
  *   which other trajectories share its batch: any split of the sampling work gives the same bytes.
  * - {@linkcode logProbTensor}, TensorFlow.js, used by the learner: differentiable (to any order)
  *   in the parameter tensors.
- *   On the `native` backend a ReLU network's biases are folded into its matrix products
- *   ({@linkcode foldedMeanActionsTensor}): the same function up to float32 rounding.
+ *
+ * On the `native` backend the learner takes the same mean and log-density with derivatives written
+ * out instead of the tape (src/estimators/explicit_meta_gradient.ts).
  *
  * @module
  */
@@ -309,19 +310,12 @@ export async function tensorsToParamsAsync(
   return data.map((d) => Float32Array.from(d as Float32Array));
 }
 
-/**
- * μ_θ(s) as a tensor, differentiable in `params`. On the `native` backend a ReLU network is
- * evaluated in its bias-folded form ({@linkcode foldedMeanActionsTensor}); elsewhere layer by layer
- * as h·W + b.
- */
+/** μ_θ(s) as a tensor, differentiable in `params`. */
 export function meanActionsTensor(
   spec: PolicySpec,
   params: readonly tfType.Tensor[],
   obs: tfType.Tensor2D,
 ): tfType.Tensor2D {
-  if (spec.activation === "relu" && tf.getBackend() === "native") {
-    return foldedMeanActionsTensor(spec, params, obs);
-  }
   const layers = spec.hidden.length + 1;
   let h: tfType.Tensor2D = obs;
   for (let k = 0; k < layers; k++) {
@@ -329,51 +323,6 @@ export function meanActionsTensor(
     if (k < layers - 1) h = spec.activation === "relu" ? tf.relu(h) : tanh(h);
   }
   return h;
-}
-
-/**
- * μ_θ(s) of a ReLU network with every bias folded into its layer's matrix product: the
- * observations get a column of ones, and each hidden layer multiplies by [W 0; b 1] (in + 1 rows,
- * out + 1 columns), whose last column carries the ones forward since relu(1) = 1; the output layer
- * multiplies by [W; b]. The bias additions and, in every derivative, the column sums of their
- * gradients become part of the products (about 1% more arithmetic for a 100-wide layer, and about
- * 10% less time for a paper meta-gradient on the `native` backend, whose products are OpenBLAS').
- * Values and derivatives of every order are those of {@linkcode meanActionsTensor}'s layer-by-layer
- * form up to float32 rounding (the products sum in another order).
- *
- * @example
- * ```ts
- * import { foldedMeanActionsTensor } from "./policy.ts";
- * import { useBackend } from "../core/backend.ts";
- * const tf = await useBackend("cpu");
- * const spec = { obsDim: 1, actDim: 1, hidden: [1], activation: "relu", initStd: 1 } as const;
- * // relu(3·2 − 1) = 5, then 5·0.5 + 0.25.
- * const params = [[[2]], [-1], [[0.5]], [0.25], [0]].map((p) => tf.tensor(p));
- * const mu = foldedMeanActionsTensor(spec, params, tf.tensor2d([[3]]));
- * if (mu.dataSync()[0] !== 2.75) throw new Error("5·0.5 + 0.25");
- * ```
- */
-export function foldedMeanActionsTensor(
-  spec: PolicySpec,
-  params: readonly tfType.Tensor[],
-  obs: tfType.Tensor2D,
-): tfType.Tensor2D {
-  if (spec.activation !== "relu") {
-    throw new RangeError(
-      `foldedMeanActionsTensor needs activation "relu", got "${spec.activation}"`,
-    );
-  }
-  /** [W; b]: the layer's matrix with its bias as one more row. */
-  const withBias = (k: number) =>
-    tf.concat([params[2 * k], tf.reshape(params[2 * k + 1], [1, -1])], 0) as tfType.Tensor2D;
-  let h = tf.concat([obs, tf.ones([obs.shape[0], 1])], 1) as tfType.Tensor2D;
-  for (let k = 0; k < spec.hidden.length; k++) {
-    const inputs = params[2 * k].shape[0];
-    const carry = tf.buffer([inputs + 1, 1], "float32");
-    carry.set(1, inputs, 0);
-    h = tf.relu(matMul(h, tf.concat([withBias(k), carry.toTensor()], 1) as tfType.Tensor2D));
-  }
-  return matMul(h, withBias(spec.hidden.length));
 }
 
 /**
