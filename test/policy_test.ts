@@ -236,8 +236,8 @@ Deno.test("meanActions: each row alone gives the same bits as all rows together"
   }
 });
 
-Deno.test("meanActions: the bits of the plain loop, for every width around the 8-wide blocks, zeros, −0 and non-finite values included", () => {
-  const widths = [1, 3, 7, 8, 9, 15, 16, 17, 100];
+Deno.test("meanActions: the bits of the plain loop, for every width around the 16-, 8-, 4- and 2-wide blocks, zeros, −0 and non-finite values included", () => {
+  const widths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 20, 30, 31, 32, 33, 100];
   let cases = 0;
   for (const activation of ["relu", "tanh"] as const) {
     for (const width of widths) {
@@ -250,6 +250,13 @@ Deno.test("meanActions: the bits of the plain loop, for every width around the 8
         params[0][0] = 0;
         params[0][1] = -0;
         if (width === 9) params[0][2] = Infinity;
+        if (hidden.length === 2) {
+          // The second hidden layer: a −0 bias, and a non-finite weight or a NaN output (which
+          // the ReLU keeps, so the next layer must sum it).
+          params[3][0] = -0;
+          if (width === 17) params[2][1] = -Infinity;
+          if (width === 5) params[2][2] = NaN;
+        }
         const rows = 5;
         const obs = randomRows(rows * spec.obsDim, width, 3);
         obs[0] = 0;

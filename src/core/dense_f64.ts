@@ -21,6 +21,7 @@ import {
   type Code,
   F64,
   f64Add,
+  f64Le,
   f64Load,
   f64Mul,
   f64Ne,
@@ -33,12 +34,12 @@ import {
   I32,
   i32Add,
   i32Const,
+  i32Eqz,
   i32GeS,
   i32Load,
   i32Mul,
   i32Shl,
   i32Store,
-  ifThen,
   localGet,
   localSet,
   loop,
@@ -49,10 +50,12 @@ import {
 } from "./wasm_assembler.ts";
 
 // Parameters of `dense` (byte addresses and sizes), then its locals.
-const IN = 0, ROWS = 1, N_IN = 2, W = 3, B = 4, N_OUT = 5, OUT = 6, OFFS = 7, VALS = 8;
-const R = 9, I = 10, M = 11, J = 12, T = 13, ROW_IN = 14, ROW_OUT = 15, P = 16;
+const IN = 0, ROWS = 1, N_IN = 2, W = 3, B = 4, N_OUT = 5, OUT = 6, KEPT = 7;
+const R = 8, I = 9, J = 10, T = 11, END = 12, ROW_IN = 13, ROW_OUT = 14, P = 15, JB = 16;
 const V = 17, ACC = 18;
-const SPLAT = 19, A = [20, 21, 22, 23];
+const SPLAT = 19, A = [20, 21, 22, 23, 24, 25, 26, 27];
+/** Bytes of one gathered input: its value (float64), then the address of its row of w (i32). */
+const KEPT_BYTES = 16;
 
 /** base + 8·index (the address of float64 element `index`). */
 const f64Address = (base: Code, index: Code): Code => [
@@ -63,23 +66,8 @@ const f64Address = (base: Code, index: Code): Code => [
   ...i32Add,
 ];
 
-/** base + 4·index (the address of i32 element `index`). */
-const i32Address = (base: Code, index: Code): Code => [
-  ...base,
-  ...index,
-  ...i32Const(2),
-  ...i32Shl,
-  ...i32Add,
-];
-
-/** The address of w[i_t, j]: W + offs[t] (the byte offset of row i_t) + 8·j. */
-const weightAddress: Code = [
-  ...i32Address(localGet(OFFS), localGet(T)),
-  ...i32Load(),
-  ...localGet(W),
-  ...i32Add,
-  ...f64Address([], localGet(J)),
-];
+/** For each gathered input t (T its entry), from the first to the last: `body`. */
+const forKept = (body: Code): Code => forRange(T, localGet(KEPT), localGet(END), KEPT_BYTES, body);
 
 /** Outputs j … j + 2·pairs − 1 of the current row, `pairs` f64x2 accumulators. */
 function vectorOutputs(pairs: number): Code {
@@ -87,16 +75,22 @@ function vectorOutputs(pairs: number): Code {
   return [
     // The biases of outputs j, j + 1, … as the accumulators' start.
     ...acc.flatMap((a, k) => [
-      ...f64Address(localGet(B), localGet(J)),
+      ...localGet(B),
+      ...localGet(JB),
+      ...i32Add,
       ...v128Load(16 * k),
       ...localSet(a),
     ]),
-    ...forRange(T, i32Const(0), localGet(M), 1, [
-      ...f64Address(localGet(VALS), localGet(T)),
+    ...forKept([
+      ...localGet(T),
       ...f64Load(),
       ...f64x2Splat,
       ...localSet(SPLAT),
-      ...weightAddress,
+      // w[i_t, j]: the address of row i_t, plus 8·j.
+      ...localGet(T),
+      ...i32Load(8),
+      ...localGet(JB),
+      ...i32Add,
       ...localSet(P),
       ...acc.flatMap((a, k) => [
         ...localGet(a),
@@ -109,7 +103,9 @@ function vectorOutputs(pairs: number): Code {
       ]),
     ]),
     ...acc.flatMap((a, k) => [
-      ...f64Address(localGet(ROW_OUT), localGet(J)),
+      ...localGet(ROW_OUT),
+      ...localGet(JB),
+      ...i32Add,
       ...localGet(a),
       ...v128Store(16 * k),
     ]),
@@ -118,25 +114,35 @@ function vectorOutputs(pairs: number): Code {
 
 /** Output j of the current row, in a scalar. */
 const scalarOutput: Code = [
-  ...f64Address(localGet(B), localGet(J)),
+  ...localGet(B),
+  ...localGet(JB),
+  ...i32Add,
   ...f64Load(),
   ...localSet(ACC),
-  ...forRange(T, i32Const(0), localGet(M), 1, [
+  ...forKept([
     ...localGet(ACC),
-    ...f64Address(localGet(VALS), localGet(T)),
+    ...localGet(T),
     ...f64Load(),
-    ...weightAddress,
+    ...localGet(T),
+    ...i32Load(8),
+    ...localGet(JB),
+    ...i32Add,
     ...f64Load(),
     ...f64Mul,
     ...f64Add,
     ...localSet(ACC),
   ]),
-  ...f64Address(localGet(ROW_OUT), localGet(J)),
+  ...localGet(ROW_OUT),
+  ...localGet(JB),
+  ...i32Add,
   ...localGet(ACC),
   ...f64Store(),
 ];
 
-/** Outputs from j on, `step` at a time while j + step ≤ nOut; j is left at the first not done. */
+/**
+ * Outputs from j on, `step` at a time while j + step ≤ nOut (JB = 8·j, their byte offset); j is
+ * left at the first not done.
+ */
 const continueJ = (step: number, body: Code): Code =>
   block(loop([
     ...localGet(J),
@@ -145,6 +151,10 @@ const continueJ = (step: number, body: Code): Code =>
     ...localGet(N_OUT),
     ...i32GeS,
     ...brIf(1),
+    ...localGet(J),
+    ...i32Const(3),
+    ...i32Shl,
+    ...localSet(JB),
     ...body,
     ...localGet(J),
     ...i32Const(step),
@@ -153,51 +163,68 @@ const continueJ = (step: number, body: Code): Code =>
     ...br(0),
   ]));
 
-const denseBody: Code = forRange(R, i32Const(0), localGet(ROWS), 1, [
-  // This row's input and output: element r·nIn of the input, r·nOut of the output.
-  ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
-  ...localSet(ROW_IN),
-  ...f64Address(localGet(OUT), [...localGet(R), ...localGet(N_OUT), ...i32Mul]),
-  ...localSet(ROW_OUT),
-  // Gather the inputs x_i ≠ 0 (NaN included, ±0 left out): values and byte offsets of row i of w.
-  ...i32Const(0),
-  ...localSet(M),
-  ...forRange(I, i32Const(0), localGet(N_IN), 1, [
-    ...f64Address(localGet(ROW_IN), localGet(I)),
-    ...f64Load(),
-    ...localSet(V),
-    ...localGet(V),
-    ...f64Zero,
-    ...f64Ne,
-    ...ifThen([
-      ...i32Address(localGet(OFFS), localGet(M)),
-      ...localGet(I),
-      ...localGet(N_OUT),
-      ...i32Mul,
-      ...i32Const(3),
-      ...i32Shl,
-      ...i32Store(),
-      ...f64Address(localGet(VALS), localGet(M)),
+/**
+ * The kernel's body: for every row, gather the inputs that `keep` (which reads the input from
+ * local V and pushes 1 to keep it) selects, then accumulate the outputs. The gather has no branch:
+ * every input is written at the end of the list, which grows only past the kept ones.
+ */
+const denseBody = (keep: Code): Code =>
+  forRange(R, i32Const(0), localGet(ROWS), 1, [
+    // This row's input and output: element r·nIn of the input, r·nOut of the output.
+    ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
+    ...localSet(ROW_IN),
+    ...f64Address(localGet(OUT), [...localGet(R), ...localGet(N_OUT), ...i32Mul]),
+    ...localSet(ROW_OUT),
+    // Gather the kept inputs x_i, each with the address of row i of w, in increasing i.
+    ...localGet(KEPT),
+    ...localSet(END),
+    ...forRange(I, i32Const(0), localGet(N_IN), 1, [
+      ...f64Address(localGet(ROW_IN), localGet(I)),
+      ...f64Load(),
+      ...localSet(V),
+      ...localGet(END),
       ...localGet(V),
       ...f64Store(),
-      ...localGet(M),
-      ...i32Const(1),
+      ...localGet(END),
+      ...f64Address(localGet(W), [...localGet(I), ...localGet(N_OUT), ...i32Mul]),
+      ...i32Store(8),
+      ...localGet(END),
+      ...keep,
+      ...i32Const(4), // × KEPT_BYTES
+      ...i32Shl,
       ...i32Add,
-      ...localSet(M),
+      ...localSet(END),
     ]),
-  ]),
-  ...i32Const(0),
-  ...localSet(J),
-  ...continueJ(8, vectorOutputs(4)),
-  ...continueJ(2, vectorOutputs(1)),
-  ...continueJ(1, scalarOutput),
-]);
+    ...i32Const(0),
+    ...localSet(J),
+    ...continueJ(16, vectorOutputs(8)),
+    ...continueJ(8, vectorOutputs(4)),
+    ...continueJ(4, vectorOutputs(2)),
+    ...continueJ(2, vectorOutputs(1)),
+    ...continueJ(1, scalarOutput),
+  ]);
+
+/** Keep x ≠ 0 (NaN included, ±0 left out): the plain loop's test. */
+const keepNonZero: Code = [...localGet(V), ...f64Zero, ...f64Ne];
+
+/**
+ * Keep ReLU(x) ≠ 0, i.e. x > 0 or NaN (NaN < 0 is false, so the ReLU keeps it), reading the layer
+ * before's outputs before their ReLU: the values kept are the ReLU's own, and the zeros it would
+ * write are left out as the plain loop leaves them out.
+ */
+const keepPositive: Code = [...localGet(V), ...f64Zero, ...f64Le, ...i32Eqz];
 
 const PAGE = 65536;
 
+/** `dense`'s signature: byte addresses and sizes (see its parameters above). */
+type DenseFunction = (...args: number[]) => void;
+
 interface Kernel {
   readonly memory: WebAssembly.Memory;
-  readonly dense: (...args: number[]) => void;
+  /** Inputs x ≠ 0 are summed: any input. */
+  readonly dense: DenseFunction;
+  /** Inputs x > 0 or NaN are summed: the outputs of a layer before its ReLU. */
+  readonly denseAfterRelu: DenseFunction;
   /** The stack whose weights are at the start of memory. */
   resident: DenseStackF64 | null;
   /** The memory as float64 (made again when growing the memory replaces its buffer). */
@@ -208,17 +235,22 @@ let kernel: Kernel | null = null;
 
 function compiled(): Kernel {
   if (kernel === null) {
-    const bytes = wasmModule([{
-      name: "dense",
-      params: Array(9).fill(I32),
-      locals: [...Array(8).fill(I32), F64, F64, ...Array(5).fill(V128)],
-      body: denseBody,
-    }], 1);
+    const dense = (name: string, keep: Code) => ({
+      name,
+      params: Array(8).fill(I32),
+      locals: [...Array(9).fill(I32), F64, F64, ...Array(1 + A.length).fill(V128)],
+      body: denseBody(keep),
+    });
+    const bytes = wasmModule([
+      dense("dense", keepNonZero),
+      dense("denseAfterRelu", keepPositive),
+    ], 1);
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     const memory = exports.memory as WebAssembly.Memory;
     kernel = {
       memory,
-      dense: exports.dense as (...args: number[]) => void,
+      dense: exports.dense as DenseFunction,
+      denseAfterRelu: exports.denseAfterRelu as DenseFunction,
       resident: null,
       view: new Float64Array(memory.buffer),
     };
@@ -280,13 +312,14 @@ export class DenseStackF64 {
 
   /**
    * The outputs of the last layer for `rows` rows of `input` (row-major, rows × sizes[0]), with
-   * `activate(values, k)` applied in place to layer k's outputs before the next layer (not to the
-   * last layer's).
+   * `activation` between layers (not after the last): `"relu"`, done inside the kernel (the next
+   * layer sums only the inputs whose ReLU is not zero), or a function that replaces layer k's
+   * outputs in place (`activate(values, k)`); none by default.
    */
   forward(
     input: Float64Array,
     rows: number,
-    activate: (values: Float64Array, layer: number) => void = () => {},
+    activation: "relu" | ((values: Float64Array, layer: number) => void) = () => {},
   ): Float64Array {
     const sizes = this.#sizes;
     if (!Number.isInteger(rows) || rows < 0 || input.length < rows * sizes[0]) {
@@ -294,13 +327,14 @@ export class DenseStackF64 {
     }
     const k0 = compiled();
     // Bytes: the weights; two layer buffers that alternate as input and output; the gathered
-    // values (float64) and byte offsets (i32).
+    // inputs (KEPT_BYTES each, 16-byte aligned).
     const widest = this.#widest;
     const ping = 8 * this.#weights.length, pong = ping + 8 * rows * widest;
-    const valsAt = pong + 8 * rows * widest, offsAt = valsAt + 8 * widest;
+    const keptAt = Math.ceil((pong + 8 * rows * widest) / 16) * 16;
+    const end = keptAt + KEPT_BYTES * widest;
     const memory = k0.memory;
-    if (offsAt + 4 * widest > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((offsAt + 4 * widest - memory.buffer.byteLength) / PAGE));
+    if (end > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
     }
     if (k0.view.buffer !== memory.buffer) k0.view = new Float64Array(memory.buffer);
     const view = k0.view;
@@ -312,8 +346,11 @@ export class DenseStackF64 {
     let from = ping, to = pong;
     for (let k = 0; k + 1 < sizes.length; k++) {
       const nOut = sizes[k + 1];
-      k0.dense(from, rows, sizes[k], this.#at[k].w, this.#at[k].b, nOut, to, offsAt, valsAt);
-      if (k + 2 < sizes.length) activate(view.subarray(to / 8, to / 8 + rows * nOut), k);
+      const dense = activation === "relu" && k > 0 ? k0.denseAfterRelu : k0.dense;
+      dense(from, rows, sizes[k], this.#at[k].w, this.#at[k].b, nOut, to, keptAt);
+      if (k + 2 < sizes.length && activation !== "relu") {
+        activation(view.subarray(to / 8, to / 8 + rows * nOut), k);
+      }
       [from, to] = [to, from];
     }
     return view.slice(from / 8, from / 8 + rows * sizes[sizes.length - 1]);

@@ -150,6 +150,10 @@ export const i32LtS: Code = [0x48];
 export const i32GeS: Code = [0x4e];
 /** `f64.ne`. */
 export const f64Ne: Code = [0x62];
+/** `f64.le`. */
+export const f64Le: Code = [0x65];
+/** `i32.eqz`. */
+export const i32Eqz: Code = [0x45];
 /** `f64.add`. */
 export const f64Add: Code = [0xa0];
 /** `f64.mul`. */
@@ -195,7 +199,7 @@ export function forRange(i: number, from: Code, end: Code, step: number, body: C
     ...localSet(i),
     ...block([
       ...cond,
-      0x45, // i32.eqz
+      ...i32Eqz,
       ...brIf(0),
       ...loop([
         ...body,

@@ -191,12 +191,8 @@ export function policyForward(
   params: PolicyParams,
 ): (obs: Float64Array, rows: number) => Float64Array {
   const stack = new DenseStackF64([spec.obsDim, ...spec.hidden, spec.actDim], params);
-  const activation = spec.activation === "relu" ? relu : tanhInPlace;
+  const activation = spec.activation === "relu" ? "relu" : tanhInPlace;
   return (obs, rows) => stack.forward(obs, rows, activation);
-}
-
-function relu(values: Float64Array): void {
-  for (let q = 0; q < values.length; q++) if (values[q] < 0) values[q] = 0;
 }
 
 function tanhInPlace(values: Float64Array): void {
