@@ -342,22 +342,26 @@ function stepInLockstep<Task>(
   const envAction = new Float64Array(actDim);
   const act: BoundAct = policy.bind?.(params) ??
     ((obs, rows, noise, out) => policy.act(params, obs, rows, noise, out));
-  for (let h = 0; h < request.horizon; h++) {
-    const active = runs.filter((r) => !r.done);
-    if (active.length === 0) break;
-    const obs = new Float64Array(active.length * obsDim);
-    active.forEach((r, k) => obs.set(r.episode.observation, k * obsDim));
-    const actions = new Float64Array(active.length * actDim);
-    act(obs, active.length, active.map((r) => r.noise), actions);
-    active.forEach((run, k) => {
-      const action = actions.subarray(k * actDim, (k + 1) * actDim);
+  // The runs still going, their noise streams, and buffers for their rows (made again only when
+  // a run ends).
+  let active = runs;
+  let noise = active.map((r) => r.noise);
+  let obs = new Float64Array(active.length * obsDim);
+  let actions = new Float64Array(active.length * actDim);
+  for (let h = 0; h < request.horizon && active.length > 0; h++) {
+    for (let k = 0; k < active.length; k++) obs.set(active[k].episode.observation, k * obsDim);
+    act(obs, active.length, noise, actions);
+    let ended = false;
+    for (let k = 0; k < active.length; k++) {
+      const run = active[k], at = k * actDim;
       for (let j = 0; j < actDim; j++) {
-        if (!Number.isFinite(action[j])) {
+        if (!Number.isFinite(actions[at + j])) {
           throw new RangeError(`${family.id}: non-finite action at task ${run.task}, step ${h}`);
         }
       }
       for (let i = 0; i < obsDim; i++) run.obs.push(obs[k * obsDim + i]);
-      for (let j = 0; j < actDim; j++) run.act.push(action[j]);
+      for (let j = 0; j < actDim; j++) run.act.push(actions[at + j]);
+      const action = actions.subarray(at, at + actDim);
       const { reward, done } = run.episode.step(
         family.discreteActions
           ? action
@@ -365,7 +369,14 @@ function stepInLockstep<Task>(
       );
       run.rew.push(reward);
       run.done = done;
-    });
+      ended ||= done;
+    }
+    if (ended) {
+      active = active.filter((r) => !r.done);
+      noise = active.map((r) => r.noise);
+      obs = new Float64Array(active.length * obsDim);
+      actions = new Float64Array(active.length * actDim);
+    }
   }
 }
 
