@@ -25,6 +25,7 @@ import {
 import {
   explicitInnerSteps,
   explicitTaskGradients,
+  InnerStepCache,
 } from "../src/estimators/explicit_meta_gradient.ts";
 import { gaussianMlp, type PolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { referenceAdvantageConfig } from "../src/estimators/returns.ts";
@@ -367,6 +368,119 @@ for (const activation of ["relu", "tanh"] as const) {
     }
   }
 }
+
+// The inner-step cache of the native learner: a meta-gradient that finds the adaptation step's
+// passes at θ must give the bytes it gives without them, and must find only its own.
+const bitsOf = (p: PolicyParams) => p.map((a) => Array.from(new Uint32Array(a.buffer)).join());
+for (const activation of ["relu", "tanh"] as const) {
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
+  for (const hessian of ["autodiff", "none"] as const) {
+    for (const innerSteps of [1, 2]) {
+      Deno.test(`inner-step cache: every algorithm's meta-gradient has the same bytes with it, ${activation} MLP, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
+        await useBackend("wasm");
+        const { tf } = await import("../src/core/backend.ts");
+        const theta = randomParams(spec, 6);
+        for (const algorithm of ALGORITHMS) {
+          const cfg: EstimatorConfig = {
+            algorithm,
+            hessian,
+            innerSteps,
+            innerLr: 0.3,
+            sgmrlBaseline: "leave-one-out",
+          };
+          const tensorsBefore = tf.memory().numTensors;
+          const cache = new InnerStepCache(2 ** 24);
+          // As the trainer adapts: every task's step t from its θᵗ, through the cache.
+          const inner = [0, 1, 2].map((i) =>
+            Array.from({ length: innerSteps }, (_, t) => makeBatch(7, 10 * i + t, spec))
+          );
+          const adapted: PolicyParams[][] = inner.map(() => []);
+          let current = inner.map(() => theta);
+          for (let t = 0; t < innerSteps; t++) {
+            current = await explicitInnerSteps(
+              spec,
+              current.map((params, i) => ({ params, batch: inner[i][t] })),
+              cfg.innerLr,
+              cache,
+            );
+            current.forEach((p, i) => adapted[i].push(p));
+          }
+          assert.equal(cache.size, 3 * innerSteps);
+          const tasks: TaskBatches[] = inner.map((b, i) => ({
+            inner: b,
+            outer: makeBatch(6, 10 * i + 9, spec),
+            adapted: adapted[i],
+            explorationWeight: 0.4 - 0.5 * i,
+          }));
+          const b = metaGradientBaselines(tasks, cfg);
+          const reused = await explicitTaskGradients(spec, theta, tasks, b, cfg, cache);
+          if (hessian === "autodiff") {
+            // Every step's record was found (at θ by its arrays, later by θᵗ read back) and used.
+            assert.equal(cache.hits, 3 * innerSteps, algorithm);
+            assert.equal(cache.size, 0);
+          } else {
+            // First order needs a step's forward pass only for a score term: at θ for every
+            // algorithm but maml, and (sgmrl) at θ + (θᵗ − θ), found only if that is θᵗ exactly.
+            const atTheta = algorithm === "maml" ? 0 : 3;
+            assert.ok(cache.hits >= atTheta && cache.hits <= 3 * innerSteps, `${cache.hits}`);
+          }
+          const fresh = await explicitTaskGradients(spec, theta, tasks, b, cfg);
+          for (const [i, f] of fresh.entries()) {
+            assert.ok(Object.is(reused[i].value, f.value), `${algorithm} task ${i}: objective`);
+            assert.deepEqual(bitsOf(reused[i].grads), bitsOf(f.grads), `${algorithm} task ${i}`);
+          }
+          cache.clear();
+          assert.equal(tf.memory().numTensors, tensorsBefore, `${algorithm}: no tensor left`);
+        }
+      });
+    }
+  }
+}
+
+Deno.test("inner-step cache: a record is found only for the same θ and batch, bit for bit, within its budget, oldest dropped first", async () => {
+  await useBackend("wasm");
+  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5], activation: "relu", initStd: 1 };
+  const theta = randomParams(spec, 8);
+  const batch = makeBatch(6, 1, spec), other = makeBatch(6, 2, spec);
+  const cache = new InnerStepCache(2 ** 20);
+  const mine = theta.map((a) => a.slice());
+  await explicitInnerSteps(spec, [{ params: mine, batch }], 0.3, cache);
+  // The record keeps copies: changing the caller's arrays afterwards does not change it.
+  mine[0][0] += 1;
+  assert.equal(cache.take(spec, mine, batch), undefined);
+  const nudged = theta.map((a) => a.slice());
+  nudged[2][1] = nudged[2][1] * (1 + 2 ** -23); // one ulp
+  assert.equal(cache.take(spec, nudged, batch), undefined);
+  const weights = { ...batch, weights: batch.weights.map((w, i) => (i === 3 ? -w : w)) };
+  assert.equal(cache.take(spec, theta, weights), undefined);
+  assert.equal(cache.take({ ...spec, activation: "tanh" }, theta, batch), undefined);
+  assert.equal(cache.hits, 0);
+  const found = cache.take(spec, theta, batch);
+  assert.ok(found !== undefined);
+  assert.deepEqual([cache.hits, cache.size, cache.bytes], [1, 0, 0]);
+  cache.release(found);
+  // A budget of one record: the second step's record replaces the first.
+  await explicitInnerSteps(spec, [{ params: theta, batch }], 0.3, cache);
+  const one = cache.bytes;
+  const small = new InnerStepCache(one);
+  await explicitInnerSteps(
+    spec,
+    [{ params: theta, batch }, { params: theta, batch: other }],
+    0.3,
+    small,
+  );
+  assert.equal(small.size, 1);
+  assert.equal(small.take(spec, theta, batch), undefined);
+  const second = small.take(spec, theta, other);
+  assert.ok(second !== undefined);
+  small.release(second);
+  // Nothing fits in a budget of 0.
+  const none = new InnerStepCache(0);
+  await explicitInnerSteps(spec, [{ params: theta, batch }], 0.3, none);
+  assert.equal(none.size, 0);
+  cache.clear();
+  assert.throws(() => new InnerStepCache(-1), /budgetBytes must be a finite number ≥ 0/);
+});
 
 Deno.test("leave-one-out baselines", () => {
   assert.deepEqual(leaveOneOutBaselines([1, 2, 6]), [4, 3.5, 1.5]);

@@ -203,6 +203,180 @@ const axpy = (y: readonly Tensor[], a: number, x: readonly Tensor[]) =>
   y.map((t, i) => tf.add(t, tf.mul(x[i], a)));
 
 /**
+ * What an inner step at θ on one batch computed, for a meta-gradient at the same θ and batch (see
+ * {@linkcode InnerStepCache}).
+ */
+export interface InnerStepRecord {
+  readonly backend: string;
+  readonly spec: string;
+  /** Copies of θ and of the batch's arrays, compared bit for bit. */
+  readonly params: PolicyParams;
+  readonly observations: Float32Array;
+  readonly actions: Float32Array;
+  readonly weights: Float32Array;
+  readonly f: Forward;
+  readonly back: Backward;
+  readonly c: Tensor;
+  /** Every tensor above, once. */
+  readonly tensors: readonly Tensor[];
+  readonly bytes: number;
+}
+
+/** Whether two float arrays hold the same bits. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * The forward and backward passes of recent inner steps, kept so that the meta-gradient at the
+ * same parameters does not compute them again: a second-order meta-gradient repeats, at each θᵗ on
+ * Dᵗ⁺¹, exactly the passes that the adaptation step θᵗ⁺¹ = θᵗ + α∇L(θᵗ; Dᵗ⁺¹) took (about a
+ * quarter of its work at ζ = 1). A record is used only when the policy, the backend, θᵗ and the
+ * batch's observations, actions and weights are bit for bit those it was made from (it keeps
+ * copies; a θᵗ after the first is read back with `dataSync`, so this is for the CPU backends), so
+ * the meta-gradient's bytes are those it has without the cache; each record is used once. Records
+ * are kept up to `budgetBytes` of tensors, the oldest dropped first.
+ *
+ * @example
+ * ```ts
+ * import { explicitInnerSteps, explicitTaskGradients, InnerStepCache } from "./explicit_meta_gradient.ts";
+ * import { useBackend } from "../core/backend.ts";
+ * await useBackend("cpu");
+ * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "relu", initStd: 1 } as const;
+ * const theta = [[0.5, -0.3], [0.1, 0.2], [0.4, -0.6], [0.05], [-0.1]]
+ *   .map((v) => new Float32Array(v));
+ * const batch = {
+ *   observations: new Float32Array([0.7, -1.2]), actions: new Float32Array([0.3, -0.4]),
+ *   weights: new Float32Array([0.6, -0.4]), sampleCount: 2, trajectoryCount: 1, returnEstimate: 2,
+ *   meanUndiscountedReturn: 2, scale: 1, rewards: new Float64Array([1, 1]), meanAdvantage: 0.1,
+ * };
+ * const config = { algorithm: "maml", hessian: "autodiff", innerSteps: 1, innerLr: 0.5,
+ *   sgmrlBaseline: "none" } as const;
+ * const cache = new InnerStepCache(2 ** 20);
+ * const [adapted] = await explicitInnerSteps(spec, [{ params: theta, batch }], 0.5, cache);
+ * const tasks = [{ inner: [batch], adapted: [adapted], outer: batch, explorationWeight: 0 }];
+ * const [reused] = await explicitTaskGradients(spec, theta, tasks, [0], config, cache);
+ * const [fresh] = await explicitTaskGradients(spec, theta, tasks, [0], config);
+ * if (cache.hits !== 1 || cache.size !== 0) throw new Error("used once, then dropped");
+ * if (reused.grads.join() !== fresh.grads.join()) throw new Error("the same bytes");
+ * cache.clear();
+ * ```
+ */
+export class InnerStepCache {
+  /** Oldest first. */
+  readonly #records: InnerStepRecord[] = [];
+  #bytes = 0;
+  #hits = 0;
+
+  /** Keep at most `budgetBytes` of tensors (0 keeps nothing). */
+  constructor(readonly budgetBytes: number) {
+    if (!(Number.isFinite(budgetBytes) && budgetBytes >= 0)) {
+      throw new RangeError(`InnerStepCache: budgetBytes must be a finite number ≥ 0`);
+    }
+  }
+
+  /** How many records a meta-gradient has used. */
+  get hits(): number {
+    return this.#hits;
+  }
+
+  /** How many records are kept. */
+  get size(): number {
+    return this.#records.length;
+  }
+
+  /** Tensor bytes kept. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Drop every record and free its tensors. */
+  clear(): void {
+    for (const r of this.#records.splice(0)) tf.dispose([...r.tensors]);
+    this.#bytes = 0;
+  }
+
+  /**
+   * Keep the passes of an inner step at `params` on `batch` (called inside the step's tensor
+   * scope: the tensors are kept out of it). Returns false, keeping nothing, when they do not fit.
+   */
+  store(
+    spec: PolicySpec,
+    params: PolicyParams,
+    batch: LearnerBatch,
+    step: { f: Forward; back: Backward; c: Tensor },
+  ): boolean {
+    const { f, back, c } = step;
+    const tensors = [
+      ...new Set<Tensor>([
+        ...f.inputs,
+        ...f.slopes,
+        ...f.curvatures.filter((t): t is Tensor2D => t !== undefined),
+        f.z,
+        f.invStd,
+        f.logProbs,
+        f.ones,
+        ...back.layerGrads,
+        ...back.outputGrads,
+        ...back.grads,
+        c,
+      ]),
+    ];
+    const bytes = tensors.reduce((n, t) => n + 4 * t.size, 0);
+    if (bytes > this.budgetBytes) return false;
+    while (this.#bytes + bytes > this.budgetBytes) {
+      const old = this.#records.shift()!;
+      tf.dispose([...old.tensors]);
+      this.#bytes -= old.bytes;
+    }
+    for (const t of tensors) tf.keep(t);
+    this.#records.push({
+      backend: tf.getBackend(),
+      spec: JSON.stringify(spec),
+      params: params.map((p) => p.slice()),
+      observations: batch.observations.slice(),
+      actions: batch.actions.slice(),
+      weights: batch.weights.slice(),
+      f,
+      back,
+      c,
+      tensors,
+      bytes,
+    });
+    this.#bytes += bytes;
+    return true;
+  }
+
+  /**
+   * The record of an inner step at exactly `params` on exactly `batch`, removed from the cache
+   * (the caller frees its tensors with {@linkcode InnerStepCache.release}), or undefined.
+   */
+  take(spec: PolicySpec, params: PolicyParams, batch: LearnerBatch): InnerStepRecord | undefined {
+    const key = JSON.stringify(spec), backend = tf.getBackend();
+    const i = this.#records.findIndex((r) =>
+      r.backend === backend && r.spec === key && r.params.length === params.length &&
+      r.params.every((p, j) => sameBits(p, params[j])) &&
+      sameBits(r.observations, batch.observations) && sameBits(r.actions, batch.actions) &&
+      sameBits(r.weights, batch.weights)
+    );
+    if (i < 0) return undefined;
+    const [record] = this.#records.splice(i, 1);
+    this.#bytes -= record.bytes;
+    this.#hits++;
+    return record;
+  }
+
+  /** Free the tensors of a record that {@linkcode InnerStepCache.take} returned. */
+  release(record: InnerStepRecord): void {
+    tf.dispose([...record.tensors]);
+  }
+}
+
+/**
  * Whether {@linkcode explicitTaskGradients} computes `config`'s estimator (every algorithm, with
  * `hessian` "autodiff" or "none"; the eq. 13 Jacobian stays on the tape).
  *
@@ -227,21 +401,24 @@ function explicitTaskGradient(
   task: TaskBatches,
   baseline: number,
   config: EstimatorConfig,
+  kept?: (t: number, point: readonly Tensor[]) => InnerStepRecord | undefined,
 ): { value: Tensor; grads: Tensor[] } {
   const shapes = paramShapes(spec);
   const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
   const inner = task.inner.map((b) => batchTensors(spec, b));
   const secondOrder = config.hessian === "autodiff";
   const sgmrl = config.algorithm === "sgmrl";
-  // θᵗ for t = 0 … ζ, and at each inner step what the adjoint pass needs.
+  // θᵗ for t = 0 … ζ, and at each inner step what the adjoint pass needs (the adaptation step's
+  // own passes when they were kept).
   const points: Tensor[][] = [theta];
   const steps: { f: Forward; back: Backward; c: Tensor }[] = [];
   for (let t = 0; t < config.innerSteps; t++) {
     const here = points[t];
     if (secondOrder) {
-      const f = forward(spec, here, inner[t]);
-      const c = column(task.inner[t].weights);
-      const back = backward(spec, here, f, c);
+      const record = kept?.(t, here);
+      const f = record?.f ?? forward(spec, here, inner[t]);
+      const c = record?.c ?? column(task.inner[t].weights);
+      const back = record?.back ?? backward(spec, here, f, c);
       steps.push({ f, back, c });
       points.push(axpy(here, config.innerLr, back.grads));
     } else {
@@ -278,7 +455,7 @@ function explicitTaskGradient(
       grads = grads.map((g, i) => tf.add(g, hv[i]));
     }
     if (kappa !== 0) {
-      const f = step?.f ?? forward(spec, here, inner[t]);
+      const f = step?.f ?? kept?.(t, here)?.f ?? forward(spec, here, inner[t]);
       if (step === undefined) {
         const score = backward(spec, here, f, constantColumn(inner[t].rows, kappa)).grads;
         grads = grads.map((g, i) => tf.add(g, score[i]));
@@ -325,6 +502,7 @@ export async function explicitTaskGradients(
   tasks: readonly TaskBatches[],
   baselines: readonly number[],
   config: EstimatorConfig,
+  cache?: InnerStepCache,
 ): Promise<TaskGradient[]> {
   validateTaskBatches(tasks, config);
   if (!explicitSupports(config)) {
@@ -332,10 +510,26 @@ export async function explicitTaskGradients(
   }
   const out: TaskGradient[] = [];
   for (const [i, task] of tasks.entries()) {
-    const { value, grads } = tf.tidy(() => {
-      const r = explicitTaskGradient(spec, params, task, baselines[i], config);
-      return { value: r.value, grads: r.grads };
-    });
+    // The kept passes of an inner step at θᵗ on Dᵗ, if any: θ is `params`; a later θᵗ is read
+    // back to be compared.
+    const taken: InnerStepRecord[] = [];
+    const kept = (t: number, point: readonly Tensor[]) => {
+      if (cache === undefined || cache.size === 0) return undefined;
+      const at = t === 0 ? params : point.map((p) => p.dataSync() as Float32Array);
+      const record = cache.take(spec, at, task.inner[t]);
+      if (record !== undefined) taken.push(record);
+      return record;
+    };
+    let result: { value: Tensor; grads: Tensor[] };
+    try {
+      result = tf.tidy(() => {
+        const r = explicitTaskGradient(spec, params, task, baselines[i], config, kept);
+        return { value: r.value, grads: r.grads };
+      });
+    } finally {
+      for (const record of taken) cache!.release(record);
+    }
+    const { value, grads } = result;
     try {
       const [v, ...g] = await Promise.all([value, ...grads].map((t) => t.data()));
       out.push({ value: v[0], grads: g.map((d) => Float32Array.from(d as Float32Array)) });
@@ -375,6 +569,7 @@ export async function explicitInnerSteps(
   spec: PolicySpec,
   tasks: readonly { readonly params: PolicyParams; readonly batch: LearnerBatch }[],
   alpha: number,
+  cache?: InnerStepCache,
 ): Promise<PolicyParams[]> {
   const shapes = paramShapes(spec);
   const out: PolicyParams[] = [];
@@ -382,7 +577,10 @@ export async function explicitInnerSteps(
     const next = tf.tidy(() => {
       const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
       const f = forward(spec, theta, batchTensors(spec, batch));
-      return axpy(theta, alpha, backward(spec, theta, f, column(batch.weights)).grads);
+      const c = column(batch.weights);
+      const back = backward(spec, theta, f, c);
+      cache?.store(spec, params, batch, { f, back, c });
+      return axpy(theta, alpha, back.grads);
     });
     try {
       const data = await Promise.all(next.map((t) => t.data()));

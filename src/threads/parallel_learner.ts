@@ -16,7 +16,8 @@
  * On the `native` backend each task's inner step and ∇O are taken with explicit derivatives
  * ({@linkcode explicitInnerSteps}, {@linkcode explicitTaskGradients}: the same estimators without
  * the gradient tape, whose own work dominated that backend's time), per task as on the other CPU
- * backends.
+ * backends; each thread keeps its inner steps' passes ({@linkcode InnerStepCache}) for the
+ * meta-gradient at the same parameters, which would otherwise compute them again.
  *
  * @module
  */
@@ -38,6 +39,7 @@ import {
   explicitInnerSteps,
   explicitSupports,
   explicitTaskGradients,
+  InnerStepCache,
 } from "../estimators/explicit_meta_gradient.ts";
 import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
 
@@ -113,6 +115,16 @@ export type LearnerWork =
 /** A learner thread's answer: adapted parameters or task gradients, one per task of the request. */
 export type LearnerResult = (PolicyParams | TaskGradient)[];
 
+/** Tensor bytes of inner steps a learner thread keeps for the meta-gradient that follows them. */
+export const INNER_STEP_CACHE_BYTES = 256 * 2 ** 20;
+
+/**
+ * This thread's kept inner steps (native): a learner worker is asked for the same run of tasks'
+ * inner steps and then their gradients, so the gradients find the adaptation step's passes at θ
+ * here instead of computing them again.
+ */
+const innerStepCache = new InnerStepCache(INNER_STEP_CACHE_BYTES);
+
 /**
  * Run `work` in this thread (what a learner worker does with a request, and what the in-process
  * learner does directly), reading results back asynchronously, as every backend can.
@@ -122,7 +134,9 @@ export async function runLearnerWork(work: LearnerWork): Promise<LearnerResult> 
   // On native the tape's own work is most of the time: derivatives written out instead.
   const explicit = work.backend === "native";
   if (work.kind === "inner-steps") {
-    if (explicit) return await explicitInnerSteps(work.spec, work.tasks, work.alpha);
+    if (explicit) {
+      return await explicitInnerSteps(work.spec, work.tasks, work.alpha, innerStepCache);
+    }
     const out: PolicyParams[] = [];
     for (const t of work.tasks) {
       out.push(await innerStepAsync(policy, t.params, t.batch, work.alpha));
@@ -136,6 +150,7 @@ export async function runLearnerWork(work: LearnerWork): Promise<LearnerResult> 
       work.tasks,
       work.baselines,
       work.config,
+      innerStepCache,
     );
   }
   return await taskGradientsAsync(policy, work.params, work.tasks, work.baselines, work.config);
