@@ -50,10 +50,13 @@ import {
 } from "./wasm_assembler.ts";
 
 // Parameters of `dense` (byte addresses and sizes), then its locals.
-const IN = 0, ROWS = 1, N_IN = 2, W = 3, B = 4, N_OUT = 5, OUT = 6, KEPT = 7;
-const R = 8, I = 9, J = 10, T = 11, END = 12, ROW_IN = 13, ROW_OUT = 14, P = 15, JB = 16;
-const V = 17, ACC = 18;
-const SPLAT = 19, A = [20, 21, 22, 23, 24, 25, 26, 27];
+const IN = 0, ROWS = 1, N_IN = 2, W = 3, B = 4, N_OUT = 5, OUT = 6, KEPT = 7, ENDS = 8;
+const R = 9, I = 10, J = 11, T = 12, END = 13, ROW_IN = 14, ROW_OUT = 15, P = 16, JB = 17;
+const LIST = 18, V = 19, ACC = 20;
+const SPLAT = 21, A = [22, 23, 24, 25, 26, 27, 28, 29];
+/** The parameters' and the locals' types, in order. */
+const PARAMS = Array(9).fill(I32);
+const LOCALS = [...Array(10).fill(I32), F64, F64, ...Array(1 + A.length).fill(V128)];
 /** Bytes of one gathered input: its value (float64), then the address of its row of w (i32). */
 const KEPT_BYTES = 16;
 
@@ -67,7 +70,7 @@ const f64Address = (base: Code, index: Code): Code => [
 ];
 
 /** For each gathered input t (T its entry), from the first to the last: `body`. */
-const forKept = (body: Code): Code => forRange(T, localGet(KEPT), localGet(END), KEPT_BYTES, body);
+const forKept = (body: Code): Code => forRange(T, localGet(LIST), localGet(END), KEPT_BYTES, body);
 
 /** Outputs j … j + 2·pairs − 1 of the current row, `pairs` f64x2 accumulators. */
 function vectorOutputs(pairs: number): Code {
@@ -163,21 +166,49 @@ const continueJ = (step: number, body: Code): Code =>
     ...br(0),
   ]));
 
-/**
- * The kernel's body: for every row, gather the inputs that `keep` (which reads the input from
- * local V and pushes 1 to keep it) selects, then accumulate the outputs. The gather has no branch:
- * every input is written at the end of the list, which grows only past the kept ones.
- */
-const denseBody = (keep: Code): Code =>
+/** `body` for every row r, with its output (ROW_OUT) and its list of gathered inputs (LIST, END). */
+const forRows = (body: Code): Code =>
   forRange(R, i32Const(0), localGet(ROWS), 1, [
-    // This row's input and output: element r·nIn of the input, r·nOut of the output.
-    ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
-    ...localSet(ROW_IN),
     ...f64Address(localGet(OUT), [...localGet(R), ...localGet(N_OUT), ...i32Mul]),
     ...localSet(ROW_OUT),
-    // Gather the kept inputs x_i, each with the address of row i of w, in increasing i.
     ...localGet(KEPT),
+    ...localGet(R),
+    ...localGet(N_IN),
+    ...i32Mul,
+    ...i32Const(4), // × KEPT_BYTES
+    ...i32Shl,
+    ...i32Add,
+    ...localSet(LIST),
+    ...localGet(ENDS),
+    ...localGet(R),
+    ...i32Const(2),
+    ...i32Shl,
+    ...i32Add,
+    ...i32Load(),
     ...localSet(END),
+    ...body,
+  ]);
+
+/**
+ * The kernel's body. First every row's list of the inputs that `keep` (which reads the input from
+ * local V and pushes 1 to keep it) selects, with no branch: each input is written at the end of
+ * the row's list, which grows only past the kept ones. Then the outputs, a block of columns at a
+ * time for every row, so that the block's weights stay in the nearest cache across the rows.
+ */
+const denseBody = (keep: Code): Code => [
+  ...forRange(R, i32Const(0), localGet(ROWS), 1, [
+    // Row r's input (element r·nIn) and its list (entry r·nIn).
+    ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
+    ...localSet(ROW_IN),
+    ...localGet(KEPT),
+    ...localGet(R),
+    ...localGet(N_IN),
+    ...i32Mul,
+    ...i32Const(4), // × KEPT_BYTES
+    ...i32Shl,
+    ...i32Add,
+    ...localSet(END),
+    // The kept inputs x_i, each with the address of row i of w, in increasing i.
     ...forRange(I, i32Const(0), localGet(N_IN), 1, [
       ...f64Address(localGet(ROW_IN), localGet(I)),
       ...f64Load(),
@@ -195,14 +226,22 @@ const denseBody = (keep: Code): Code =>
       ...i32Add,
       ...localSet(END),
     ]),
-    ...i32Const(0),
-    ...localSet(J),
-    ...continueJ(16, vectorOutputs(8)),
-    ...continueJ(8, vectorOutputs(4)),
-    ...continueJ(4, vectorOutputs(2)),
-    ...continueJ(2, vectorOutputs(1)),
-    ...continueJ(1, scalarOutput),
-  ]);
+    ...localGet(ENDS),
+    ...localGet(R),
+    ...i32Const(2),
+    ...i32Shl,
+    ...i32Add,
+    ...localGet(END),
+    ...i32Store(),
+  ]),
+  ...i32Const(0),
+  ...localSet(J),
+  ...continueJ(16, forRows(vectorOutputs(8))),
+  ...continueJ(8, forRows(vectorOutputs(4))),
+  ...continueJ(4, forRows(vectorOutputs(2))),
+  ...continueJ(2, forRows(vectorOutputs(1))),
+  ...continueJ(1, forRows(scalarOutput)),
+];
 
 /** Keep x ≠ 0 (NaN included, ±0 left out): the plain loop's test. */
 const keepNonZero: Code = [...localGet(V), ...f64Zero, ...f64Ne];
@@ -237,8 +276,8 @@ function compiled(): Kernel {
   if (kernel === null) {
     const dense = (name: string, keep: Code) => ({
       name,
-      params: Array(8).fill(I32),
-      locals: [...Array(9).fill(I32), F64, F64, ...Array(1 + A.length).fill(V128)],
+      params: PARAMS,
+      locals: LOCALS,
       body: denseBody(keep),
     });
     const bytes = wasmModule([
@@ -326,12 +365,13 @@ export class DenseStackF64 {
       throw new RangeError(`DenseStackF64: ${rows} rows of ${sizes[0]} inputs expected`);
     }
     const k0 = compiled();
-    // Bytes: the weights; two layer buffers that alternate as input and output; the gathered
-    // inputs (KEPT_BYTES each, 16-byte aligned).
+    // Bytes: the weights; two layer buffers that alternate as input and output; every row's
+    // gathered inputs (KEPT_BYTES each, 16-byte aligned) and the end of each row's list (i32).
     const widest = this.#widest;
     const ping = 8 * this.#weights.length, pong = ping + 8 * rows * widest;
     const keptAt = Math.ceil((pong + 8 * rows * widest) / 16) * 16;
-    const end = keptAt + KEPT_BYTES * widest;
+    const endsAt = keptAt + KEPT_BYTES * rows * widest;
+    const end = endsAt + 4 * rows;
     const memory = k0.memory;
     if (end > memory.buffer.byteLength) {
       memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
@@ -347,7 +387,7 @@ export class DenseStackF64 {
     for (let k = 0; k + 1 < sizes.length; k++) {
       const nOut = sizes[k + 1];
       const dense = activation === "relu" && k > 0 ? k0.denseAfterRelu : k0.dense;
-      dense(from, rows, sizes[k], this.#at[k].w, this.#at[k].b, nOut, to, keptAt);
+      dense(from, rows, sizes[k], this.#at[k].w, this.#at[k].b, nOut, to, keptAt, endsAt);
       if (k + 2 < sizes.length && activation !== "relu") {
         activation(view.subarray(to / 8, to / 8 + rows * nOut), k);
       }
