@@ -3,10 +3,13 @@
  *
  *     out[r, j] = b[j] + Σ_{i: x[r, i] ≠ 0} x[r, i]·w[i, j]   (summed in increasing i)
  *
- * each product rounded, then each sum (no fused multiply-add). Per row, the inputs that are not
- * zero are gathered first (a ReLU's zeros cost nothing); then outputs are accumulated eight at a
- * time in four f64x2 registers, every lane an IEEE float64 multiply and add in the same order as
- * the scalar loop, so the result is bit for bit that loop's, on every machine.
+ * each product rounded, then each sum (no fused multiply-add). For every row the inputs that are
+ * not zero are gathered first, without a branch (a ReLU's zeros cost nothing); then, a block of up
+ * to sixteen columns at a time and for every row in turn (the block's weights stay in the nearest
+ * cache), the row's outputs accumulate in f64x2 registers, every lane an IEEE float64 multiply and
+ * add in the same order as the scalar loop, so the result is bit for bit that loop's, on every
+ * machine. A hidden layer's ReLU is done by the next layer's gather, which keeps the inputs that are
+ * positive or NaN: the ReLU's nonzero outputs, with its values.
  *
  * Weights arrive as float32 (a policy's parameters). {@linkcode DenseStackF64} converts them to
  * float64 once, when it is made, and keeps them; the module's memory holds the stack used last, so

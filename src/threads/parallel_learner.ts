@@ -120,8 +120,8 @@ export const INNER_STEP_CACHE_BYTES = 256 * 2 ** 20;
 
 /**
  * This thread's kept inner steps (native): a learner worker is asked for the same run of tasks'
- * inner steps and then their gradients, so the gradients find the adaptation step's passes at θ
- * here instead of computing them again.
+ * inner steps and then their gradients, so the gradients find the adaptation steps' passes at each
+ * θᵗ here instead of computing them again.
  */
 const innerStepCache = new InnerStepCache(INNER_STEP_CACHE_BYTES);
 
