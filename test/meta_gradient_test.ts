@@ -369,8 +369,8 @@ for (const activation of ["relu", "tanh"] as const) {
   }
 }
 
-// The inner-step cache of the native learner: a meta-gradient that finds the adaptation step's
-// passes at θ must give the bytes it gives without them, and must find only its own.
+// The inner-step cache of the native learner: a meta-gradient that finds the adaptation steps'
+// passes at each θᵗ must give the bytes it gives without them, and must find only its own.
 const bitsOf = (p: PolicyParams) => p.map((a) => Array.from(new Uint32Array(a.buffer)).join());
 for (const activation of ["relu", "tanh"] as const) {
   const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
