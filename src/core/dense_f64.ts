@@ -60,8 +60,8 @@ const SPLAT = 21, A = [22, 23, 24, 25, 26, 27, 28, 29];
 /** The parameters' and the locals' types, in order. */
 const PARAMS = Array(9).fill(I32);
 const LOCALS = [...Array(10).fill(I32), F64, F64, ...Array(1 + A.length).fill(V128)];
-/** Bytes of one gathered input: its value (float64), then the address of its row of w (i32). */
-const KEPT_BYTES = 16;
+/** Bytes of one gathered input (2^KEPT_SHIFT): its value (float64), then its row of w's address. */
+const KEPT_SHIFT = 4, KEPT_BYTES = 1 << KEPT_SHIFT;
 
 /** base + 8·index (the address of float64 element `index`). */
 const f64Address = (base: Code, index: Code): Code => [
@@ -71,6 +71,20 @@ const f64Address = (base: Code, index: Code): Code => [
   ...i32Shl,
   ...i32Add,
 ];
+
+/** Where row r's list of gathered inputs starts: KEPT + r·nIn entries. */
+const listStart: Code = [
+  ...localGet(KEPT),
+  ...localGet(R),
+  ...localGet(N_IN),
+  ...i32Mul,
+  ...i32Const(KEPT_SHIFT),
+  ...i32Shl,
+  ...i32Add,
+];
+
+/** Where the end of row r's list is kept: ENDS + 4·r (an i32). */
+const endSlot: Code = [...localGet(ENDS), ...localGet(R), ...i32Const(2), ...i32Shl, ...i32Add];
 
 /** For each gathered input t (T its entry), from the first to the last: `body`. */
 const forKept = (body: Code): Code => forRange(T, localGet(LIST), localGet(END), KEPT_BYTES, body);
@@ -174,19 +188,9 @@ const forRows = (body: Code): Code =>
   forRange(R, i32Const(0), localGet(ROWS), 1, [
     ...f64Address(localGet(OUT), [...localGet(R), ...localGet(N_OUT), ...i32Mul]),
     ...localSet(ROW_OUT),
-    ...localGet(KEPT),
-    ...localGet(R),
-    ...localGet(N_IN),
-    ...i32Mul,
-    ...i32Const(4), // × KEPT_BYTES
-    ...i32Shl,
-    ...i32Add,
+    ...listStart,
     ...localSet(LIST),
-    ...localGet(ENDS),
-    ...localGet(R),
-    ...i32Const(2),
-    ...i32Shl,
-    ...i32Add,
+    ...endSlot,
     ...i32Load(),
     ...localSet(END),
     ...body,
@@ -203,13 +207,7 @@ const denseBody = (keep: Code): Code => [
     // Row r's input (element r·nIn) and its list (entry r·nIn).
     ...f64Address(localGet(IN), [...localGet(R), ...localGet(N_IN), ...i32Mul]),
     ...localSet(ROW_IN),
-    ...localGet(KEPT),
-    ...localGet(R),
-    ...localGet(N_IN),
-    ...i32Mul,
-    ...i32Const(4), // × KEPT_BYTES
-    ...i32Shl,
-    ...i32Add,
+    ...listStart,
     ...localSet(END),
     // The kept inputs x_i, each with the address of row i of w, in increasing i.
     ...forRange(I, i32Const(0), localGet(N_IN), 1, [
@@ -224,16 +222,12 @@ const denseBody = (keep: Code): Code => [
       ...i32Store(8),
       ...localGet(END),
       ...keep,
-      ...i32Const(4), // × KEPT_BYTES
+      ...i32Const(KEPT_SHIFT),
       ...i32Shl,
       ...i32Add,
       ...localSet(END),
     ]),
-    ...localGet(ENDS),
-    ...localGet(R),
-    ...i32Const(2),
-    ...i32Shl,
-    ...i32Add,
+    ...endSlot,
     ...localGet(END),
     ...i32Store(),
   ]),

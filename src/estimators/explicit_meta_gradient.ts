@@ -405,7 +405,6 @@ function explicitTaskGradient(
 ): { value: Tensor; grads: Tensor[] } {
   const shapes = paramShapes(spec);
   const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
-  const inner = task.inner.map((b) => batchTensors(spec, b));
   const secondOrder = config.hessian === "autodiff";
   const sgmrl = config.algorithm === "sgmrl";
   // θᵗ for t = 0 … ζ, and at each inner step what the adjoint pass needs (the adaptation step's
@@ -416,7 +415,7 @@ function explicitTaskGradient(
     const here = points[t];
     if (secondOrder) {
       const record = kept?.(t, here);
-      const f = record?.f ?? forward(spec, here, inner[t]);
+      const f = record?.f ?? forward(spec, here, batchTensors(spec, task.inner[t]));
       const c = record?.c ?? column(task.inner[t].weights);
       const back = record?.back ?? backward(spec, here, f, c);
       steps.push({ f, back, c });
@@ -441,7 +440,7 @@ function explicitTaskGradient(
   // exploration weight (on the mean) and sgmrl-published's mean advantage at θ.
   const factor = task.outer.scale * (task.outer.returnEstimate - baseline);
   const atTheta = config.algorithm === "emaml"
-    ? task.explorationWeight / inner[0].rows
+    ? task.explorationWeight / task.inner[0].sampleCount
     : config.algorithm === "sgmrl-published"
     ? task.outer.meanAdvantage
     : 0;
@@ -455,9 +454,11 @@ function explicitTaskGradient(
       grads = grads.map((g, i) => tf.add(g, hv[i]));
     }
     if (kappa !== 0) {
-      const f = step?.f ?? kept?.(t, here)?.f ?? forward(spec, here, inner[t]);
+      const f = step?.f ?? kept?.(t, here)?.f ??
+        forward(spec, here, batchTensors(spec, task.inner[t]));
       if (step === undefined) {
-        const score = backward(spec, here, f, constantColumn(inner[t].rows, kappa)).grads;
+        const score =
+          backward(spec, here, f, constantColumn(task.inner[t].sampleCount, kappa)).grads;
         grads = grads.map((g, i) => tf.add(g, score[i]));
       }
       value = tf.add(value, tf.mul(tf.sum(f.logProbs), kappa));
