@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
 import { type BackendName, BACKENDS, isBackendName } from "./core/backend.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "./core/dense_simd.ts";
 import { ENVIRONMENTS, isEnvironmentId, prepareTaskModules } from "./envs/registry.ts";
 import { parseTaskModule, pinTaskModule } from "./envs/task_module.ts";
 import { InputError } from "./training/config.ts";
@@ -151,6 +152,19 @@ export function backendOption(value: string): BackendName {
 }
 
 /**
+ * Parse a `--sampling-precision` value; throws {@linkcode InputError} listing the allowed ones.
+ */
+export function samplingPrecisionOption(value: string): DensePrecision {
+  const allowed: readonly string[] = DENSE_PRECISIONS;
+  if (!allowed.includes(value)) {
+    throw new InputError(
+      `sampling-precision must be one of ${DENSE_PRECISIONS.join(", ")}, got "${value}"`,
+    );
+  }
+  return value as DensePrecision;
+}
+
+/**
  * Run a task's main function: input errors print one line and exit 2; other errors print their
  * message and exit 1.
  */
@@ -263,6 +277,7 @@ export const GRID_OPTIONS = {
   only: { type: "string" },
   seeds: { type: "string" },
   backend: { type: "string" },
+  "sampling-precision": { type: "string" },
   config: { type: "string" },
 } as const;
 
@@ -275,6 +290,11 @@ export const GRID_HELP =
                    system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine;
                    webgpu: the learner on a GPU through WebGPU (a software adapter only with
                    SGMRL_ALLOW_SOFTWARE_GPU=1)
+  --sampling-precision P
+                   ${DENSE_PRECISIONS.join(" | ")} (default: float64): the policy's arithmetic while
+                   sampling; float64 gives the same trajectories on every backend, float32
+                   samples as PyTorch does (faster, other trajectories, the same bytes on every
+                   machine and for any --workers)
   --config FILE    JSON object of configuration fields that override the profile's shared ones,
                    e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors`;
 
@@ -291,6 +311,10 @@ export async function selectGrid(
     ? {}
     : await readOverrides(o.config as string);
   if (o.backend !== undefined) overrides.backend = backendOption(o.backend as string);
+  const precision = o["sampling-precision"];
+  if (precision !== undefined) {
+    overrides.samplingPrecision = samplingPrecisionOption(`${precision}`);
+  }
   // An own task family: pinned to its file's digest, and loaded (its dimensions are needed).
   if (typeof overrides.env === "string" && !isEnvironmentId(overrides.env)) {
     if (parseTaskModule(overrides.env) === null) {

@@ -10,6 +10,7 @@ import {
   parseOptions,
   positiveInt,
   runMain,
+  samplingPrecisionOption,
   workersOption,
 } from "../src/cli.ts";
 import {
@@ -42,7 +43,12 @@ import {
 } from "../src/bench/backend_bench.ts";
 import { createThreads, type IterationTiming } from "../src/training/trainer.ts";
 import { median } from "../src/core/stats.ts";
-import { benchNav2dSampling, type Nav2dSamplingBench } from "../src/bench/sampling_bench.ts";
+import {
+  benchNav2dSampling,
+  type Nav2dSamplingBench,
+  type SamplingProfile,
+} from "../src/bench/sampling_bench.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "../src/core/dense_simd.ts";
 import {
   findTorchPython,
   PYTHON_CANDIDATES,
@@ -63,7 +69,8 @@ deno task reproduce uses them). Each timed iteration is the second of a two-iter
 first is a warm-up); the two algorithms alternate, --iterations rounds of one run each. A paper
 experiment's time is projected as 500 × the slower algorithm's median iteration. Then one phase
 of the batch sampled in this thread, alternating the sampler's forward pass with the plain loop it
-replaced (the same bits): seconds, the policy's share, and the ratio (--iterations of each).
+replaced (the same bits), and the forward pass in float32 (other trajectories): seconds, the
+policy's share, and the ratios (--iterations of each).
 
 mujoco: for each locomotion task, physics steps per second (environment steps × frame skip) while
 sampling 8 tasks × 4 trajectories × 200 steps with the paper's 100-100 policy in the loop, with
@@ -81,8 +88,8 @@ kernel time by kernel; then sgmrl's and maml's second-order meta-gradients on th
 anchor: this package against PyTorch on the same machine, one thread each: the second-order
 sgmrl and maml meta-gradients on the 2D-navigation paper batch (ζ = 1) and whole paper
 meta-iterations (sampling, adaptation, meta-gradient, Adam), for the wasm, native and webgpu
-backends (native where OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says
-why), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
+backends sampling in float64 and for native sampling in float32 as PyTorch does (native where
+OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says why), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
 the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent
 otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
 PyTorch's. Not part of "all".
@@ -108,13 +115,23 @@ Options:
   --workers N      nav2d, backends and memory: sampling and learner threads; mujoco: the largest
                    sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
   --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)
+  --sampling-precision P
+                   nav2d, learner and backends: sample in ${DENSE_PRECISIONS.join(" | ")} (default:
+                   float64; the anchor reports native in both)
   --json           print exactly one JSON object on stdout (the report)
   --render FILE    print the tables of a report saved from --json, measuring nothing
   -h, --help       show this help
 `;
 
-/** The 2D-navigation paper configuration, second order, ζ = 1, minimal evaluation. */
-function paperNav2d(algorithm: Algorithm, backend: string): ExperimentConfig {
+/**
+ * The 2D-navigation paper configuration, second order, ζ = 1, minimal evaluation; sampling in
+ * `samplingPrecision` (float64, the configuration's default, when absent).
+ */
+function paperNav2d(
+  algorithm: Algorithm,
+  backend: string,
+  samplingPrecision?: DensePrecision,
+): ExperimentConfig {
   return validateConfig({
     ...PAPER_NAV2D,
     id: `bench-${algorithm}`,
@@ -124,11 +141,19 @@ function paperNav2d(algorithm: Algorithm, backend: string): ExperimentConfig {
     seed: 0,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
     backend,
+    ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
   });
 }
 
-/** HalfCheetah (direction) in the paper's configuration: sgmrl second order, ζ = 3, little evaluation. */
-function paperHalfCheetah(id: string, iterations: number): ExperimentConfig {
+/**
+ * HalfCheetah (direction) in the paper's configuration: sgmrl second order, ζ = 3, little
+ * evaluation; sampling in `samplingPrecision` where given.
+ */
+function paperHalfCheetah(
+  id: string,
+  iterations: number,
+  samplingPrecision?: DensePrecision,
+): ExperimentConfig {
   return validateConfig({
     ...PAPER_LOCOMOTION,
     env: "half-cheetah-dir",
@@ -139,8 +164,21 @@ function paperHalfCheetah(id: string, iterations: number): ExperimentConfig {
     seed: 0,
     iterations,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
+    ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
   });
 }
+
+/**
+ * The rows of the anchor table: each backend sampling in float64, and native sampling in float32
+ * as PyTorch does (the like-for-like comparison of a whole iteration).
+ */
+const ANCHOR_ROWS: readonly { label: string; backend: BackendName; precision?: DensePrecision }[] =
+  [
+    { label: "wasm", backend: "wasm" },
+    { label: "native", backend: "native" },
+    { label: "native, float32 sampling", backend: "native", precision: "float32" },
+    { label: "webgpu", backend: "webgpu" },
+  ];
 
 async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
@@ -149,6 +187,7 @@ async function main(): Promise<number> {
     iterations: { type: "string" },
     "memory-iterations": { type: "string" },
     backend: { type: "string", default: "wasm" },
+    "sampling-precision": { type: "string" },
     json: { type: "boolean" },
     render: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -172,6 +211,10 @@ async function main(): Promise<number> {
     o["memory-iterations"] as string | undefined,
   ) ?? 2;
   const backend = backendOption(o.backend as string);
+  const precisionOption = o["sampling-precision"] as string | undefined;
+  const samplingPrecision = precisionOption === undefined
+    ? undefined
+    : samplingPrecisionOption(precisionOption);
   if (part === "backends" && backend === "wasm") {
     throw new InputError(
       "part backends times --backend beside wasm: give --backend cpu, native or webgpu",
@@ -181,12 +224,14 @@ async function main(): Promise<number> {
   const device = await backendDevice(backend);
   const result: Report = {
     machine: { cores: navigator.hardwareConcurrency, backend, device, deno: Deno.version.deno },
-    settings: { iterations },
+    settings: { iterations, samplingPrecision: samplingPrecision ?? "float64" },
   };
   const wanted = (p: string) => part === p || (part === "all" && p !== "anchor");
-  if (wanted("nav2d")) result.nav2d = await benchNav2d(iterations, backend, maxWorkers);
+  if (wanted("nav2d")) {
+    result.nav2d = await benchNav2d(iterations, backend, maxWorkers, samplingPrecision);
+  }
   if (wanted("learner")) {
-    const config = paperNav2d("sgmrl", backend);
+    const config = paperNav2d("sgmrl", backend, samplingPrecision);
     result.learner = {
       ...await benchLearner(config),
       estimators: await benchEstimators(config, [1, 2, 3]),
@@ -196,7 +241,7 @@ async function main(): Promise<number> {
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
   if (wanted("anchor")) result.anchor = await benchAnchor(iterations);
   if (part === "backends" || (part === "all" && backend !== "wasm")) {
-    result.backends = await benchBackends(backend, iterations, maxWorkers);
+    result.backends = await benchBackends(backend, iterations, maxWorkers, samplingPrecision);
   }
   if (o.json) console.log(JSON.stringify(result));
   else printReport(result);
@@ -206,7 +251,8 @@ async function main(): Promise<number> {
 /** What one run measured: what `--json` prints and `--render` reads back. */
 interface Report {
   machine: { cores: number; backend: string; device?: string; deno: string };
-  settings: { iterations: number };
+  /** samplingPrecision: what nav2d, learner and backends sampled in (anchor reports both). */
+  settings: { iterations: number; samplingPrecision?: DensePrecision };
   nav2d?: Nav2dBench;
   learner?: LearnerReport;
   mujoco?: Record<string, PhysicsBenchResult>;
@@ -243,7 +289,8 @@ function printReport(r: Report): void {
   const { cores, backend, device } = r.machine;
   const iterations = r.settings.iterations;
   console.log(`${cores} cores, backend ${backend}${device === undefined ? "" : ` (${device})`}\n`);
-  if (r.nav2d) printNav2d(r.nav2d, iterations, backend);
+  const precision = r.settings.samplingPrecision ?? "float64";
+  if (r.nav2d) printNav2d(r.nav2d, iterations, backend, precision);
   if (r.learner) printLearner(r.learner);
   if (r.mujoco) printMujoco(r.mujoco);
   if (r.memory) printMemory(r.memory);
@@ -322,6 +369,7 @@ async function benchNav2d(
   iterations: number,
   backend: string,
   workers: number,
+  samplingPrecision: DensePrecision | undefined,
 ): Promise<Nav2dBench> {
   const threads = createThreads(workers);
   let sgmrl: StageMedians, maml: StageMedians;
@@ -329,8 +377,10 @@ async function benchNav2d(
     // The algorithms alternate, round by round, so that both see the same machine state.
     const timings = { sgmrl: [] as IterationTiming[], maml: [] as IterationTiming[] };
     for (let round = 0; round < iterations; round++) {
-      timings.sgmrl.push(await timeIteration(paperNav2d("sgmrl", backend), threads));
-      timings.maml.push(await timeIteration(paperNav2d("maml", backend), threads));
+      for (const algorithm of ["sgmrl", "maml"] as const) {
+        const config = paperNav2d(algorithm, backend, samplingPrecision);
+        timings[algorithm].push(await timeIteration(config, threads));
+      }
     }
     sgmrl = stageMedians(timings.sgmrl);
     maml = stageMedians(timings.maml);
@@ -389,12 +439,17 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
   }
 }
 
-function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void {
+function printNav2d(
+  nav: Nav2dBench,
+  iterations: number,
+  backend: string,
+  precision: DensePrecision,
+): void {
   const { sgmrl, maml } = nav;
   const f = (x: number) => x.toFixed(3);
   console.log(
-    `2D navigation, paper configuration, ζ = 1, second order, backend ${backend}, ${nav.workers} ` +
-      `sampling and ${nav.workers} learner thread(s)`,
+    `2D navigation, paper configuration, ζ = 1, second order, backend ${backend}, sampling in ` +
+      `${precision}, ${nav.workers} sampling and ${nav.workers} learner thread(s)`,
   );
   console.log(
     `median of ${iterations} iteration(s), each after a warm-up, algorithms alternating\n`,
@@ -409,16 +464,21 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
     );
   }
   console.log(`\nsgmrl / maml per iteration: ${nav.sgmrlOverMaml.toFixed(3)}`);
-  const { wasm, plain } = nav.sampling;
+  const { wasm, plain, float32 } = nav.sampling;
   console.log(
     "\nOne phase of the batch (400 trajectories × 100 steps) sampled in one thread, median of " +
-      `${iterations}; the policy's forward pass against the plain loop it replaced (same bits)\n`,
+      `${iterations}; the policy's forward pass against the plain loop it replaced (same bits), ` +
+      "and in float32 (other trajectories)\n",
   );
   console.log("| forward pass | sampling s | policy s | policy share |");
   console.log("| --- | --- | --- | --- |");
-  for (
-    const [name, p] of [["WebAssembly SIMD (meanActions)", wasm], ["plain loop", plain]] as const
-  ) {
+  const rows: [string, SamplingProfile | undefined][] = [
+    ["WebAssembly SIMD, float64 (meanActions)", wasm],
+    ["plain loop, float64", plain],
+    ["WebAssembly SIMD, float32 (--sampling-precision float32)", float32],
+  ];
+  for (const [name, p] of rows) {
+    if (p === undefined) continue; // a report from before float32 sampling
     console.log(
       `| ${name} | ${f(p.seconds)} | ${f(p.policySeconds)} | ${
         (100 * p.policyShare).toFixed(0)
@@ -426,10 +486,16 @@ function printNav2d(nav: Nav2dBench, iterations: number, backend: string): void 
     );
   }
   console.log(
-    `\nsampling ${nav.sampling.speedup.toFixed(2)}× faster, the policy ${
+    `\nsampling ${nav.sampling.speedup.toFixed(2)}× faster than the plain loop, the policy ${
       nav.sampling.policySpeedup.toFixed(2)
     }× faster`,
   );
+  if (float32 !== undefined) {
+    console.log(
+      `float32 sampling ${nav.sampling.float32Speedup.toFixed(2)}× faster than float64, the ` +
+        `policy ${nav.sampling.float32PolicySpeedup.toFixed(2)}× faster`,
+    );
+  }
 }
 
 if (import.meta.main) await runMain(main);
@@ -441,7 +507,10 @@ interface AnchorRow {
 }
 
 interface AnchorBench {
-  /** This package, one thread, by backend; a string says why a backend could not run. */
+  /**
+   * This package, one thread, by backend ("native, float32 sampling": native sampling in float32);
+   * a string says why a backend could not run.
+   */
   package: Record<string, AnchorRow | string>;
   /** What the native and webgpu backends ran on (OpenBLAS' configuration, the adapter). */
   devices: Record<string, string>;
@@ -449,14 +518,18 @@ interface AnchorBench {
   torch: (AnchorRow & { version: string; blas: string[] }) | string;
 }
 
-async function packageAnchorRow(backend: BackendName, rounds: number): Promise<AnchorRow> {
+async function packageAnchorRow(
+  backend: BackendName,
+  rounds: number,
+  samplingPrecision?: DensePrecision,
+): Promise<AnchorRow> {
   await useBackend(backend);
-  const config = paperNav2d("sgmrl", backend);
+  const config = paperNav2d("sgmrl", backend, samplingPrecision);
   const mg = (await benchEstimators(config, [1], rounds))["1"];
   const times = { sgmrl: [] as number[], maml: [] as number[] };
   for (let round = 0; round <= rounds; round++) {
     for (const algorithm of ["sgmrl", "maml"] as const) {
-      const t = await timeIteration(paperNav2d(algorithm, backend), {});
+      const t = await timeIteration(paperNav2d(algorithm, backend, samplingPrecision), {});
       if (round > 0) times[algorithm].push(t.samplingSeconds + t.learningSeconds);
     }
   }
@@ -471,14 +544,14 @@ async function benchAnchor(rounds: number): Promise<AnchorBench> {
   const active = tf.getBackend() as BackendName;
   const pkg: Record<string, AnchorRow | string> = {};
   const devices: Record<string, string> = {};
-  for (const backend of ["wasm", "native", "webgpu"] as const) {
+  for (const { label, backend, precision } of ANCHOR_ROWS) {
     try {
-      pkg[backend] = await packageAnchorRow(backend, rounds);
+      pkg[label] = await packageAnchorRow(backend, rounds, precision);
       const device = await backendDevice(backend);
       if (device !== undefined) devices[backend] = device;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      pkg[backend] = e.message;
+      pkg[label] = e.message;
     }
   }
   await useBackend(active);
@@ -537,15 +610,19 @@ async function benchBackends(
   backend: BackendName,
   rounds: number,
   workers: number,
+  samplingPrecision: DensePrecision | undefined,
 ): Promise<BackendsBench> {
   const threads = createThreads(workers);
   let rows: BackendRow[];
   try {
     rows = await compareBackends(
       [
-        { name: "2D navigation, ζ = 1", config: paperNav2d("sgmrl", "wasm") },
-        { name: "2D navigation, ζ = 1", config: paperNav2d("maml", "wasm") },
-        { name: "HalfCheetah direction, ζ = 3", config: paperHalfCheetah("bench-cheetah", 2) },
+        { name: "2D navigation, ζ = 1", config: paperNav2d("sgmrl", "wasm", samplingPrecision) },
+        { name: "2D navigation, ζ = 1", config: paperNav2d("maml", "wasm", samplingPrecision) },
+        {
+          name: "HalfCheetah direction, ζ = 3",
+          config: paperHalfCheetah("bench-cheetah", 2, samplingPrecision),
+        },
       ],
       ["wasm", backend],
       rounds,

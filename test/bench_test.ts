@@ -88,6 +88,7 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
       [["--workers", "0"], /workers must be an integer in \[1, 64\]/],
       [["--iterations", "x"], /iterations must be a positive integer/],
       [["--memory-iterations", "0"], /memory-iterations must be a positive integer/],
+      [["--sampling-precision", "f32"], /sampling-precision must be one of float64, float32/],
     ] as const
   ) {
     const out = await new Deno.Command(Deno.execPath(), {

@@ -15,6 +15,7 @@ import {
 import { initPolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
 import { allJobs, gaussianSampling, type Path, samplePaths } from "../src/estimators/sampler.ts";
+import type { DensePrecision } from "../src/core/dense_simd.ts";
 
 const bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -40,6 +41,7 @@ async function request(
   env: PortableSampleRequest["env"],
   horizon: number,
   tasks = 3,
+  samplingPrecision: DensePrecision = "float64",
 ): Promise<PortableSampleRequest> {
   const family = await loadTaskFamily(env);
   const policy: PolicySpec = {
@@ -48,6 +50,7 @@ async function request(
     hidden: [8],
     activation: "tanh",
     initStd: 1,
+    samplingPrecision,
   };
   return {
     env,
@@ -72,10 +75,15 @@ Deno.test("chunkBounds: contiguous runs covering every job, sizes differing by a
 });
 
 for (
-  const [env, horizon] of [["nav2d", 20], ["half-cheetah-vel", 30], ["swimmer-vel", 30]] as const
+  const [env, horizon, precision] of [
+    ["nav2d", 20, "float64"],
+    ["half-cheetah-vel", 30, "float64"],
+    ["swimmer-vel", 30, "float64"],
+    ["nav2d", 20, "float32"],
+  ] as const
 ) {
-  Deno.test(`${env}: 1, 2, 3 and 7 workers give the bytes of in-thread sampling, in job order`, async () => {
-    const req = await request(env, horizon);
+  Deno.test(`${env}, sampling in ${precision}: 1, 2, 3 and 7 workers give the bytes of in-thread sampling, in job order`, async () => {
+    const req = await request(env, horizon, 3, precision);
     const family = await loadTaskFamily(env);
     const direct = (jobs: ReturnType<typeof allJobs>) =>
       samplePaths({ ...req, family, policy: gaussianSampling(req.policy) }, jobs);
@@ -85,6 +93,15 @@ for (
     );
     const expected = direct(jobs);
     const expectedShuffled = direct(shuffled);
+    if (precision === "float32") {
+      // The workers must sample in float32 too: float64's paths are others.
+      const float64 = samplePaths({
+        ...req,
+        family,
+        policy: gaussianSampling({ ...req.policy, samplingPrecision: "float64" }),
+      }, jobs);
+      assert.notDeepEqual(bytes(float64[0].actions), bytes(expected[0].actions));
+    }
     await withSampler(localSampler(), async (s) => {
       assertSamePaths(await s.sample(req, jobs), expected, "local");
     });

@@ -20,6 +20,7 @@ import { stream } from "../src/core/rng.ts";
 import { PAPER_NAV2D } from "../src/training/config.ts";
 // The plain loop the artefacts were first produced with: the blocked pass must give its bits.
 import { plainLoopMean } from "../src/bench/sampling_bench.ts";
+import { DENSE_PRECISIONS } from "../src/core/dense_simd.ts";
 
 await useBackend("wasm");
 
@@ -211,84 +212,104 @@ Deno.test("meanActions: no hidden layer is the affine map x·W + b", () => {
   ]);
 });
 
-Deno.test("meanActions: each row alone gives the same bits as all rows together", () => {
-  for (const activation of ["relu", "tanh"] as const) {
-    const spec: PolicySpec = { obsDim: 3, actDim: 2, hidden: [16, 16], activation, initStd: 1 };
-    const params = randomParams(spec, 9);
-    const rows = 9;
-    const obs = randomRows(rows * spec.obsDim, 10, 2);
-    obs[4] = 0; // a zero input entry
-    const together = meanActions(spec, params, obs, rows);
-    for (let r = 0; r < rows; r++) {
-      const alone = meanActions(
-        spec,
-        params,
-        obs.slice(r * spec.obsDim, (r + 1) * spec.obsDim),
-        1,
-      );
-      for (let j = 0; j < spec.actDim; j++) {
-        assert.ok(
-          Object.is(alone[j], together[r * spec.actDim + j]),
-          `${activation} row ${r}, dim ${j}: ${alone[j]} vs ${together[r * spec.actDim + j]}`,
+for (const samplingPrecision of DENSE_PRECISIONS) {
+  Deno.test(`meanActions (${samplingPrecision}): each row alone gives the same bits as all rows together`, () => {
+    for (const activation of ["relu", "tanh"] as const) {
+      const spec: PolicySpec = {
+        obsDim: 3,
+        actDim: 2,
+        hidden: [16, 16],
+        activation,
+        initStd: 1,
+        samplingPrecision,
+      };
+      const params = randomParams(spec, 9);
+      const rows = 9;
+      const obs = randomRows(rows * spec.obsDim, 10, 2);
+      obs[4] = 0; // a zero input entry
+      const together = meanActions(spec, params, obs, rows);
+      for (let r = 0; r < rows; r++) {
+        const alone = meanActions(
+          spec,
+          params,
+          obs.slice(r * spec.obsDim, (r + 1) * spec.obsDim),
+          1,
         );
-      }
-    }
-  }
-});
-
-Deno.test("meanActions: the bits of the plain loop, for every width around the 16-, 8-, 4- and 2-wide blocks, zeros, −0 and non-finite values included", () => {
-  const widths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 20, 30, 31, 32, 33, 100];
-  let cases = 0;
-  for (const activation of ["relu", "tanh"] as const) {
-    for (const width of widths) {
-      for (const hidden of [[], [width], [width, 5]]) {
-        const spec: PolicySpec = { obsDim: 3, actDim: width, hidden, activation, initStd: 1 };
-        const params = randomParams(spec, width * 10 + hidden.length);
-        // Zero inputs of both signs, a −0 bias, a zero weight of each sign, and in one case a
-        // non-finite weight: cases where skipping a zero input or not could change a sum's bits.
-        params[1][0] = -0;
-        params[0][0] = 0;
-        params[0][1] = -0;
-        if (width === 9) params[0][2] = Infinity;
-        if (hidden.length === 2) {
-          // The second hidden layer: a −0 bias, and a non-finite weight or a NaN output (which
-          // the ReLU keeps, so the next layer must sum it).
-          params[3][0] = -0;
-          if (width === 17) params[2][1] = -Infinity;
-          if (width === 5) params[2][2] = NaN;
-        }
-        const rows = 5;
-        const obs = randomRows(rows * spec.obsDim, width, 3);
-        obs[0] = 0;
-        obs[4] = -0;
-        obs[6] = 0;
-        obs[7] = -0;
-        obs[8] = 0;
-        const fast = meanActions(spec, params, obs, rows);
-        const plain = plainLoopMean(spec, params, obs, rows);
-        assert.equal(fast.length, plain.length);
-        for (let q = 0; q < plain.length; q++) {
+        for (let j = 0; j < spec.actDim; j++) {
           assert.ok(
-            Object.is(fast[q], plain[q]),
-            `${activation} ${JSON.stringify(hidden)}→${width}, entry ${q}: ${fast[q]} vs ${
-              plain[q]
-            }`,
+            Object.is(alone[j], together[r * spec.actDim + j]),
+            `${activation} row ${r}, dim ${j}: ${alone[j]} vs ${together[r * spec.actDim + j]}`,
           );
         }
-        cases++;
       }
     }
-  }
-  assert.equal(cases, 2 * widths.length * 3);
-  // The paper's network on rows of a policy's own outputs: ReLU zeros throughout.
-  const paper: PolicySpec = { obsDim: 2, actDim: 2, ...PAPER_NAV2D.policy };
-  const params = initPolicyParams(paper, 3);
-  const obs = randomRows(40, 77, 0.5);
-  assert.deepEqual(
-    new Uint8Array(meanActions(paper, params, obs, 20).buffer),
-    new Uint8Array(plainLoopMean(paper, params, obs, 20).buffer),
-  );
-});
+  });
+
+  Deno.test(`meanActions (${samplingPrecision}): the bits of the plain loop, for every width around the blocks of 8, 4, 2 and 1 vectors, zeros, −0 and non-finite values included`, () => {
+    const widths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 20, 30, 31, 32, 33, 63, 64, 65, 100];
+    let cases = 0;
+    for (const activation of ["relu", "tanh"] as const) {
+      for (const width of widths) {
+        for (const hidden of [[], [width], [width, 5]]) {
+          const spec: PolicySpec = {
+            obsDim: 3,
+            actDim: width,
+            hidden,
+            activation,
+            initStd: 1,
+            samplingPrecision,
+          };
+          const params = randomParams(spec, width * 10 + hidden.length);
+          // Zero inputs of both signs, a −0 bias, a zero weight of each sign, and in one case a
+          // non-finite weight: cases where skipping a zero input or not could change a sum's bits.
+          params[1][0] = -0;
+          params[0][0] = 0;
+          params[0][1] = -0;
+          if (width === 9) params[0][2] = Infinity;
+          if (hidden.length === 2) {
+            // The second hidden layer: a −0 bias, and a non-finite weight or a NaN output (which
+            // the ReLU keeps, so the next layer must sum it).
+            params[3][0] = -0;
+            if (width === 17) params[2][1] = -Infinity;
+            if (width === 5) params[2][2] = NaN;
+          }
+          const rows = 5;
+          const obs = randomRows(rows * spec.obsDim, width, 3);
+          obs[0] = 0;
+          obs[4] = -0;
+          obs[6] = 0;
+          obs[7] = -0;
+          obs[8] = 0;
+          const fast = meanActions(spec, params, obs, rows);
+          const plain = plainLoopMean(spec, params, obs, rows);
+          assert.equal(fast.length, plain.length);
+          for (let q = 0; q < plain.length; q++) {
+            assert.ok(
+              Object.is(fast[q], plain[q]),
+              `${activation} ${JSON.stringify(hidden)}→${width}, entry ${q}: ${fast[q]} vs ${
+                plain[q]
+              }`,
+            );
+          }
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, 2 * widths.length * 3);
+    // The paper's network on rows of a policy's own outputs: ReLU zeros throughout.
+    const paper: PolicySpec = { obsDim: 2, actDim: 2, ...PAPER_NAV2D.policy, samplingPrecision };
+    const params = initPolicyParams(paper, 3);
+    const obs = randomRows(40, 77, 0.5);
+    const mean = meanActions(paper, params, obs, 20);
+    assert.deepEqual(
+      new Uint8Array(mean.buffer),
+      new Uint8Array(plainLoopMean(paper, params, obs, 20).buffer),
+    );
+    // float32 is float32: every mean is a float32 value, and not all of float64's are.
+    const single = mean.every((m) => Math.fround(m) === m);
+    assert.equal(single, samplingPrecision === "float32");
+  });
+}
 
 Deno.test("paramShapes and paramCount: W₀, b₀, …, W_out, b_out, logStd", () => {
   const spec: PolicySpec = { obsDim: 3, actDim: 2, hidden: [5, 4], activation: "relu", initStd: 1 };

@@ -32,11 +32,12 @@ const CONFIGS = [
   tiny("sgmrl", "none", 2, 1),
 ];
 
-Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learner workers (nav2d and MuJoCo)", async () => {
+Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learner workers (nav2d and MuJoCo, sampling in float64 and float32)", async () => {
   const configs = [
     tiny("sgmrl", "autodiff", 2, 0, "half-cheetah-dir"),
     tiny("maml", "autodiff", 1, 1, "swimmer-vel"),
     tiny("sgmrl", "autodiff", 1, 0),
+    tinyConfig("sgmrl", "autodiff", 1, 1, { samplingPrecision: "float32" }),
   ];
   await inTempDirs(4, async (dirs) => {
     const roots: string[] = [];
@@ -50,6 +51,9 @@ Deno.test("every artefact is byte-identical for 1, 2, 3 and 5 sampling and learn
       assert.equal(await compareProfiles(dirs[0], dirs[k]), null, `${workers} workers`);
     }
     assert.equal(new Set(roots).size, 1);
+    // The precision is part of the experiment's configuration.
+    const recorded = JSON.parse(await Deno.readTextFile(`${dirs[0]}/${configs[3].id}/config.json`));
+    assert.equal(recorded.samplingPrecision, "float32");
   });
 });
 
@@ -171,6 +175,7 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
       [["--seeds", "0"], /seeds must be an integer in \[1, 1000\]/],
       [["--seeds", "-3"], /seeds/],
       [["--backend", "gpu"], /backend must be one of wasm, cpu/],
+      [["--sampling-precision", "half"], /sampling-precision must be one of float64, float32/],
       [["--only", "no-such-experiment"], /only: .* matches no experiment/],
       [["--config", badConfig], /config/],
       [["--frobnicate"], /frobnicate/],
@@ -183,6 +188,7 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
         ['{"metaBatchSize": -1}', /config\.metaBatchSize/],
         ['{"innerLr": -0.1}', /config\.innerLr/],
         ['{"outerLr": "fast"}', /config\.outerLr/],
+        ['{"samplingPrecision": "float16"}', /config\.samplingPrecision/],
         ['{"itrations": 5}', /unknown key "itrations"/],
         ['{"env": "ant-dir"}', /config\.env: .*"half-cheetah-dir".*"swimmer-vel-goal"/],
         ['{"iterations": 5', /not valid JSON/],

@@ -11,6 +11,7 @@ import {
   type PolicySpec,
 } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
+import { plainLoopMean } from "../src/bench/sampling_bench.ts";
 import {
   allJobs,
   gaussianSampling,
@@ -222,6 +223,40 @@ Deno.test("samplePaths: actions are μ(s_h) + σ·ε with ε from the trajectory
       assert.equal(ep.step(envAction).reward, path.rewards[h]);
     }
   });
+});
+
+Deno.test("samplePaths in float32: actions are μ(s_h) + σ·ε with μ the plain float32 loop's", () => {
+  const spec: PolicySpec = { ...SPEC, activation: "relu", samplingPrecision: "float32" };
+  const params = initPolicyParams(spec, 11);
+  params[3] = new Float32Array([0.3, -0.2]);
+  const req = request({
+    policy: gaussianSampling(spec),
+    tasks: [TASKS[1]],
+    params: [params],
+    horizon: 5,
+  });
+  const [path] = samplePaths(req, [{ task: 0, trajectory: 1 }]);
+  const noise = stream({
+    seed: 3,
+    purpose: "action",
+    iteration: 2,
+    task: 0,
+    phase: 1,
+    trajectory: 1,
+  });
+  const std = Array.from(params[4], (l) => Math.exp(l));
+  let differs = false;
+  for (let h = 0; h < path.length; h++) {
+    const s = path.observations.slice(2 * h, 2 * h + 2);
+    const mu = plainLoopMean(spec, params, s, 1);
+    const mu64 = plainLoopMean({ ...spec, samplingPrecision: "float64" }, params, s, 1);
+    for (let j = 0; j < 2; j++) {
+      assert.equal(Math.fround(mu[j]), mu[j], `step ${h}: a float32 mean`);
+      assert.equal(path.actions[2 * h + j], mu[j] + std[j] * noise.normal(), `step ${h}`);
+      differs ||= mu[j] !== mu64[j];
+    }
+  }
+  assert.ok(differs, "float32 means are not float64's");
 });
 
 Deno.test("samplePaths: eval-action requests draw from the eval-action stream", () => {

@@ -75,9 +75,11 @@ export function profileSampling<Task>(
 }
 
 /**
- * The sampler's float64 forward pass as it was first written: one output row at a time, every
- * product added into memory, zero inputs skipped. `meanActions` (src/estimators) gives the same
- * bits faster; this is the baseline of the comparison (and the oracle of its test).
+ * The sampler's forward pass as it was first written: one output row at a time, every product
+ * added into memory, zero inputs skipped; in float64, or in float32 where the spec's
+ * `samplingPrecision` says so (the input, every product, sum and activation rounded to float32).
+ * `meanActions` (src/estimators) gives the same bits faster; this is the baseline of the comparison
+ * (and the oracle of its test).
  *
  * @example
  * ```ts
@@ -90,6 +92,10 @@ export function profileSampling<Task>(
  * const x = new Float64Array([-2]);
  * if (plainLoopMean(spec, params, x, 1)[0] !== 6.5) throw new Error("by hand");
  * if (meanActions(spec, params, x, 1)[0] !== 6.5) throw new Error("the same");
+ * // In float32, 0.1 is rounded first: 0 + 3·fround(0.1) rounded, + 0.5 rounded.
+ * const f32 = { ...spec, samplingPrecision: "float32" } as const;
+ * const y = plainLoopMean(f32, params, new Float64Array([-0.1]), 1)[0];
+ * if (y !== Math.fround(0.5 + Math.fround(3 * Math.fround(0.1)))) throw new Error(`${y}`);
  * ```
  */
 export function plainLoopMean(
@@ -99,18 +105,24 @@ export function plainLoopMean(
   rows: number,
 ): Float64Array {
   const sizes = [spec.obsDim, ...spec.hidden, spec.actDim];
-  let input = obs;
+  const single = spec.samplingPrecision === "float32";
+  const values = (n: number) => single ? new Float32Array(n) : new Float64Array(n);
+  let input: Float64Array | Float32Array = single ? Float32Array.from(obs) : obs;
   for (let k = 0; k + 1 < sizes.length; k++) {
     const nIn = sizes[k], nOut = sizes[k + 1];
     const w = params[2 * k], b = params[2 * k + 1];
-    const out = new Float64Array(rows * nOut);
+    const out = values(rows * nOut);
     for (let r = 0; r < rows; r++) {
       const o = r * nOut, x = r * nIn;
       for (let j = 0; j < nOut; j++) out[o + j] = b[j];
       for (let i = 0; i < nIn; i++) {
         const xi = input[x + i];
         if (xi === 0) continue;
-        for (let j = 0; j < nOut; j++) out[o + j] += xi * w[i * nOut + j];
+        // A float32 product is exact in float64 and then rounded once; the sum is rounded to
+        // float64 and then to float32, which for a sum of two float32 values is the float32 sum.
+        if (single) {
+          for (let j = 0; j < nOut; j++) out[o + j] += Math.fround(xi * w[i * nOut + j]);
+        } else for (let j = 0; j < nOut; j++) out[o + j] += xi * w[i * nOut + j];
       }
       if (k + 2 < sizes.length) {
         for (let j = 0; j < nOut; j++) {
@@ -122,24 +134,29 @@ export function plainLoopMean(
     }
     input = out;
   }
-  return input;
+  return single ? Float64Array.from(input) : input as Float64Array;
 }
 
 /** The 2D-navigation paper batch's sampling, with the sampler's pass and with the plain loop. */
 export interface Nav2dSamplingBench {
-  /** Median over the repetitions, with the sampler's forward pass (WebAssembly SIMD). */
+  /** Median over the repetitions, with the sampler's forward pass (WebAssembly SIMD, float64). */
   readonly wasm: SamplingProfile;
   /** The same with {@linkcode plainLoopMean}. */
   readonly plain: SamplingProfile;
+  /** The sampler's forward pass in float32 (`samplingPrecision: "float32"`; other trajectories). */
+  readonly float32: SamplingProfile;
   /** plain.seconds / wasm.seconds, and the same for the policy's time alone. */
   readonly speedup: number;
   readonly policySpeedup: number;
+  /** wasm.seconds / float32.seconds, and the same for the policy's time alone. */
+  readonly float32Speedup: number;
+  readonly float32PolicySpeedup: number;
 }
 
 /**
  * One phase of the 2D-navigation paper batch (20 tasks × 20 trajectories × 100 steps, 100-100 ReLU
- * policy) sampled in this thread, alternating the two forward passes, `repeats` times each after a
- * warm-up; medians.
+ * policy) sampled in this thread, alternating the sampler's float64 forward pass, the plain loop
+ * and the float32 forward pass, `repeats` times each after a warm-up; medians.
  */
 export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
   const spec: PolicySpec = { ...environmentDims("nav2d"), ...PAPER_NAV2D.policy };
@@ -149,11 +166,14 @@ export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
     (_, task) => nav2d.sampleTask(stream({ seed: 0, purpose: "task", task })),
   );
   const jobs = allJobs(20, 20);
-  const gaussian = gaussianSampling(spec);
-  const plainPolicy = gaussianSampling(
-    spec,
-    (s, p) => (obs: Float64Array, rows: number) => plainLoopMean(s, p, obs, rows),
-  );
+  const policies = {
+    wasm: gaussianSampling(spec),
+    plain: gaussianSampling(
+      spec,
+      (s, p) => (obs: Float64Array, rows: number) => plainLoopMean(s, p, obs, rows),
+    ),
+    float32: gaussianSampling({ ...spec, samplingPrecision: "float32" }),
+  };
   const request = (policy: SamplingPolicy, iteration: number): SampleRequest<Nav2dTask> => ({
     family: nav2d,
     policy,
@@ -165,23 +185,30 @@ export function benchNav2dSampling(repeats: number): Nav2dSamplingBench {
     iteration,
     phase: 0,
   });
-  profileSampling(request(gaussian, 0), jobs);
-  profileSampling(request(plainPolicy, 0), jobs);
-  const wasm: SamplingProfile[] = [], plain: SamplingProfile[] = [];
-  for (let r = 1; r <= repeats; r++) {
-    wasm.push(profileSampling(request(gaussian, r), jobs));
-    plain.push(profileSampling(request(plainPolicy, r), jobs));
+  const runs = {
+    wasm: [] as SamplingProfile[],
+    plain: [] as SamplingProfile[],
+    float32: [] as SamplingProfile[],
+  };
+  for (let r = 0; r <= repeats; r++) {
+    for (const name of ["wasm", "plain", "float32"] as const) {
+      const profile = profileSampling(request(policies[name], r), jobs);
+      if (r > 0) runs[name].push(profile);
+    }
   }
   const med = (runs: SamplingProfile[]): SamplingProfile => {
     const seconds = median(runs.map((p) => p.seconds));
     const policySeconds = median(runs.map((p) => p.policySeconds));
     return { seconds, policySeconds, policyShare: median(runs.map((p) => p.policyShare)) };
   };
-  const w = med(wasm), p = med(plain);
+  const w = med(runs.wasm), p = med(runs.plain), f = med(runs.float32);
   return {
     wasm: w,
     plain: p,
+    float32: f,
     speedup: p.seconds / w.seconds,
     policySpeedup: p.policySeconds / w.policySeconds,
+    float32Speedup: w.seconds / f.seconds,
+    float32PolicySpeedup: w.policySeconds / f.policySeconds,
   };
 }

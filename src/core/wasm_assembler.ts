@@ -1,8 +1,8 @@
 /**
  * Just enough of the WebAssembly binary format to write a small numeric kernel by hand: integer
  * encodings, the sections of a module with one memory and exported functions, and the instructions
- * such a kernel uses (locals, i32 address arithmetic, f64 and f64x2 loads, stores and arithmetic,
- * structured control flow). Each instruction is a function returning its bytes, so a kernel reads
+ * such a kernel uses (locals, i32 address arithmetic, f64, f32, f64x2 and f32x4 loads, stores and
+ * arithmetic, structured control flow). Each instruction is a function returning its bytes, so a kernel reads
  * as a nested list of instructions.
  *
  * @module
@@ -15,6 +15,8 @@ export type Code = number[];
 export const I32 = 0x7f;
 /** 64-bit float. */
 export const F64 = 0x7c;
+/** 32-bit float. */
+export const F32 = 0x7d;
 /** 128-bit vector. */
 export const V128 = 0x7b;
 
@@ -138,6 +140,8 @@ export const localSet = (i: number): Code => [0x21, ...uleb(i)];
 export const i32Const = (n: number): Code => [0x41, ...sleb(n)];
 /** `f64.const 0`. */
 export const f64Zero: Code = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+/** `f32.const 0`. */
+export const f32Zero: Code = [0x43, 0, 0, 0, 0];
 /** i32 arithmetic and comparisons. */
 export const i32Add: Code = [0x6a];
 /** `i32.mul`. */
@@ -152,12 +156,24 @@ export const i32GeS: Code = [0x4e];
 export const f64Ne: Code = [0x62];
 /** `f64.le`. */
 export const f64Le: Code = [0x65];
+/** `f32.ne`. */
+export const f32Ne: Code = [0x5c];
+/** `f32.le`. */
+export const f32Le: Code = [0x5f];
 /** `i32.eqz`. */
 export const i32Eqz: Code = [0x45];
 /** `f64.add`. */
 export const f64Add: Code = [0xa0];
 /** `f64.mul`. */
 export const f64Mul: Code = [0xa2];
+/** `f32.add`: one IEEE float32 addition. */
+export const f32Add: Code = [0x92];
+/** `f32.mul`. */
+export const f32Mul: Code = [0x94];
+/** `f32.load` at the address on the stack plus `offset` (4-byte aligned). */
+export const f32Load = (offset = 0): Code => [0x2a, 2, ...uleb(offset)];
+/** `f32.store`. */
+export const f32Store = (offset = 0): Code => [0x38, 2, ...uleb(offset)];
 /** `f64.load` at the address on the stack plus `offset` (8-byte aligned). */
 export const f64Load = (offset = 0): Code => [0x2b, 3, ...uleb(offset)];
 /** `f64.store`. */
@@ -170,12 +186,22 @@ export const i32Store = (offset = 0): Code => [0x36, 2, ...uleb(offset)];
 export const v128Load = (offset = 0): Code => [0xfd, ...uleb(0x00), 4, ...uleb(offset)];
 /** `v128.store`. */
 export const v128Store = (offset = 0): Code => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)];
+/** `v128.load64_zero`: 8 bytes into the low half of a vector, the high half zero. */
+export const v128Load64Zero = (offset = 0): Code => [0xfd, ...uleb(0x5d), 3, ...uleb(offset)];
+/** `v128.store64_lane 0`: the low half of a vector, 8 bytes. */
+export const v128Store64Low = (offset = 0): Code => [0xfd, ...uleb(0x5b), 3, ...uleb(offset), 0];
 /** `f64x2.splat`. */
 export const f64x2Splat: Code = [0xfd, ...uleb(0x14)];
 /** `f64x2.add`: two IEEE additions, one per lane. */
 export const f64x2Add: Code = [0xfd, ...uleb(0xf0)];
 /** `f64x2.mul`. */
 export const f64x2Mul: Code = [0xfd, ...uleb(0xf2)];
+/** `f32x4.splat`. */
+export const f32x4Splat: Code = [0xfd, ...uleb(0x13)];
+/** `f32x4.add`: four IEEE float32 additions, one per lane. */
+export const f32x4Add: Code = [0xfd, ...uleb(0xe4)];
+/** `f32x4.mul`. */
+export const f32x4Mul: Code = [0xfd, ...uleb(0xe6)];
 /** `block … end` without a result. */
 export const block = (body: Code): Code => [0x02, 0x40, ...body, 0x0b];
 /** `loop … end` without a result. */

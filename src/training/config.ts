@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { BACKENDS } from "../core/backend.ts";
+import { DENSE_PRECISIONS } from "../core/dense_simd.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
 import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";
@@ -88,6 +89,12 @@ export const ExperimentConfigSchema = z.strictObject({
     periodic: z.strictObject({ every: int(1, 1000000), tasks: int(1, 100000) }).optional(),
   }),
   backend: z.enum(BACKENDS),
+  /**
+   * The arithmetic of the policy's mean while sampling: "float64" when absent (the same
+   * trajectories on every backend), or "float32" (as PyTorch samples: faster, other trajectories;
+   * still the same bytes on every machine and for any worker count).
+   */
+  samplingPrecision: z.enum(DENSE_PRECISIONS).optional(),
 });
 
 /**

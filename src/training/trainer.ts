@@ -27,9 +27,14 @@ import { createSampler, localSampler, type Sampler } from "../threads/parallel_s
 import { stream } from "../core/rng.ts";
 import { allJobs, type SamplingPurpose } from "../estimators/sampler.ts";
 
-/** The policy architecture of an experiment. */
+/** The policy architecture of an experiment, with the precision it samples in where set. */
 export function policySpec(config: ExperimentConfig): PolicySpec {
-  return { ...environmentDims(config.env), ...config.policy };
+  const { samplingPrecision } = config;
+  return {
+    ...environmentDims(config.env),
+    ...config.policy,
+    ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
+  };
 }
 
 /** How an experiment turns paths into surrogate weights. */

@@ -1,7 +1,7 @@
 // The WebAssembly dense layer: the plain float64 loop's bits through memory growth, and its
 // refusal of inconsistent shapes.
 import assert from "node:assert/strict";
-import { denseF64, DenseStackF64 } from "../src/core/dense_f64.ts";
+import { denseLayer, DenseStack } from "../src/core/dense_simd.ts";
 import { plainLoopMean } from "../src/bench/sampling_bench.ts";
 import { stream } from "../src/core/rng.ts";
 
@@ -12,7 +12,7 @@ function layer(nIn: number, nOut: number, key: number) {
   return { w, b, rng };
 }
 
-Deno.test("denseF64: the plain loop's bits on layers that grow the module's memory, and after", () => {
+Deno.test("denseLayer: the plain loop's bits on layers that grow the module's memory, and after", () => {
   for (const [rows, nIn, nOut] of [[64, 500, 1030], [3, 7, 11], [1, 1, 1], [0, 4, 4]]) {
     const { w, b, rng } = layer(nIn, nOut, rows + nIn);
     const input = Float64Array.from({ length: rows * nIn }, () => {
@@ -21,7 +21,7 @@ Deno.test("denseF64: the plain loop's bits on layers that grow the module's memo
     });
     const spec = { obsDim: nIn, actDim: nOut, hidden: [], activation: "relu", initStd: 1 } as const;
     const plain = plainLoopMean(spec, [w, b, new Float32Array(nOut)], input, rows);
-    const fast = denseF64(input, rows, nIn, w, b, nOut);
+    const fast = denseLayer(input, rows, nIn, w, b, nOut);
     assert.equal(fast.length, rows * nOut);
     assert.deepEqual(
       new Uint8Array(fast.buffer),
@@ -34,23 +34,26 @@ Deno.test("denseF64: the plain loop's bits on layers that grow the module's memo
 Deno.test("a prepared stack keeps its weights: changing the arrays later, or running another stack in between, changes nothing", () => {
   const { w, b } = layer(6, 10, 9);
   const { w: w2, b: b2 } = layer(10, 3, 10);
-  const stack = new DenseStackF64([6, 10, 3], [w, b, w2, b2]);
+  const stack = new DenseStack([6, 10, 3], [w, b, w2, b2]);
   const input = Float64Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0 : i / 7 - 0.8));
   const first = stack.forward(input, 2);
   w[0] += 1;
   b2[1] -= 1;
-  denseF64(input, 1, 6, layer(6, 6, 11).w, layer(6, 6, 11).b, 6); // another stack in memory
+  denseLayer(input, 1, 6, layer(6, 6, 11).w, layer(6, 6, 11).b, 6); // another stack in memory
   assert.deepEqual(stack.forward(input, 2), first);
   assert.equal(first.length, 2 * 3);
 });
 
-Deno.test("denseF64: inconsistent shapes are refused before anything runs", () => {
+Deno.test("denseLayer: inconsistent shapes are refused before anything runs", () => {
   const { w, b } = layer(2, 3, 0);
-  assert.throws(() => denseF64(new Float64Array(3), 2, 2, w, b, 3), /2 rows of 2 inputs expected/);
   assert.throws(
-    () => denseF64(new Float64Array(4), 2, 2, w.subarray(1), b, 3),
+    () => denseLayer(new Float64Array(3), 2, 2, w, b, 3),
+    /2 rows of 2 inputs expected/,
+  );
+  assert.throws(
+    () => denseLayer(new Float64Array(4), 2, 2, w.subarray(1), b, 3),
     /layer 0 needs 2 × 3 weights and 3 biases/,
   );
-  assert.throws(() => denseF64(new Float64Array(4), 2, 2, w, b.subarray(1), 3), /3 biases/);
-  assert.throws(() => new DenseStackF64([2], []), /sizes must be two or more positive integers/);
+  assert.throws(() => denseLayer(new Float64Array(4), 2, 2, w, b.subarray(1), 3), /3 biases/);
+  assert.throws(() => new DenseStack([2], []), /sizes must be two or more positive integers/);
 });
