@@ -339,7 +339,7 @@ function stepInLockstep<Task>(
   if (policy.actDim !== actDim) {
     throw new RangeError(`policy acts in ${policy.actDim} dimensions, ${family.id} in ${actDim}`);
   }
-  const envAction = new Float64Array(actDim);
+  const envAction = new Float64Array(actDim), rowAction = new Float64Array(actDim);
   const act: BoundAct = policy.bind?.(params) ??
     ((obs, rows, noise, out) => policy.act(params, obs, rows, noise, out));
   // The runs still going, their noise streams, and buffers for their rows (made again only when
@@ -360,12 +360,14 @@ function stepInLockstep<Task>(
         }
       }
       for (let i = 0; i < obsDim; i++) run.obs.push(obs[k * obsDim + i]);
-      for (let j = 0; j < actDim; j++) run.act.push(actions[at + j]);
-      const action = actions.subarray(at, at + actDim);
+      for (let j = 0; j < actDim; j++) {
+        run.act.push(actions[at + j]);
+        rowAction[j] = actions[at + j]; // a copy, not a view: no allocation per step
+      }
       const { reward, done } = run.episode.step(
         family.discreteActions
-          ? action
-          : scaleAction(action, family.actionLow, family.actionHigh, envAction),
+          ? rowAction
+          : scaleAction(rowAction, family.actionLow, family.actionHigh, envAction),
       );
       run.rew.push(reward);
       run.done = done;
