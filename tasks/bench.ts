@@ -89,9 +89,11 @@ anchor: this package against PyTorch on the same machine, one thread each: the s
 sgmrl and maml meta-gradients on the 2D-navigation paper batch (ζ = 1) and whole paper
 meta-iterations (sampling, adaptation, meta-gradient, Adam), for the wasm, native and webgpu
 backends sampling in float64 and for native sampling in float32 as PyTorch does (native where
-OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says why), then ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with
-the first Python of ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent
-otherwise): medians of --iterations rounds after a warm-up, and each time as a multiple of
+OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says why), and
+${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with the first Python of
+${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent otherwise). Round by round,
+every row and then PyTorch (one repeat after its own warm-up), so that the machine's drift reaches
+all alike; medians of --iterations rounds after a warm-up round, and each time as a multiple of
 PyTorch's. Not part of "all".
 
 backends: --backend beside wasm in the same run (--backend must not be wasm): whole
@@ -518,56 +520,81 @@ interface AnchorBench {
   torch: (AnchorRow & { version: string; blas: string[] }) | string;
 }
 
-async function packageAnchorRow(
-  backend: BackendName,
-  rounds: number,
-  samplingPrecision?: DensePrecision,
-): Promise<AnchorRow> {
-  await useBackend(backend);
-  const config = paperNav2d("sgmrl", backend, samplingPrecision);
-  const mg = (await benchEstimators(config, [1], rounds))["1"];
-  const times = { sgmrl: [] as number[], maml: [] as number[] };
-  for (let round = 0; round <= rounds; round++) {
-    for (const algorithm of ["sgmrl", "maml"] as const) {
-      const t = await timeIteration(paperNav2d(algorithm, backend, samplingPrecision), {});
-      if (round > 0) times[algorithm].push(t.samplingSeconds + t.learningSeconds);
-    }
-  }
+/** Seconds per algorithm, one entry per round. */
+interface AnchorSamples {
+  metaGradient: { sgmrl: number[]; maml: number[] };
+  iteration: { sgmrl: number[]; maml: number[] };
+}
+
+function emptySamples(): AnchorSamples {
+  return { metaGradient: { sgmrl: [], maml: [] }, iteration: { sgmrl: [], maml: [] } };
+}
+
+function medianRow(s: AnchorSamples): AnchorRow {
   return {
-    metaGradient: { sgmrl: mg.sgmrlSeconds, maml: mg.mamlSeconds },
-    iteration: { sgmrl: median(times.sgmrl), maml: median(times.maml) },
+    metaGradient: { sgmrl: median(s.metaGradient.sgmrl), maml: median(s.metaGradient.maml) },
+    iteration: { sgmrl: median(s.iteration.sgmrl), maml: median(s.iteration.maml) },
   };
 }
 
-/** The package on wasm, native and webgpu, then PyTorch, one thread each, in one run. */
+/** One round of a package row: each algorithm's meta-gradient (after a warm-up) and iteration. */
+async function packageAnchorRound(
+  backend: BackendName,
+  samplingPrecision: DensePrecision | undefined,
+  into: AnchorSamples,
+): Promise<void> {
+  await useBackend(backend);
+  const mg = (await benchEstimators(paperNav2d("sgmrl", backend, samplingPrecision), [1], 1))["1"];
+  into.metaGradient.sgmrl.push(mg.sgmrlSeconds);
+  into.metaGradient.maml.push(mg.mamlSeconds);
+  for (const algorithm of ["sgmrl", "maml"] as const) {
+    const t = await timeIteration(paperNav2d(algorithm, backend, samplingPrecision), {});
+    into.iteration[algorithm].push(t.samplingSeconds + t.learningSeconds);
+  }
+}
+
+/**
+ * The package on wasm, native and webgpu, and PyTorch, one thread each, in one run: round by
+ * round, every row then PyTorch (one repeat after its own warm-up), so that a drift of the machine's
+ * speed over the minutes of the run reaches every row alike; round 0 warms up and is not counted.
+ */
 async function benchAnchor(rounds: number): Promise<AnchorBench> {
   const active = tf.getBackend() as BackendName;
-  const pkg: Record<string, AnchorRow | string> = {};
+  const samples: Record<string, AnchorSamples | string> = {};
   const devices: Record<string, string> = {};
-  for (const { label, backend, precision } of ANCHOR_ROWS) {
-    try {
-      pkg[label] = await packageAnchorRow(backend, rounds, precision);
-      const device = await backendDevice(backend);
-      if (device !== undefined) devices[backend] = device;
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      pkg[label] = e.message;
+  const python = await findTorchPython();
+  const torchSamples = emptySamples();
+  let torchRun: TorchAnchorTimings | undefined;
+  for (let round = 0; round <= rounds; round++) {
+    const counted = round > 0;
+    for (const { label, backend, precision } of ANCHOR_ROWS) {
+      const into = samples[label] ??= emptySamples();
+      if (typeof into === "string") continue;
+      try {
+        await packageAnchorRound(backend, precision, counted ? into : emptySamples());
+        const device = await backendDevice(backend);
+        if (device !== undefined) devices[backend] = device;
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        samples[label] = e.message;
+      }
+    }
+    if (python !== null && counted) {
+      torchRun = await runTorchAnchor(python, 1);
+      for (const algorithm of ["sgmrl", "maml"] as const) {
+        torchSamples.metaGradient[algorithm].push(...torchRun.metaGradient[algorithm]);
+        torchSamples.iteration[algorithm].push(...torchRun.iteration[algorithm]);
+      }
     }
   }
   await useBackend(active);
-  const python = await findTorchPython();
-  let torch: AnchorBench["torch"];
-  if (python === null) {
-    torch = `no Python with torch (tried ${PYTHON_CANDIDATES.join(", ")})`;
-  } else {
-    const t: TorchAnchorTimings = await runTorchAnchor(python, rounds);
-    torch = {
-      version: t.torch,
-      blas: t.blas,
-      metaGradient: { sgmrl: median(t.metaGradient.sgmrl), maml: median(t.metaGradient.maml) },
-      iteration: { sgmrl: median(t.iteration.sgmrl), maml: median(t.iteration.maml) },
-    };
+  const pkg: Record<string, AnchorRow | string> = {};
+  for (const [label, s] of Object.entries(samples)) {
+    pkg[label] = typeof s === "string" ? s : medianRow(s);
   }
+  const torch: AnchorBench["torch"] = python === null || torchRun === undefined
+    ? `no Python with torch (tried ${PYTHON_CANDIDATES.join(", ")})`
+    : { version: torchRun.torch, blas: torchRun.blas, ...medianRow(torchSamples) };
   return { package: pkg, devices, torch };
 }
 

@@ -454,7 +454,7 @@ export class DenseStack {
       at.push({ w: n, b: n + w.length });
       n += w.length + b.length;
     }
-    this.#weights = elementView(precision, new ArrayBuffer(n << ELEMENTS[precision].shift));
+    this.#weights = elementView(precision, new ArrayBuffer(n * 2 ** ELEMENTS[precision].shift));
     for (let k = 0; k < at.length; k++) {
       this.#weights.set(params[2 * k], at[k].w);
       this.#weights.set(params[2 * k + 1], at[k].b);
@@ -488,14 +488,14 @@ export class DenseStack {
       throw new RangeError(`DenseStack: ${rows} rows of ${sizes[0]} inputs expected`);
     }
     const precision = this.#precision;
-    const shift = ELEMENTS[precision].shift;
+    const bytes = 2 ** ELEMENTS[precision].shift; // of one element
     const k0 = compiled(precision);
     // Elements: the weights; two layer buffers that alternate as input and output. Then, in bytes,
     // every row's gathered inputs (16-byte aligned) and the end of each row's list (an i32 each).
     const widest = this.#widest;
     const ping = this.#weights.length, pong = ping + rows * widest;
-    const keptAt = Math.ceil(((pong + rows * widest) << shift) / 16) * 16;
-    const endsAt = keptAt + ((rows * widest) << (shift + 1));
+    const keptAt = Math.ceil((pong + rows * widest) * bytes / 16) * 16;
+    const endsAt = keptAt + rows * widest * 2 * bytes;
     const end = endsAt + 4 * rows;
     const memory = k0.memory;
     if (end > memory.buffer.byteLength) {
@@ -513,17 +513,7 @@ export class DenseStack {
       const nOut = sizes[k + 1];
       const dense = activation === "relu" && k > 0 ? k0.denseAfterRelu : k0.dense;
       const { w, b } = this.#at[k];
-      dense(
-        from << shift,
-        rows,
-        sizes[k],
-        w << shift,
-        b << shift,
-        nOut,
-        to << shift,
-        keptAt,
-        endsAt,
-      );
+      dense(from * bytes, rows, sizes[k], w * bytes, b * bytes, nOut, to * bytes, keptAt, endsAt);
       if (k + 2 < sizes.length && activation !== "relu") {
         activation(view.subarray(to, to + rows * nOut), k);
       }
