@@ -8,7 +8,7 @@ import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
 import { benchPhysics } from "../src/bench/physics_bench.ts";
 import { compareBackends } from "../src/bench/backend_bench.ts";
 import { tinyConfig } from "./helpers.ts";
-import { checkTorchAnchor, findTorchPython } from "../src/bench/torch_anchor.ts";
+import { checkTorchAnchor, findTorchPython, runTorchAnchor } from "../src/bench/torch_anchor.ts";
 
 await useBackend("wasm");
 
@@ -26,6 +26,21 @@ Deno.test({
     assert.ok(check[algorithm].firstOrderRelativeError > 1e-4, JSON.stringify(check));
   }
   assert.equal(check.ok, true);
+});
+
+Deno.test({
+  name:
+    "the PyTorch anchor's timings, one repeat after its warm-up (as the bench calls it round by round): one time per algorithm and stage, on one thread",
+  ignore: TORCH_PYTHON === null,
+}, async () => {
+  const t = await runTorchAnchor(TORCH_PYTHON!, 1);
+  assert.equal(t.threads, 1);
+  for (const stage of [t.metaGradient, t.iteration]) {
+    for (const algorithm of ["sgmrl", "maml"] as const) {
+      assert.equal(stage[algorithm].length, 1);
+      assert.ok(stage[algorithm][0] > 0);
+    }
+  }
 });
 
 Deno.test("matmulFlops: 2·m·k·n for every transpose combination and batch", () => {
