@@ -388,6 +388,7 @@ Deno.test("validateSpec: the message names the offending field", () => {
   const ok: PolicySpec = { obsDim: 2, actDim: 2, hidden: [4], activation: "relu", initStd: 1 };
   validateSpec(ok);
   validateSpec({ ...ok, hidden: [] });
+  validateSpec({ ...ok, samplingPrecision: "float32" });
   const bad: [Partial<Record<keyof PolicySpec, unknown>>, RegExp][] = [
     [{ obsDim: 0 }, /policy\.obsDim/],
     [{ obsDim: 1.5 }, /policy\.obsDim/],
@@ -400,6 +401,7 @@ Deno.test("validateSpec: the message names the offending field", () => {
     [{ initStd: -1 }, /policy\.initStd/],
     [{ initStd: Infinity }, /policy\.initStd/],
     [{ initStd: NaN }, /policy\.initStd/],
+    [{ samplingPrecision: "float16" }, /policy\.samplingPrecision must be one of float64, float32/],
   ];
   for (const [change, message] of bad) {
     const spec = { ...ok, ...change } as PolicySpec;

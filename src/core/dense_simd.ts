@@ -498,16 +498,19 @@ export class DenseStack {
     const endsAt = keptAt + rows * widest * 2 * bytes;
     const end = endsAt + 4 * rows;
     const memory = k0.memory;
-    if (end > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    let buffer = memory.buffer;
+    if (end > buffer.byteLength) {
+      memory.grow(Math.ceil((end - buffer.byteLength) / PAGE));
+      buffer = memory.buffer;
     }
-    if (k0.view.buffer !== memory.buffer) k0.view = elementView(precision, memory.buffer);
+    if (k0.view.buffer !== buffer) k0.view = elementView(precision, buffer);
     const view = k0.view;
     if (k0.resident !== this) {
       view.set(this.#weights, 0);
       k0.resident = this;
     }
-    view.set(input.subarray(0, rows * sizes[0]), ping);
+    const n = rows * sizes[0];
+    view.set(input.length === n ? input : input.subarray(0, n), ping);
     let from = ping, to = pong;
     for (let k = 0; k + 1 < sizes.length; k++) {
       const nOut = sizes[k + 1];
@@ -519,8 +522,11 @@ export class DenseStack {
       }
       [from, to] = [to, from];
     }
-    const out = view.subarray(from, from + rows * sizes[sizes.length - 1]);
-    return out instanceof Float64Array ? out.slice() : Float64Array.from(out);
+    const m = rows * sizes[sizes.length - 1];
+    if (view instanceof Float64Array) return view.slice(from, from + m);
+    const out = new Float64Array(m);
+    for (let q = 0; q < m; q++) out[q] = view[from + q];
+    return out;
   }
 }
 

@@ -6,9 +6,9 @@
  * evaluations of the same parameters exist:
  *
  * - {@linkcode meanActions}, float64 (or float32 where the spec's `samplingPrecision` says so; on
- *   WebAssembly SIMD), used by the sampler. Every row is
- *   computed on its own with a fixed summation order, so a trajectory's actions do not depend on
- *   which other trajectories share its batch: any split of the sampling work gives the same bytes.
+ *   WebAssembly SIMD), used by the sampler. Every row is computed on its own with a fixed
+ *   summation order, so a trajectory's actions do not depend on which other trajectories share its
+ *   batch: any split of the sampling work gives the same bytes.
  * - {@linkcode logProbTensor}, TensorFlow.js, used by the learner: differentiable (to any order)
  *   in the parameter tensors.
  *
@@ -46,8 +46,8 @@ export interface PolicySpec {
   readonly initStd: number;
   /**
    * The arithmetic of the mean action μ_θ(s) while sampling: "float64" (when absent; the same
-   * trajectories on every learner backend) or "float32" (as PyTorch samples; about twice as fast,
-   * other trajectories). The learner's log-density is float32 tensors either way.
+   * trajectories on every learner backend) or "float32" (as PyTorch samples; the policy about 1.5×
+   * as fast, other trajectories). The learner's log-density is float32 tensors either way.
    */
   readonly samplingPrecision?: DensePrecision;
 }
@@ -188,9 +188,8 @@ export function meanActions(
 
 /**
  * {@linkcode meanActions} for fixed parameters: the weights are converted to the sampling precision
- * once, here,
- * so the returned function costs only the products (what the sampler uses for the many steps of
- * one task). Later changes to `params` do not reach it.
+ * once, here, so the returned function costs only the products (what the sampler uses for the many
+ * steps of one task). Later changes to `params` do not reach it.
  *
  * @example
  * ```ts

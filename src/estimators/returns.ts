@@ -528,6 +528,9 @@ export interface LinearBaselineOptions {
   readonly retries?: number;
 }
 
+/** The ridge fit's default regularisation and number of attempts ({@link fitLinearBaseline}). */
+const DEFAULT_REG_COEFF = 1e-5, DEFAULT_RETRIES = 5;
+
 /**
  * Fits the linear feature baseline to a batch of paths by ridge regression.
  *
@@ -566,20 +569,36 @@ export function fitLinearBaseline(
 ): RidgeSolution {
   checkPaths(paths, obsDim);
   checkUnitInterval("gamma", gamma);
-  const regCoeff = options.regCoeff ?? 1e-5;
-  const retries = options.retries ?? 5;
+  const regCoeff = options.regCoeff ?? DEFAULT_REG_COEFF;
+  const retries = options.retries ?? DEFAULT_RETRIES;
   if (typeof regCoeff !== "number" || !Number.isFinite(regCoeff) || regCoeff < 0) {
     throw new RangeError(`options.regCoeff must be a finite number ≥ 0, got ${regCoeff}`);
   }
   if (!Number.isInteger(retries) || retries < 1) {
     throw new RangeError(`options.retries must be a positive integer, got ${retries}`);
   }
+  const features = paths.map((p) => baselineFeatures(p.observations, obsDim, p.rewards.length));
+  return fitFromFeatures(paths, features, obsDim, gamma, regCoeff, retries);
+}
+
+/**
+ * {@link fitLinearBaseline} from each path's features (computed once by the caller, who may use
+ * them again for the prediction): FᵀF and Fᵀy accumulated row by row, paths in order, then solved.
+ */
+function fitFromFeatures(
+  paths: ReadonlyArray<ReturnPath>,
+  features: readonly Float64Array[],
+  obsDim: number,
+  gamma: number,
+  regCoeff: number,
+  retries: number,
+): RidgeSolution {
   const k = 2 * obsDim + 4;
   const gram = new Float64Array(k * k);
   const rhs = new Float64Array(k);
-  for (const path of paths) {
+  paths.forEach((path, p) => {
     const L = path.rewards.length;
-    const f = baselineFeatures(path.observations, obsDim, L);
+    const f = features[p];
     const y = discountCumsum(path.rewards, gamma);
     for (let h = 0; h < L; h++) {
       const row = h * k;
@@ -589,7 +608,7 @@ export function fitLinearBaseline(
         for (let j = 0; j <= i; j++) gram[i * k + j] += fi * f[row + j];
       }
     }
-  }
+  });
   for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) gram[i * k + j] = gram[j * k + i];
   return solveRidgeWithRetries(gram, rhs, k, regCoeff, retries);
 }
@@ -624,7 +643,16 @@ export function predictLinearBaseline(
   if (!(coeffs instanceof Float64Array) || coeffs.length !== k) {
     throw new RangeError(`coeffs must be a Float64Array of length 2·obsDim + 4 = ${k}`);
   }
-  const f = baselineFeatures(observations, obsDim, length);
+  return predictFromFeatures(coeffs, baselineFeatures(observations, obsDim, length), length, k);
+}
+
+/** b_h = features_h · w for `length` rows of `k` features. */
+function predictFromFeatures(
+  coeffs: Float64Array,
+  f: Float64Array,
+  length: number,
+  k: number,
+): Float64Array {
   const out = new Float64Array(length);
   for (let h = 0; h < length; h++) {
     let s = 0;
@@ -872,15 +900,19 @@ export function processBatch(
     pathLengths[i] = paths[i].rewards.length;
     n += pathLengths[i];
   }
-  const coeffs = config.baseline === "linear"
-    ? fitLinearBaseline(paths, obsDim, gamma).coeffs
+  // The baseline's features, once per path: for the fit and for the prediction.
+  const features = config.baseline === "linear"
+    ? paths.map((p) => baselineFeatures(p.observations, obsDim, p.rewards.length))
     : undefined;
+  const coeffs = features === undefined
+    ? undefined
+    : fitFromFeatures(paths, features, obsDim, gamma, DEFAULT_REG_COEFF, DEFAULT_RETRIES).coeffs;
   const advantages = new Float64Array(n);
   const undiscountedReturns = new Float64Array(paths.length);
   const discountedReturns = new Float64Array(paths.length);
   let offset = 0;
   for (let i = 0; i < paths.length; i++) {
-    const { observations, rewards } = paths[i];
+    const { rewards } = paths[i];
     const L = rewards.length;
     const powers = discountPowers(gamma, L);
     const absolute = absoluteRewardToGo(rewards, powers);
@@ -888,9 +920,9 @@ export function processBatch(
     for (let h = 0; h < L; h++) undiscounted += rewards[h];
     undiscountedReturns[i] = undiscounted;
     discountedReturns[i] = absolute[0];
-    const values = coeffs === undefined
+    const values = coeffs === undefined || features === undefined
       ? new Float64Array(L)
-      : predictLinearBaseline(coeffs, observations, obsDim, L);
+      : predictFromFeatures(coeffs, features[i], L, baselineFeatureCount(obsDim));
     if (config.estimator === "reward-to-go") {
       if (coeffs === undefined) advantages.set(absolute, offset);
       else for (let h = 0; h < L; h++) advantages[offset + h] = absolute[h] - powers[h] * values[h];
