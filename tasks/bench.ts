@@ -93,8 +93,8 @@ OpenBLAS loads, webgpu where an adapter may be used; otherwise the row says why)
 ${TORCH_ANCHOR_SCRIPT} (float32, torch.set_num_threads(1)) with the first Python of
 ${PYTHON_CANDIDATES.join(", ")} that imports torch (reported as absent otherwise). Round by round,
 every row and then PyTorch (one repeat after its own warm-up), so that the machine's drift reaches
-all alike; medians of --iterations rounds after a warm-up round, and each time as a multiple of
-PyTorch's. Not part of "all".
+all alike; medians of --iterations rounds after a warm-up round, and beside each time the median
+over rounds of its ratio to PyTorch's time in the same round. Not part of "all".
 
 backends: --backend beside wasm in the same run (--backend must not be wasm): whole
 meta-iterations of the 2D-navigation paper configuration (sgmrl and maml, second order, ζ = 1) and
@@ -506,6 +506,14 @@ if (import.meta.main) await runMain(main);
 interface AnchorRow {
   metaGradient: { sgmrl: number; maml: number };
   iteration: { sgmrl: number; maml: number };
+  /**
+   * The median over rounds of this row's time ÷ PyTorch's in the same round (a package row's, when
+   * PyTorch ran; reports from before the rounds alternated have none).
+   */
+  vsTorch?: {
+    metaGradient: { sgmrl: number; maml: number };
+    iteration: { sgmrl: number; maml: number };
+  };
 }
 
 interface AnchorBench {
@@ -590,7 +598,24 @@ async function benchAnchor(rounds: number): Promise<AnchorBench> {
   await useBackend(active);
   const pkg: Record<string, AnchorRow | string> = {};
   for (const [label, s] of Object.entries(samples)) {
-    pkg[label] = typeof s === "string" ? s : medianRow(s);
+    if (typeof s === "string") {
+      pkg[label] = s;
+      continue;
+    }
+    const ratio = (mine: number[], torch: number[]) => median(mine.map((x, r) => x / torch[r]));
+    pkg[label] = python === null ? medianRow(s) : {
+      ...medianRow(s),
+      vsTorch: {
+        metaGradient: {
+          sgmrl: ratio(s.metaGradient.sgmrl, torchSamples.metaGradient.sgmrl),
+          maml: ratio(s.metaGradient.maml, torchSamples.metaGradient.maml),
+        },
+        iteration: {
+          sgmrl: ratio(s.iteration.sgmrl, torchSamples.iteration.sgmrl),
+          maml: ratio(s.iteration.maml, torchSamples.iteration.maml),
+        },
+      },
+    };
   }
   const torch: AnchorBench["torch"] = python === null || torchRun === undefined
     ? `no Python with torch (tried ${PYTHON_CANDIDATES.join(", ")})`
@@ -601,20 +626,22 @@ async function benchAnchor(rounds: number): Promise<AnchorBench> {
 function printAnchor(a: AnchorBench, rounds: number): void {
   const torch = typeof a.torch === "string" ? null : a.torch;
   console.log(
-    `\nAgainst PyTorch, 2D navigation paper batch (ζ = 1, second order), one thread each, median of ${rounds} after a warm-up; in brackets: × PyTorch's time\n`,
+    `\nAgainst PyTorch, 2D navigation paper batch (ζ = 1, second order), one thread each, median of ${rounds} after a warm-up; in brackets: the median over rounds of the time ÷ PyTorch's in the same round (older reports: ÷ PyTorch's median)\n`,
   );
   console.log("| | sgmrl meta-gradient | maml meta-gradient | sgmrl iteration | maml iteration |");
   console.log("| --- | --- | --- | --- | --- |");
-  const cell = (x: number, anchor: number | undefined) =>
-    `${x.toFixed(3)} s${anchor === undefined ? "" : ` (${(x / anchor).toFixed(2)}×)`}`;
-  const row = (label: string, r: AnchorRow) =>
-    console.log(
-      `| ${label} | ${cell(r.metaGradient.sgmrl, torch?.metaGradient.sgmrl)} | ${
-        cell(r.metaGradient.maml, torch?.metaGradient.maml)
-      } | ${cell(r.iteration.sgmrl, torch?.iteration.sgmrl)} | ${
-        cell(r.iteration.maml, torch?.iteration.maml)
-      } |`,
+  const cell = (x: number, ratio: number | undefined, anchor: number | undefined) => {
+    const r = ratio ?? (anchor === undefined ? undefined : x / anchor);
+    return `${x.toFixed(3)} s${r === undefined ? "" : ` (${r.toFixed(2)}×)`}`;
+  };
+  const row = (label: string, r: AnchorRow) => {
+    const cells = (["metaGradient", "iteration"] as const).flatMap((stage) =>
+      (["sgmrl", "maml"] as const).map((algorithm) =>
+        cell(r[stage][algorithm], r.vsTorch?.[stage][algorithm], torch?.[stage][algorithm])
+      )
     );
+    console.log(`| ${label} | ${cells.join(" | ")} |`);
+  };
   if (torch !== null) row(`PyTorch ${torch.version}`, torch);
   for (const [backend, r] of Object.entries(a.package)) {
     if (typeof r === "string") console.log(`| package, ${backend} | ${r} | | | |`);

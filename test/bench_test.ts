@@ -165,6 +165,26 @@ Deno.test("deno task bench --render prints the tables of a saved --json report, 
           }],
           paperNav2dExperimentSeconds: { wasm: 300, webgpu: 90 },
         },
+        anchor: {
+          package: {
+            "native, float32 sampling": {
+              metaGradient: { sgmrl: 0.2, maml: 0.2 },
+              iteration: { sgmrl: 0.3, maml: 0.3 },
+              vsTorch: {
+                metaGradient: { sgmrl: 0.9, maml: 1.1 },
+                iteration: { sgmrl: 0.95, maml: 1.05 },
+              },
+            },
+            webgpu: "no adapter",
+          },
+          devices: {},
+          torch: {
+            version: "1.13",
+            blas: [],
+            metaGradient: { sgmrl: 0.25, maml: 0.25 },
+            iteration: { sgmrl: 0.25, maml: 0.25 },
+          },
+        },
       }),
     );
     const out = await new Deno.Command(Deno.execPath(), {
@@ -184,6 +204,13 @@ Deno.test("deno task bench --render prints the tables of a saved --json report, 
       stdout,
       /2D-navigation paper experiment \(500 iterations\): wasm 5\.0 min, webgpu 1\.5 min/,
     );
+    // The anchor's ratios are the per-round ones the report holds, not the medians' quotient.
+    assert.match(
+      stdout,
+      /\| package, native, float32 sampling \| 0\.200 s \(0\.90×\) \| 0\.200 s \(1\.10×\) \| 0\.300 s \(0\.95×\) \| 0\.300 s \(1\.05×\) \|/,
+    );
+    assert.match(stdout, /\| PyTorch 1\.13 \| 0\.250 s \(1\.00×\) \|/);
+    assert.match(stdout, /\| package, webgpu \| no adapter \|/);
   } finally {
     await Deno.remove(path);
   }
