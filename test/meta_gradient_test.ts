@@ -7,7 +7,7 @@
 // The explicit derivatives that the native learner runs in place of the tape
 // (src/estimators/explicit_meta_gradient.ts) must match them too, and the tape on MLPs.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/core/backend.ts";
 import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {
   ALGORITHMS,
@@ -34,6 +34,19 @@ import { FFI_ALLOWED } from "./helpers.ts";
 import { WEBGPU_AVAILABLE } from "./gpu.ts";
 
 await useBackend("wasm");
+
+/** The estimator as most tests here take it: α = 0.3 and SG-MRL's leave-one-out baseline. */
+const estimator = (
+  algorithm: EstimatorConfig["algorithm"],
+  hessian: EstimatorConfig["hessian"],
+  innerSteps: number,
+): EstimatorConfig => ({
+  algorithm,
+  hessian,
+  innerSteps,
+  innerLr: 0.3,
+  sgmrlBaseline: "leave-one-out",
+});
 
 /**
  * The finite-difference tests run on the default backend and, where FFI is allowed
@@ -187,13 +200,7 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
       }, async () => {
         await useBackend(backend);
         const theta = randomParams(LINEAR, 1);
-        const cfg: EstimatorConfig = {
-          algorithm,
-          hessian: "autodiff",
-          innerSteps,
-          innerLr: 0.3,
-          sgmrlBaseline: "leave-one-out",
-        };
+        const cfg = estimator(algorithm, "autodiff", innerSteps);
         const tasks = await makeTasks(LINEAR, theta, cfg);
         const b = leaveOneOutBaselines(tasks.map((t) => t.outer.returnEstimate));
         const f = (t: Flat) =>
@@ -342,13 +349,7 @@ for (const activation of ["relu", "tanh"] as const) {
         Deno.test(`explicit derivatives equal the tape's: ${activation} MLP, ${algorithm}, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
           await useBackend("wasm");
           const theta = randomParams(spec, 4);
-          const cfg: EstimatorConfig = {
-            algorithm,
-            hessian,
-            innerSteps,
-            innerLr: 0.3,
-            sgmrlBaseline: "leave-one-out",
-          };
+          const cfg = estimator(algorithm, hessian, innerSteps);
           const tasks = await makeTasks(spec, theta, cfg, 3);
           const b = metaGradientBaselines(tasks, cfg);
           const tape = taskGradients(gaussianMlp(spec), theta, tasks, b, cfg);
@@ -378,16 +379,9 @@ for (const activation of ["relu", "tanh"] as const) {
     for (const innerSteps of [1, 2]) {
       Deno.test(`inner-step cache: every algorithm's meta-gradient has the same bytes with it, ${activation} MLP, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
         await useBackend("wasm");
-        const { tf } = await import("../src/core/backend.ts");
         const theta = randomParams(spec, 6);
         for (const algorithm of ALGORITHMS) {
-          const cfg: EstimatorConfig = {
-            algorithm,
-            hessian,
-            innerSteps,
-            innerLr: 0.3,
-            sgmrlBaseline: "leave-one-out",
-          };
+          const cfg = estimator(algorithm, hessian, innerSteps);
           const tensorsBefore = tf.memory().numTensors;
           const cache = new InnerStepCache(2 ** 24);
           // As the trainer adapts: every task's step t from its θᵗ, through the cache.
@@ -503,7 +497,6 @@ Deno.test("the inner step equals θ + α times the finite-difference gradient of
 
 Deno.test("metaGradient: the mean of per-task gradients, with one task's tensor memory for any meta-batch", async () => {
   await useBackend("wasm");
-  const { tf } = await import("../src/core/backend.ts");
   const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "tanh", initStd: 1 };
   const policy = gaussianMlp(spec);
   const params = randomParams(spec, 3);

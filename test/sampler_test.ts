@@ -38,6 +38,9 @@ function request(overrides: Partial<SampleRequest<Nav2dTask>> = {}): SampleReque
   };
 }
 
+/** The noise stream key of `request()`'s first task (trajectory and purpose added where used). */
+const TASK0_KEY = { seed: 3, purpose: "action", iteration: 2, task: 0, phase: 1 } as const;
+
 const bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function assertSamePath(a: Path, b: Path, what: string): void {
@@ -189,7 +192,7 @@ Deno.test("samplePaths: actions are μ(s_h) + σ·ε with ε from the trajectory
   params[3] = new Float32Array([0.3, -0.2]);
   params[4] = new Float32Array([Math.log(2), Math.log(0.5)]);
   const req = request({ tasks: [TASKS[0]], params: [params], horizon: 5 });
-  const key = { seed: 3, purpose: "action", iteration: 2, task: 0, phase: 1 } as const;
+  const key = TASK0_KEY;
   const paths = samplePaths(req, allJobs(1, 3));
   const std = Array.from(params[4], (l) => Math.exp(l));
   paths.forEach((path, trajectory) => {
@@ -236,14 +239,7 @@ Deno.test("samplePaths in float32: actions are μ(s_h) + σ·ε with μ the plai
     horizon: 5,
   });
   const [path] = samplePaths(req, [{ task: 0, trajectory: 1 }]);
-  const noise = stream({
-    seed: 3,
-    purpose: "action",
-    iteration: 2,
-    task: 0,
-    phase: 1,
-    trajectory: 1,
-  });
+  const noise = stream({ ...TASK0_KEY, trajectory: 1 });
   const std = Array.from(params[4], (l) => Math.exp(l));
   let differs = false;
   for (let h = 0; h < path.length; h++) {
@@ -263,14 +259,7 @@ Deno.test("samplePaths: eval-action requests draw from the eval-action stream", 
   const params = initPolicyParams(SPEC, 10);
   const req = request({ tasks: [TASKS[0]], params: [params], purpose: "eval-action" });
   const [path] = samplePaths(req, [{ task: 0, trajectory: 2 }]);
-  const noise = stream({
-    seed: 3,
-    purpose: "eval-action",
-    iteration: 2,
-    task: 0,
-    phase: 1,
-    trajectory: 2,
-  });
+  const noise = stream({ ...TASK0_KEY, purpose: "eval-action", trajectory: 2 });
   // Biases are zero and σ = 1, so the first action is the noise itself.
   assert.equal(path.actions[0], noise.normal());
   assert.equal(path.actions[1], noise.normal());
