@@ -179,3 +179,26 @@ export async function assertBackendRefusedBeforeWriting(
   const created = await Deno.stat(out).then(() => true, () => false);
   if (created) throw new Error(`${out} was created`);
 }
+
+/** Σₗ op(a)[i,l]·op(b)[l,j] in float64, for row-major 2-D operands (m × k and k × n after op). */
+export function product64(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < k; l++) {
+        s += a[transposeA ? l * m + i : i * k + l] * b[transposeB ? j * k + l : l * n + j];
+      }
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}

@@ -59,6 +59,9 @@ const LEARNER_BACKENDS = [
   { backend: "webgpu", prefix: "webgpu: ", ignore: !WEBGPU_AVAILABLE },
 ] as const;
 
+/** The backends the explicit derivatives run on (webgpu takes the batched graph instead). */
+const EXPLICIT_BACKENDS = LEARNER_BACKENDS.filter((b) => b.backend !== "webgpu");
+
 const LINEAR: PolicySpec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 };
 
 function makeBatch(n: number, key: number, spec: PolicySpec): LearnerBatch {
@@ -307,7 +310,7 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS) {
 }
 
 // The explicit inner step (what the native learner runs) against the float64 finite differences.
-for (const { backend, prefix, ignore } of LEARNER_BACKENDS.filter((b) => b.backend !== "webgpu")) {
+for (const { backend, prefix, ignore } of EXPLICIT_BACKENDS) {
   Deno.test({
     name:
       `${prefix}explicit inner step equals θ + α times the finite-difference gradient of the surrogate`,
@@ -325,46 +328,62 @@ for (const { backend, prefix, ignore } of LEARNER_BACKENDS.filter((b) => b.backe
   });
 }
 
-for (const activation of ["relu", "tanh"] as const) {
-  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
-  Deno.test(`explicit inner steps equal the tape's: ${activation} MLP`, async () => {
-    await useBackend("wasm");
-    const params = randomParams(spec, 5);
-    const batches = [makeBatch(9, 1, spec), makeBatch(4, 2, spec)];
-    const explicit = await explicitInnerSteps(
-      spec,
-      batches.map((batch) => ({ params, batch })),
-      0.3,
+// The explicit derivatives on the default backend (standard ops) and on native (its fused kernels
+// and OpenBLAS) where FFI is allowed.
+for (const { backend, prefix, ignore } of EXPLICIT_BACKENDS) {
+  for (const activation of ["relu", "tanh"] as const) {
+    const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
+    Deno.test(
+      `${prefix}explicit inner steps equal the tape's: ${activation} MLP`,
+      { ignore },
+      async () => {
+        await useBackend(backend);
+        const params = randomParams(spec, 5);
+        const batches = [makeBatch(9, 1, spec), makeBatch(4, 2, spec)];
+        const explicit = await explicitInnerSteps(
+          spec,
+          batches.map((batch) => ({ params, batch })),
+          0.3,
+        );
+        for (const [i, batch] of batches.entries()) {
+          const tape = flatten(innerStep(gaussianMlp(spec), params, batch, 0.3));
+          const t0 = flatten(params);
+          const [x, y] = [
+            flatten(explicit[i]).map((v, j) => v - t0[j]),
+            tape.map((v, j) => v - t0[j]),
+          ];
+          assert.ok(relErr(x, y) < 1e-5, `batch ${i}: relative error ${relErr(x, y)}`);
+        }
+      },
     );
-    for (const [i, batch] of batches.entries()) {
-      const tape = flatten(innerStep(gaussianMlp(spec), params, batch, 0.3));
-      const t0 = flatten(params);
-      const [x, y] = [flatten(explicit[i]).map((v, j) => v - t0[j]), tape.map((v, j) => v - t0[j])];
-      assert.ok(relErr(x, y) < 1e-5, `batch ${i}: relative error ${relErr(x, y)}`);
-    }
-  });
-  for (const algorithm of ALGORITHMS) {
-    for (const hessian of ["autodiff", "none"] as const) {
-      for (const innerSteps of [1, 2]) {
-        Deno.test(`explicit derivatives equal the tape's: ${activation} MLP, ${algorithm}, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
-          await useBackend("wasm");
-          const theta = randomParams(spec, 4);
-          const cfg = estimator(algorithm, hessian, innerSteps);
-          const tasks = await makeTasks(spec, theta, cfg, 3);
-          const b = metaGradientBaselines(tasks, cfg);
-          const tape = taskGradients(gaussianMlp(spec), theta, tasks, b, cfg);
-          const explicit = await explicitTaskGradients(spec, theta, tasks, b, cfg);
-          for (const [i, t] of tape.entries()) {
-            const e = explicit[i];
-            // The objective is a difference of terms several times its size: float32 rounding.
-            assert.ok(
-              Math.abs(e.value - t.value) <= 1e-4 * Math.max(1, Math.abs(t.value)),
-              `task ${i}: objective ${e.value} against ${t.value}`,
-            );
-            const [x, y] = [flatten(e.grads), flatten(t.grads)];
-            assert.ok(relErr(x, y) < 1e-5, `task ${i}: relative error ${relErr(x, y)}`);
-          }
-        });
+    for (const algorithm of ALGORITHMS) {
+      for (const hessian of ["autodiff", "none"] as const) {
+        for (const innerSteps of [1, 2]) {
+          Deno.test(
+            `${prefix}explicit derivatives equal the tape's: ${activation} MLP, ${algorithm}, hessian ${hessian}, ζ = ${innerSteps}`,
+            { ignore },
+            async () => {
+              await useBackend(backend);
+              const theta = randomParams(spec, 4);
+              const cfg = estimator(algorithm, hessian, innerSteps);
+              const tasks = await makeTasks(spec, theta, cfg, 3);
+              const b = metaGradientBaselines(tasks, cfg);
+              const tape = taskGradients(gaussianMlp(spec), theta, tasks, b, cfg);
+              const explicit = await explicitTaskGradients(spec, theta, tasks, b, cfg);
+              for (const [i, t] of tape.entries()) {
+                const e = explicit[i];
+                // The objective is a difference of terms several times its size: float32 rounding.
+                assert.ok(
+                  Math.abs(e.value - t.value) <= 1e-4 * Math.max(1, Math.abs(t.value)),
+                  `task ${i}: objective ${e.value} against ${t.value}`,
+                );
+                const [x, y] = [flatten(e.grads), flatten(t.grads)];
+                assert.ok(relErr(x, y) < 1e-5, `task ${i}: relative error ${relErr(x, y)}`);
+              }
+              await useBackend("wasm");
+            },
+          );
+        }
       }
     }
   }
@@ -373,60 +392,71 @@ for (const activation of ["relu", "tanh"] as const) {
 // The inner-step cache of the native learner: a meta-gradient that finds the adaptation steps'
 // passes at each θᵗ must give the bytes it gives without them, and must find only its own.
 const bitsOf = (p: PolicyParams) => p.map((a) => Array.from(new Uint32Array(a.buffer)).join());
-for (const activation of ["relu", "tanh"] as const) {
-  const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
-  for (const hessian of ["autodiff", "none"] as const) {
-    for (const innerSteps of [1, 2]) {
-      Deno.test(`inner-step cache: every algorithm's meta-gradient has the same bytes with it, ${activation} MLP, hessian ${hessian}, ζ = ${innerSteps}`, async () => {
-        await useBackend("wasm");
-        const theta = randomParams(spec, 6);
-        for (const algorithm of ALGORITHMS) {
-          const cfg = estimator(algorithm, hessian, innerSteps);
-          const tensorsBefore = tf.memory().numTensors;
-          const cache = new InnerStepCache(2 ** 24);
-          // As the trainer adapts: every task's step t from its θᵗ, through the cache.
-          const inner = [0, 1, 2].map((i) =>
-            Array.from({ length: innerSteps }, (_, t) => makeBatch(7, 10 * i + t, spec))
-          );
-          const adapted: PolicyParams[][] = inner.map(() => []);
-          let current = inner.map(() => theta);
-          for (let t = 0; t < innerSteps; t++) {
-            current = await explicitInnerSteps(
-              spec,
-              current.map((params, i) => ({ params, batch: inner[i][t] })),
-              cfg.innerLr,
-              cache,
-            );
-            current.forEach((p, i) => adapted[i].push(p));
-          }
-          assert.equal(cache.size, 3 * innerSteps);
-          const tasks: TaskBatches[] = inner.map((b, i) => ({
-            inner: b,
-            outer: makeBatch(6, 10 * i + 9, spec),
-            adapted: adapted[i],
-            explorationWeight: 0.4 - 0.5 * i,
-          }));
-          const b = metaGradientBaselines(tasks, cfg);
-          const reused = await explicitTaskGradients(spec, theta, tasks, b, cfg, cache);
-          if (hessian === "autodiff") {
-            // Every step's record was found (at θ by its arrays, later by θᵗ read back) and used.
-            assert.equal(cache.hits, 3 * innerSteps, algorithm);
-            assert.equal(cache.size, 0);
-          } else {
-            // First order needs a step's forward pass only for a score term: at θ for every
-            // algorithm but maml, and (sgmrl) at θ + (θᵗ − θ), found only if that is θᵗ exactly.
-            const atTheta = algorithm === "maml" ? 0 : 3;
-            assert.ok(cache.hits >= atTheta && cache.hits <= 3 * innerSteps, `${cache.hits}`);
-          }
-          const fresh = await explicitTaskGradients(spec, theta, tasks, b, cfg);
-          for (const [i, f] of fresh.entries()) {
-            assert.ok(Object.is(reused[i].value, f.value), `${algorithm} task ${i}: objective`);
-            assert.deepEqual(bitsOf(reused[i].grads), bitsOf(f.grads), `${algorithm} task ${i}`);
-          }
-          cache.clear();
-          assert.equal(tf.memory().numTensors, tensorsBefore, `${algorithm}: no tensor left`);
-        }
-      });
+for (const { backend, prefix, ignore } of EXPLICIT_BACKENDS) {
+  for (const activation of ["relu", "tanh"] as const) {
+    const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [5, 4], activation, initStd: 1 };
+    for (const hessian of ["autodiff", "none"] as const) {
+      for (const innerSteps of [1, 2]) {
+        Deno.test(
+          `${prefix}inner-step cache: every algorithm's meta-gradient has the same bytes with it, ${activation} MLP, hessian ${hessian}, ζ = ${innerSteps}`,
+          { ignore },
+          async () => {
+            await useBackend(backend);
+            const theta = randomParams(spec, 6);
+            for (const algorithm of ALGORITHMS) {
+              const cfg = estimator(algorithm, hessian, innerSteps);
+              const tensorsBefore = tf.memory().numTensors;
+              const cache = new InnerStepCache(2 ** 24);
+              // As the trainer adapts: every task's step t from its θᵗ, through the cache.
+              const inner = [0, 1, 2].map((i) =>
+                Array.from({ length: innerSteps }, (_, t) => makeBatch(7, 10 * i + t, spec))
+              );
+              const adapted: PolicyParams[][] = inner.map(() => []);
+              let current = inner.map(() => theta);
+              for (let t = 0; t < innerSteps; t++) {
+                current = await explicitInnerSteps(
+                  spec,
+                  current.map((params, i) => ({ params, batch: inner[i][t] })),
+                  cfg.innerLr,
+                  cache,
+                );
+                current.forEach((p, i) => adapted[i].push(p));
+              }
+              assert.equal(cache.size, 3 * innerSteps);
+              const tasks: TaskBatches[] = inner.map((b, i) => ({
+                inner: b,
+                outer: makeBatch(6, 10 * i + 9, spec),
+                adapted: adapted[i],
+                explorationWeight: 0.4 - 0.5 * i,
+              }));
+              const b = metaGradientBaselines(tasks, cfg);
+              const reused = await explicitTaskGradients(spec, theta, tasks, b, cfg, cache);
+              if (hessian === "autodiff") {
+                // Every step's record was found (at θ by its arrays, later by θᵗ read back) and used.
+                assert.equal(cache.hits, 3 * innerSteps, algorithm);
+                assert.equal(cache.size, 0);
+              } else {
+                // First order needs a step's forward pass only for a score term: at θ for every
+                // algorithm but maml, and (sgmrl) at θ + (θᵗ − θ), found only if that is θᵗ exactly.
+                const atTheta = algorithm === "maml" ? 0 : 3;
+                assert.ok(cache.hits >= atTheta && cache.hits <= 3 * innerSteps, `${cache.hits}`);
+              }
+              const fresh = await explicitTaskGradients(spec, theta, tasks, b, cfg);
+              for (const [i, f] of fresh.entries()) {
+                assert.ok(Object.is(reused[i].value, f.value), `${algorithm} task ${i}: objective`);
+                assert.deepEqual(
+                  bitsOf(reused[i].grads),
+                  bitsOf(f.grads),
+                  `${algorithm} task ${i}`,
+                );
+              }
+              cache.clear();
+              assert.equal(tf.memory().numTensors, tensorsBefore, `${algorithm}: no tensor left`);
+            }
+            await useBackend("wasm");
+          },
+        );
+      }
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   assertBackendRefusedBeforeWriting,
   assertTrainingRepeatsAndFollowsWasm,
   FFI_ALLOWED,
+  product64,
   runDenoTask,
 } from "./helpers.ts";
 
@@ -66,29 +67,6 @@ Deno.test("native: a single-threaded OpenBLAS build is refused, naming the packa
 
 Deno.test("reproduce --backend native without FFI permission: one line, exit 2, nothing written", () =>
   assertBackendRefusedBeforeWriting("native", /--allow-ffi/));
-
-/** Σ_k op(a)[i,k]·op(b)[k,j] in float64, for row-major 2-D operands. */
-function product64(
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-  transposeA: boolean,
-  transposeB: boolean,
-): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let l = 0; l < k; l++) {
-        s += a[transposeA ? l * m + i : i * k + l] * b[transposeB ? j * k + l : l * n + j];
-      }
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
 
 Deno.test(
   "native: BatchMatMul equals the float64 product to float32 rounding, every transpose and broadcast",

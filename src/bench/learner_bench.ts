@@ -44,13 +44,18 @@ export interface LearnerBench {
 /**
  * Floating-point operations of one matrix-product kernel from its input and output shapes:
  * 2·|C|·k with the contraction length k = √(|A|·|B| / (|C|·batch)), which holds for every
- * combination of transposes.
+ * combination of transposes; for a kernel of several products into one output (the native
+ * backend's `SgmrlMatMulSum`), the sum over its inputs taken in pairs (a trailing single input, a
+ * mask, is no product).
  *
  * @example
  * ```ts
  * import { matmulFlops } from "./learner_bench.ts";
  * // [2000 × 100]ᵀ · [2000 × 2] → [100 × 2]: k = 2000.
  * if (matmulFlops([[2000, 100], [2000, 2]], [100, 2]) !== 2 * 100 * 2 * 2000) throw new Error();
+ * // [5 × 3]·[3 × 4] + [5 × 7]·[7 × 4], masked by a [5 × 4].
+ * const sum = matmulFlops([[5, 3], [3, 4], [5, 7], [7, 4], [5, 4]], [5, 4]);
+ * if (sum !== 2 * 20 * 3 + 2 * 20 * 7) throw new Error();
  * ```
  */
 export function matmulFlops(
@@ -58,10 +63,14 @@ export function matmulFlops(
   outputShape: readonly number[],
 ): number {
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  const [a, b] = inputShapes;
   const batch = size(outputShape.slice(0, -2));
-  const k = Math.round(Math.sqrt(size(a) * size(b) / (size(outputShape) * batch)));
-  return 2 * size(outputShape) * k;
+  let flops = 0;
+  for (let i = 0; i + 1 < inputShapes.length; i += 2) {
+    const [a, b] = [inputShapes[i], inputShapes[i + 1]];
+    const k = Math.round(Math.sqrt(size(a) * size(b) / (size(outputShape) * batch)));
+    flops += 2 * size(outputShape) * k;
+  }
+  return flops;
 }
 
 /** The backend's GFLOP/s on one n × n × n product (median of `repeats` after a warm-up). */

@@ -3,7 +3,8 @@
  *
  * Registered under its own name in TensorFlow.js' backend and kernel registries, it shares the
  * WebAssembly backend's instance (tensors live in the same WebAssembly memory) and every kernel of
- * it but one: `BatchMatMul`, which calls OpenBLAS' `cblas_sgemm` on views of that memory. Products
+ * it but one: `BatchMatMul`, which calls OpenBLAS' `cblas_sgemm` on views of that memory. It adds
+ * the fused kernels of the explicit derivatives (`native_fused_kernels.ts`, `fused_ops.ts`). Products
  * of the learner's shapes run several times faster than XNNPACK in WebAssembly; the bytes are
  * OpenBLAS' own, repeatable on one machine and not across processor models (see `openblas.ts`).
  *
@@ -13,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-wasm";
 import { loadOpenBlas, type OpenBlas } from "./openblas.ts";
+import { nativeFusedKernels } from "./native_fused_kernels.ts";
 
 /** The name the native backend is registered under. */
 export const NATIVE_BACKEND = "native";
@@ -152,6 +154,9 @@ export async function registerNativeBackend(): Promise<OpenBlas> {
     backendName: NATIVE_BACKEND,
     kernelFunc: batchMatMulKernel(blas) as unknown as tf.KernelFunc,
   });
+  for (const kernel of nativeFusedKernels(NATIVE_BACKEND, wasm as BackendWasm, blas)) {
+    tf.registerKernel(kernel);
+  }
   registered = blas;
   return blas;
 }

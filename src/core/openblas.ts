@@ -51,9 +51,9 @@ const SYMBOLS = {
 } as const;
 
 /**
- * Single-precision GEMM on row-major matrices: `c ← op(a)·op(b)`, where `op(a)` is m × k, `op(b)`
- * is k × n and `c` is m × n; `a`, `b`, `c` may be views into any buffer (WebAssembly memory
- * included).
+ * Single-precision GEMM on row-major matrices: `c ← op(a)·op(b)`, or `c ← c + op(a)·op(b)` with
+ * `accumulate`, where `op(a)` is m × k, `op(b)` is k × n and `c` is m × n; `a`, `b`, `c` may be
+ * views into any buffer (WebAssembly memory included).
  */
 export interface Sgemm {
   (
@@ -65,6 +65,7 @@ export interface Sgemm {
     a: Float32Array,
     b: Float32Array,
     c: Float32Array,
+    accumulate?: boolean,
   ): void;
 }
 
@@ -78,7 +79,7 @@ export interface Sgemm {
  * ```
  */
 export interface OpenBlas {
-  /** `c ← op(a)·op(b)` (row-major, single-threaded). */
+  /** `c ← op(a)·op(b)`, or `c ← c + op(a)·op(b)` (row-major, single-threaded). */
   readonly sgemm: Sgemm;
   /** The absolute path of the library that was loaded. */
   readonly path: string;
@@ -197,7 +198,7 @@ export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates(
   if (threads !== 1) {
     throw new Error(`backend "native": ${path} runs on ${threads} threads after asking for 1`);
   }
-  const sgemm: Sgemm = (transA, transB, m, n, k, a, b, c) => {
+  const sgemm: Sgemm = (transA, transB, m, n, k, a, b, c, accumulate = false) => {
     s.cblas_sgemm(
       CBLAS_ROW_MAJOR,
       transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -210,7 +211,7 @@ export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates(
       transA ? m : k,
       b,
       transB ? k : n,
-      0,
+      accumulate ? 1 : 0,
       c,
       n,
     );

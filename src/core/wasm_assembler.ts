@@ -80,7 +80,9 @@ export interface WasmFunction {
 
 /**
  * A module with one memory (`memory`, `pages` pages of 64 KiB to start) and `functions`, exported
- * by name; none returns a value.
+ * by name; none returns a value. With `importMemory` the memory is not the module's own but
+ * imported as `env.memory` (at least `pages` pages), so that the functions work on another
+ * module's memory, and it is not exported.
  *
  * @example
  * ```ts
@@ -100,6 +102,7 @@ export interface WasmFunction {
 export function wasmModule(
   functions: readonly WasmFunction[],
   pages: number,
+  options: { readonly importMemory?: boolean } = {},
 ): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])]);
   const locals = (f: WasmFunction): Code => {
@@ -119,13 +122,16 @@ export function wasmModule(
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec(types)),
+    ...(options.importMemory
+      ? section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(pages)]]))
+      : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...(options.importMemory ? [] : section(5, vec([[0x00, ...uleb(pages)]]))),
     ...section(
       7,
       vec([
         ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
-        [...name("memory"), 0x02, ...uleb(0)],
+        ...(options.importMemory ? [] : [[...name("memory"), 0x02, ...uleb(0)]]),
       ]),
     ),
     ...section(10, vec(bodies)),
@@ -196,6 +202,27 @@ export const f64x2Splat: Code = [0xfd, ...uleb(0x14)];
 export const f64x2Add: Code = [0xfd, ...uleb(0xf0)];
 /** `f64x2.mul`. */
 export const f64x2Mul: Code = [0xfd, ...uleb(0xf2)];
+/** `f32.const x`. */
+export const f32Const = (x: number): Code => [
+  0x43,
+  ...new Uint8Array(new Float32Array([x]).buffer),
+];
+/** `f32.max`: NaN when either is NaN, +0 above −0. */
+export const f32Max: Code = [0x97];
+/** `f32.gt`. */
+export const f32Gt: Code = [0x5e];
+/** `select`: the first of two values when the condition is non-zero, else the second. */
+export const select: Code = [0x1b];
+/** `f32x4.max`: per lane, NaN when either is NaN, +0 above −0. */
+export const f32x4Max: Code = [0xfd, ...uleb(0xe9)];
+/** `f32x4.gt`: all ones in each lane where the first is greater, else zeros. */
+export const f32x4Gt: Code = [0xfd, ...uleb(0x44)];
+/** `f32x4.ne`: all ones in each lane where the two differ (a NaN differs from itself). */
+export const f32x4Ne: Code = [0xfd, ...uleb(0x42)];
+/** `v128.and`. */
+export const v128And: Code = [0xfd, ...uleb(0x4e)];
+/** `v128.bitselect`: the bits of the first where the third (the mask) is one, else the second's. */
+export const v128Bitselect: Code = [0xfd, ...uleb(0x52)];
 /** `f32x4.splat`. */
 export const f32x4Splat: Code = [0xfd, ...uleb(0x13)];
 /** `f32x4.add`: four IEEE float32 additions, one per lane. */

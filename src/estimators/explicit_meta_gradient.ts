@@ -11,14 +11,22 @@
  * the same backward pass. The tape (src/estimators/meta_gradient.ts) stays the definition, proven by
  * exact enumeration; this is the same function in another summation order, tested equal to the
  * float64 finite differences and to the tape to float32 rounding for every algorithm, order and
- * ζ = 1, 2, ReLU and tanh (test/meta_gradient_test.ts). The `native` backend's learner uses it:
- * with the products on OpenBLAS, the tape's own work (copies of the tensors it saves, reductions,
- * about 500 kernels per task) was most of that backend's time.
+ * ζ = 1, 2, ReLU and tanh, on the default and the native backend (test/meta_gradient_test.ts). The
+ * `native` backend's learner uses it: with the products on OpenBLAS, the tape's own work (copies of
+ * the tensors it saves, reductions, about 500 kernels per task) was most of that backend's time.
+ *
+ * What is left besides the products is passes over N × width arrays, so the passes are few: each
+ * layer's weights and bias are one matrix [W; b] and each layer's input carries a column of ones,
+ * so that a product adds the bias and gives the bias's gradient (no addition, no column sums); a
+ * ReLU layer's output, ones column and slope come from one pass, and a product's sum with another
+ * and its mask σ' from the product kernel itself (`fused_ops.ts`: one kernel each on native,
+ * composed from standard ops elsewhere).
  *
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "../core/backend.ts";
+import { matMulSum, reluWithOnes, withOnes } from "../core/fused_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
   type EstimatorConfig,
@@ -31,16 +39,20 @@ import { paramShapes, type PolicyParams, type PolicySpec } from "./policy.ts";
 type Tensor = tfType.Tensor;
 type Tensor2D = tfType.Tensor2D;
 
-/** One batch as tensors: observations [N, obs], actions [N, act]. */
+/** One batch as tensors: observations with a column of ones [N, obs + 1], actions [N, act]. */
 interface BatchTensors {
   readonly obs: Tensor2D;
   readonly act: Tensor2D;
   readonly rows: number;
 }
 
-/** What the forward pass of the mean keeps for the backward pass and the R-operator. */
+/**
+ * What the forward pass of the mean keeps for the backward pass and the R-operator. Layer k's
+ * weights and bias are one matrix Aₖ = [Wₖ; bₖ] and its input carries a column of ones, so that
+ * Zₖ = [Hₖ₋₁, 1]·Aₖ adds the bias in the product and [Hₖ₋₁, 1]ᵀ·gₖ is the gradient of both.
+ */
 interface Forward {
-  /** The input of each layer: the observations, then each hidden layer's output. */
+  /** The input of each layer with a column of ones: the observations, then each hidden layer's. */
   readonly inputs: Tensor2D[];
   /** σ'(Zₖ) of each hidden layer. */
   readonly slopes: Tensor2D[];
@@ -52,7 +64,7 @@ interface Forward {
   readonly invStd: Tensor;
   /** log π(aₙ | sₙ) per row, [N, 1]. */
   readonly logProbs: Tensor;
-  /** A row of N ones: column sums as products (a bias's gradient), which OpenBLAS does fastest. */
+  /** A row of N ones: column sums as products (logStd's gradient). */
   readonly ones: Tensor2D;
 }
 
@@ -60,13 +72,50 @@ interface Forward {
 interface Backward {
   /** ∂/∂Zₖ for every layer k (the last is ∂/∂μ). */
   readonly layerGrads: Tensor2D[];
-  /** ∂/∂Hₖ of each hidden layer's output (∂/∂Zₖ before the slope σ'(Zₖ)). */
-  readonly outputGrads: Tensor2D[];
-  /** The gradient, in {@linkcode PolicyParams} layout. */
+  /**
+   * ∂/∂Hₖ of each hidden layer's output (∂/∂Zₖ before the slope σ'(Zₖ)), kept where the R-operator
+   * needs it: where σ''(Zₖ) ≠ 0 (tanh; undefined for ReLU).
+   */
+  readonly outputGrads: (Tensor2D | undefined)[];
+  /** The gradient, in the layout of {@linkcode augment}: [A₀, …, A_L−1, logStd]. */
   readonly grads: Tensor[];
 }
 
 const layerCount = (spec: PolicySpec) => spec.hidden.length + 1;
+
+/**
+ * θ in the layout of the explicit passes: each layer's Aₖ = [Wₖ; bₖ] (row-major, so the bias is
+ * the last row: Wₖ's values then bₖ's), then logStd.
+ */
+function augment(spec: PolicySpec, params: PolicyParams): Tensor[] {
+  const shapes = paramShapes(spec), layers = layerCount(spec);
+  const out: Tensor[] = [];
+  for (let k = 0; k < layers; k++) {
+    const [rows, cols] = shapes[2 * k];
+    const a = new Float32Array((rows + 1) * cols);
+    a.set(params[2 * k]);
+    a.set(params[2 * k + 1], rows * cols);
+    out.push(tf.tensor2d(a, [rows + 1, cols]));
+  }
+  out.push(tf.tensor(params[2 * layers], shapes[2 * layers], "float32"));
+  return out;
+}
+
+/** Values in {@linkcode augment}'s layout back in {@linkcode PolicyParams} layout. */
+function unaugment(spec: PolicySpec, values: readonly Float32Array[]): PolicyParams {
+  const shapes = paramShapes(spec), layers = layerCount(spec);
+  const out: Float32Array[] = [];
+  for (let k = 0; k < layers; k++) {
+    const [rows, cols] = shapes[2 * k];
+    out.push(values[k].slice(0, rows * cols), values[k].slice(rows * cols, (rows + 1) * cols));
+  }
+  out.push(Float32Array.from(values[layers]));
+  return out;
+}
+
+/** Wₖ: Aₖ without its bias row. */
+const weightsOf = (a: Tensor) =>
+  tf.slice(a as Tensor2D, [0, 0], [a.shape[0] - 1, a.shape[1]!]) as Tensor2D;
 
 function forward(spec: PolicySpec, p: readonly Tensor[], b: BatchTensors): Forward {
   const layers = layerCount(spec);
@@ -74,21 +123,23 @@ function forward(spec: PolicySpec, p: readonly Tensor[], b: BatchTensors): Forwa
   let h = b.obs;
   for (let k = 0; k < layers - 1; k++) {
     inputs.push(h);
-    const pre = tf.add(tf.matMul(h, p[2 * k] as Tensor2D), p[2 * k + 1]) as Tensor2D;
+    const pre = tf.matMul(h, p[k] as Tensor2D) as Tensor2D;
     if (spec.activation === "relu") {
-      h = tf.relu(pre);
-      slopes.push(tf.step(pre));
+      const { output, slope } = reluWithOnes(pre);
+      h = output;
+      slopes.push(slope);
       curvatures.push(undefined);
     } else {
-      h = tf.tanh(pre);
-      const slope = tf.sub(1, tf.square(h)) as Tensor2D;
+      const t = tf.tanh(pre) as Tensor2D;
+      const slope = tf.sub(1, tf.square(t)) as Tensor2D;
+      h = withOnes(t);
       slopes.push(slope);
-      curvatures.push(tf.mul(tf.mul(h, slope), -2) as Tensor2D);
+      curvatures.push(tf.mul(tf.mul(t, slope), -2) as Tensor2D);
     }
   }
   inputs.push(h);
-  const mean = tf.add(tf.matMul(h, p[2 * layers - 2] as Tensor2D), p[2 * layers - 1]);
-  const logStd = p[2 * layers];
+  const mean = tf.matMul(h, p[layers - 1] as Tensor2D);
+  const logStd = p[layers];
   const invStd = tf.exp(tf.neg(logStd));
   const z = tf.mul(tf.sub(b.act, mean), invStd) as Tensor2D;
   const logProbs = tf.sub(
@@ -104,19 +155,25 @@ const columnSums = (f: Forward, x: Tensor2D) => tf.reshape(tf.matMul(f.ones, x),
 /** Backward pass of Σₙ cₙ log π(aₙ | sₙ); `c` is [N, 1]. */
 function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor): Backward {
   const layers = layerCount(spec);
-  const grads: Tensor[] = new Array(2 * layers + 1);
+  const grads: Tensor[] = new Array(layers + 1);
   const layerGrads: Tensor2D[] = new Array(layers);
-  const outputGrads: Tensor2D[] = new Array(layers - 1);
+  const outputGrads: (Tensor2D | undefined)[] = new Array(layers - 1);
   // ∂/∂μ = c·z·e^{−logStd}; ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
   let g = tf.mul(tf.mul(f.z, f.invStd), c) as Tensor2D;
-  grads[2 * layers] = tf.sum(tf.mul(tf.sub(tf.square(f.z), 1), c), 0);
+  grads[layers] = tf.sum(tf.mul(tf.sub(tf.square(f.z), 1), c), 0);
   for (let k = layers - 1; k >= 0; k--) {
     layerGrads[k] = g;
-    grads[2 * k] = tf.matMul(f.inputs[k], g, true, false);
-    grads[2 * k + 1] = columnSums(f, g);
+    // [Hₖ₋₁, 1]ᵀgₖ: ∂/∂Wₖ, and ∂/∂bₖ = Σₙ gₖ in the last row.
+    grads[k] = tf.matMul(f.inputs[k], g, true, false);
     if (k > 0) {
-      outputGrads[k - 1] = tf.matMul(g, p[2 * k] as Tensor2D, false, true);
-      g = tf.mul(outputGrads[k - 1], f.slopes[k - 1]) as Tensor2D;
+      const weights = weightsOf(p[k]), slope = f.slopes[k - 1];
+      if (f.curvatures[k - 1] === undefined) {
+        g = matMulSum([[g, weights]], { transposeB: true, mask: slope });
+      } else {
+        const outputGrad = tf.matMul(g, weights, false, true) as Tensor2D;
+        outputGrads[k - 1] = outputGrad;
+        g = tf.mul(outputGrad, slope) as Tensor2D;
+      }
     }
   }
   return { layerGrads, outputGrads, grads };
@@ -137,24 +194,30 @@ function hessianVector(
   kappa: number,
 ): Tensor[] {
   const layers = layerCount(spec);
-  // R-forward: R{Zₖ} = R{Hₖ₋₁}Wₖ + Hₖ₋₁Vₖ + vbₖ, R{Hₖ} = σ'(Zₖ)·R{Zₖ}.
+  // R-forward: R{Zₖ} = R{Hₖ₋₁}Wₖ + [Hₖ₋₁, 1]·Vₖ (Vₖ = [Vwₖ; vbₖ]), R{Hₖ} = σ'(Zₖ)·R{Zₖ}.
+  // R{Zₖ} itself is kept only where σ''(Zₖ) ≠ 0 (tanh) needs it.
   const rInputs: (Tensor2D | undefined)[] = [undefined];
-  const rPre: Tensor2D[] = [];
+  const rPre: (Tensor2D | undefined)[] = [];
   let rOut: Tensor2D | undefined;
   for (let k = 0; k < layers; k++) {
     const rIn = rInputs[k];
-    let r = tf.add(tf.matMul(f.inputs[k], v[2 * k] as Tensor2D), v[2 * k + 1]) as Tensor2D;
-    if (rIn !== undefined) r = tf.add(r, tf.matMul(rIn, p[2 * k] as Tensor2D)) as Tensor2D;
-    if (k < layers - 1) {
+    const terms: [Tensor2D, Tensor2D][] = [[f.inputs[k], v[k] as Tensor2D]];
+    if (rIn !== undefined) terms.push([rIn, weightsOf(p[k])]);
+    if (k === layers - 1) rOut = matMulSum(terms);
+    else if (f.curvatures[k] === undefined) {
+      rPre.push(undefined);
+      rInputs.push(matMulSum(terms, { mask: f.slopes[k] }));
+    } else {
+      const r = matMulSum(terms);
       rPre.push(r);
       rInputs.push(tf.mul(f.slopes[k], r) as Tensor2D);
-    } else rOut = r;
+    }
   }
   // R{z} = −R{μ}·e^{−logStd} − z·v_logStd; R{∂/∂μ} = c·e^{−logStd}·(R{z} − z·v_logStd).
-  const vLogStd = v[2 * layers];
+  const vLogStd = v[layers];
   const zv = tf.mul(f.z, vLogStd);
   const rz = tf.sub(tf.neg(tf.mul(rOut!, f.invStd)), zv);
-  const out: Tensor[] = new Array(2 * layers + 1);
+  const out: Tensor[] = new Array(layers + 1);
   let rLogStd = columnSums(f, tf.mul(tf.mul(f.z, rz), tf.mul(c, 2)) as Tensor2D);
   let rg = tf.mul(tf.mul(tf.sub(rz, zv), f.invStd), c) as Tensor2D;
   if (kappa !== 0) {
@@ -163,26 +226,26 @@ function hessianVector(
     const squares = tf.sub(tf.square(f.z), 1) as Tensor2D;
     rLogStd = tf.add(rLogStd, tf.mul(columnSums(f, squares), kappa));
   }
-  out[2 * layers] = rLogStd;
-  // R-backward: R{dWₖ} = R{Hₖ₋₁}ᵀgₖ + Hₖ₋₁ᵀR{gₖ}, R{dHₖ₋₁} = R{gₖ}Wₖᵀ + gₖVₖᵀ,
+  out[layers] = rLogStd;
+  // R-backward: R{dAₖ} = [Hₖ₋₁, 1]ᵀR{gₖ} + [R{Hₖ₋₁}, 0]ᵀgₖ, R{dHₖ₋₁} = R{gₖ}Wₖᵀ + gₖVwₖᵀ,
   // R{gₖ₋₁} = R{dHₖ₋₁}·σ'(Zₖ₋₁) + dHₖ₋₁·σ''(Zₖ₋₁)·R{Zₖ₋₁}.
   for (let k = layers - 1; k >= 0; k--) {
     const g = back.layerGrads[k];
     const rIn = rInputs[k];
-    let rdW = tf.matMul(f.inputs[k], rg, true, false);
-    if (rIn !== undefined) rdW = tf.add(rdW, tf.matMul(rIn, g, true, false));
-    out[2 * k] = rdW;
-    out[2 * k + 1] = columnSums(f, rg);
+    let rdA: Tensor = tf.matMul(f.inputs[k], rg, true, false);
+    if (rIn !== undefined) {
+      rdA = tf.add(rdA, tf.pad(tf.matMul(rIn, g, true, false), [[0, 1], [0, 0]]));
+    }
+    out[k] = rdA;
     if (k > 0) {
-      const rdH = tf.add(
-        tf.matMul(rg, p[2 * k] as Tensor2D, false, true),
-        tf.matMul(g, v[2 * k] as Tensor2D, false, true),
-      );
-      rg = tf.mul(rdH, f.slopes[k - 1]) as Tensor2D;
+      rg = matMulSum([[rg, weightsOf(p[k])], [g, weightsOf(v[k])]], {
+        transposeB: true,
+        mask: f.slopes[k - 1],
+      });
       const curvature = f.curvatures[k - 1];
       if (curvature !== undefined) {
-        const dH = back.outputGrads[k - 1];
-        rg = tf.add(rg, tf.mul(tf.mul(dH, curvature), rPre[k - 1])) as Tensor2D;
+        const dH = back.outputGrads[k - 1]!;
+        rg = tf.add(rg, tf.mul(tf.mul(dH, curvature), rPre[k - 1]!)) as Tensor2D;
       }
     }
   }
@@ -190,8 +253,14 @@ function hessianVector(
 }
 
 function batchTensors(spec: PolicySpec, b: LearnerBatch): BatchTensors {
+  const d = spec.obsDim, width = d + 1, source = b.observations;
+  const obs = new Float32Array(b.sampleCount * width);
+  for (let n = 0, i = 0, o = 0; n < b.sampleCount; n++, o++) {
+    for (let j = 0; j < d; j++) obs[o++] = source[i++];
+    obs[o] = 1;
+  }
   return {
-    obs: tf.tensor2d(b.observations, [b.sampleCount, spec.obsDim]),
+    obs: tf.tensor2d(obs, [b.sampleCount, width]),
     act: tf.tensor2d(b.actions, [b.sampleCount, spec.actDim]),
     rows: b.sampleCount,
   };
@@ -321,7 +390,7 @@ export class InnerStepCache {
         f.logProbs,
         f.ones,
         ...back.layerGrads,
-        ...back.outputGrads,
+        ...back.outputGrads.filter((t): t is Tensor2D => t !== undefined),
         ...back.grads,
         c,
       ]),
@@ -403,8 +472,7 @@ function explicitTaskGradient(
   config: EstimatorConfig,
   kept?: (t: number, point: readonly Tensor[]) => InnerStepRecord | undefined,
 ): { value: Tensor; grads: Tensor[] } {
-  const shapes = paramShapes(spec);
-  const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
+  const theta = augment(spec, params);
   const secondOrder = config.hessian === "autodiff";
   const sgmrl = config.algorithm === "sgmrl";
   // θᵗ for t = 0 … ζ, and at each inner step what the adjoint pass needs (the adaptation step's
@@ -422,11 +490,14 @@ function explicitTaskGradient(
       points.push(axpy(here, config.innerLr, back.grads));
     } else {
       // θ + (θᵗ⁺¹_realised − θ), the difference a constant, as on the tape.
-      const offsets = task.adapted[t].map((a, i) => {
-        const d = new Float32Array(a.length);
-        for (let j = 0; j < a.length; j++) d[j] = a[j] - params[i][j];
-        return tf.tensor(d, shapes[i], "float32");
-      });
+      const offsets = augment(
+        spec,
+        task.adapted[t].map((a, i) => {
+          const d = new Float32Array(a.length);
+          for (let j = 0; j < a.length; j++) d[j] = a[j] - params[i][j];
+          return d;
+        }),
+      );
       points.push(theta.map((p, i) => tf.add(p, offsets[i])));
     }
   }
@@ -516,7 +587,7 @@ export async function explicitTaskGradients(
     const taken: InnerStepRecord[] = [];
     const kept = (t: number, point: readonly Tensor[]) => {
       if (cache === undefined || cache.size === 0) return undefined;
-      const at = t === 0 ? params : point.map((p) => p.dataSync() as Float32Array);
+      const at = t === 0 ? params : unaugment(spec, point.map((p) => p.dataSync() as Float32Array));
       const record = cache.take(spec, at, task.inner[t]);
       if (record !== undefined) taken.push(record);
       return record;
@@ -533,7 +604,7 @@ export async function explicitTaskGradients(
     const { value, grads } = result;
     try {
       const [v, ...g] = await Promise.all([value, ...grads].map((t) => t.data()));
-      out.push({ value: v[0], grads: g.map((d) => Float32Array.from(d as Float32Array)) });
+      out.push({ value: v[0], grads: unaugment(spec, g as Float32Array[]) });
     } finally {
       tf.dispose([value, ...grads]);
     }
@@ -572,11 +643,10 @@ export async function explicitInnerSteps(
   alpha: number,
   cache?: InnerStepCache,
 ): Promise<PolicyParams[]> {
-  const shapes = paramShapes(spec);
   const out: PolicyParams[] = [];
   for (const { params, batch } of tasks) {
     const next = tf.tidy(() => {
-      const theta = params.map((v, i) => tf.tensor(v, shapes[i], "float32"));
+      const theta = augment(spec, params);
       const f = forward(spec, theta, batchTensors(spec, batch));
       const c = column(batch.weights);
       const back = backward(spec, theta, f, c);
@@ -585,7 +655,7 @@ export async function explicitInnerSteps(
     });
     try {
       const data = await Promise.all(next.map((t) => t.data()));
-      out.push(data.map((d) => Float32Array.from(d as Float32Array)));
+      out.push(unaugment(spec, data as Float32Array[]));
     } finally {
       tf.dispose(next);
     }
