@@ -3,8 +3,21 @@
 // test:native`; elsewhere they are reported ignored).
 import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/core/backend.ts";
-import { matMulSum, reluWithOnes, withOnes } from "../src/core/fused_ops.ts";
-import { MAT_MUL_SUM, RELU_WITH_ONES } from "../src/core/native_fused_kernels.ts";
+import {
+  gaussianHead,
+  gaussianScore,
+  gaussianScoreR,
+  matMulSum,
+  reluWithOnes,
+  withOnes,
+} from "../src/core/fused_ops.ts";
+import {
+  GAUSSIAN_HEAD,
+  GAUSSIAN_SCORE,
+  GAUSSIAN_SCORE_R,
+  MAT_MUL_SUM,
+  RELU_WITH_ONES,
+} from "../src/core/native_fused_kernels.ts";
 import { stream } from "../src/core/rng.ts";
 import { FFI_ALLOWED, product64 } from "./helpers.ts";
 
@@ -218,6 +231,86 @@ Deno.test("native: matMulSum refuses products or a mask that make no sum, in one
   });
   await useBackend("wasm");
 });
+
+/** |x − y| within float32 rounding of the terms that make y. */
+const close = (x: number, y: number, scale: number, where: string) =>
+  assert.ok(Math.abs(x - y) <= 1e-5 * Math.max(1, scale), `${where}: ${x} against ${y}`);
+
+for (const { backend, ignore } of BACKENDS) {
+  Deno.test(
+    `${backend}: the Gaussian head, its gradient and its R-operator equal their float64 formulas`,
+    {
+      ignore,
+    },
+    async () => {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      for (const name of [GAUSSIAN_HEAD, GAUSSIAN_SCORE, GAUSSIAN_SCORE_R]) {
+        assert.equal(tf.getKernel(name, backend) !== undefined, backend === "native", name);
+      }
+      const rng = stream({ seed: 8, purpose: "test" });
+      const [rows, act] = [13, 3];
+      const values = (n: number, lo = -1.5, hi = 1.5) =>
+        Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi));
+      const [mean, actions, rMean] = [values(rows * act), values(rows * act), values(rows * act)];
+      const [logStd, vLogStd, c] = [values(act, -0.5, 0.5), values(act), values(rows, -0.5, 0.5)];
+      for (const kappa of [0, 0.7]) {
+        tf.tidy(() => {
+          const matrix = (v: Float32Array, cols: number) => tf.tensor2d(v, [v.length / cols, cols]);
+          const head = gaussianHead(matrix(mean, act), matrix(actions, act), tf.tensor1d(logStd));
+          assert.deepEqual([head.z.shape, head.invStd.shape, head.logProbs.shape], [
+            [rows, act],
+            [act],
+            [rows, 1],
+          ]);
+          const [z, e, lp] = [head.z, head.invStd, head.logProbs].map((t) => t.dataSync());
+          const score = gaussianScore(head.z, head.invStd, matrix(c, 1));
+          const r = gaussianScoreR(
+            head.z,
+            head.invStd,
+            matrix(c, 1),
+            matrix(rMean, act),
+            tf.tensor1d(vLogStd),
+            kappa,
+          );
+          assert.deepEqual([score.mean.shape, score.logStd.shape], [[rows, act], [act]]);
+          assert.deepEqual([r.mean.shape, r.logStd.shape], [[rows, act], [act]]);
+          const [g, gs, rg, rs] = [score.mean, score.logStd, r.mean, r.logStd].map((t) =>
+            t.dataSync()
+          );
+          const logStdGrad = new Float64Array(act), rLogStd = new Float64Array(act);
+          for (let n = 0; n < rows; n++) {
+            let logProb = -0.5 * act * Math.log(2 * Math.PI);
+            for (let j = 0; j < act; j++) {
+              const i = n * act + j, inv = Math.exp(-logStd[j]);
+              close(e[j], inv, 1, `e^{-logStd} ${j}`);
+              const zi = (actions[i] - mean[i]) * inv;
+              close(z[i], zi, Math.abs(zi), `z ${i}`);
+              logProb += -0.5 * zi * zi - logStd[j];
+              close(g[i], c[n] * zi * inv, 1, `∂/∂μ ${i}`);
+              logStdGrad[j] += c[n] * (zi * zi - 1);
+              const rz = -rMean[i] * inv - zi * vLogStd[j];
+              close(
+                rg[i],
+                c[n] * inv * (rz - zi * vLogStd[j]) + kappa * zi * inv,
+                1,
+                `R{∂/∂μ} ${i}`,
+              );
+              rLogStd[j] += 2 * c[n] * zi * rz + kappa * (zi * zi - 1);
+            }
+            close(lp[n], logProb, Math.abs(logProb), `log π ${n}`);
+          }
+          for (let j = 0; j < act; j++) {
+            close(gs[j], logStdGrad[j], rows, `∂/∂logStd ${j}`);
+            close(rs[j], rLogStd[j], rows, `R{∂/∂logStd} ${j}, κ = ${kappa}`);
+          }
+        });
+      }
+      assert.equal(tf.memory().numTensors, before);
+      await useBackend("wasm");
+    },
+  );
+}
 
 Deno.test("withOnes appends a column of ones", async () => {
   await useBackend("wasm");

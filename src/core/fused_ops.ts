@@ -9,8 +9,15 @@
  */
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "./backend.ts";
-import { MAT_MUL_SUM, RELU_WITH_ONES } from "./native_fused_kernels.ts";
+import {
+  GAUSSIAN_HEAD,
+  GAUSSIAN_SCORE,
+  GAUSSIAN_SCORE_R,
+  MAT_MUL_SUM,
+  RELU_WITH_ONES,
+} from "./native_fused_kernels.ts";
 
+type Tensor = tfType.Tensor;
 type Tensor2D = tfType.Tensor2D;
 
 const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
@@ -99,5 +106,127 @@ export function matMulSum(
     const products = terms.map(([a, b]) => tf.matMul(a, b, transposeA, transposeB));
     const sum = products.length === 1 ? products[0] : tf.add(products[0], products[1]);
     return (mask === undefined ? sum : tf.mul(sum, mask)) as Tensor2D;
+  });
+}
+
+/** The Gaussian policy's log-density at its mean, with what its derivatives reuse. */
+export interface GaussianHead {
+  /** z = (a − μ)·e^{−logStd}, [N, act]. */
+  readonly z: Tensor2D;
+  /** e^{−logStd}, [act]. */
+  readonly invStd: Tensor;
+  /** log π(aₙ | sₙ) = Σⱼ(−½zₙⱼ² − logStdⱼ) − ½·act·log 2π per row, [N, 1]. */
+  readonly logProbs: Tensor2D;
+}
+
+/**
+ * The log-density of actions [N, act] under a Gaussian of means [N, act] and log standard
+ * deviations [act] (see {@linkcode GaussianHead}).
+ *
+ * @example
+ * ```ts
+ * import { gaussianHead } from "./fused_ops.ts";
+ * import { tf, useBackend } from "./backend.ts";
+ * await useBackend("cpu");
+ * const { z, logProbs } = gaussianHead(tf.tensor2d([[0]]), tf.tensor2d([[2]]), tf.tensor1d([0]));
+ * const expected = -0.5 * 4 - 0.5 * Math.log(2 * Math.PI);
+ * if (z.dataSync()[0] !== 2 || Math.abs(logProbs.dataSync()[0] - expected) > 1e-6) {
+ *   throw new Error("N(2; 0, 1)");
+ * }
+ * ```
+ */
+export function gaussianHead(mean: Tensor2D, actions: Tensor2D, logStd: Tensor): GaussianHead {
+  if (fused(GAUSSIAN_HEAD)) {
+    const [z, invStd, logProbs] = tf.engine().runKernel(
+      GAUSSIAN_HEAD,
+      { mean, actions, logStd },
+    ) as Tensor[];
+    return { z: z as Tensor2D, invStd, logProbs: logProbs as Tensor2D };
+  }
+  const invStd = tf.exp(tf.neg(logStd));
+  const z = tf.tidy(() => tf.mul(tf.sub(actions, mean), invStd)) as Tensor2D;
+  const logProbs = tf.tidy(() =>
+    tf.sub(
+      tf.sum(tf.sub(tf.mul(tf.square(z), -0.5), logStd), 1, true),
+      0.5 * actions.shape[1] * Math.log(2 * Math.PI),
+    )
+  ) as Tensor2D;
+  return { z, invStd, logProbs };
+}
+
+/** Derivatives at the Gaussian head: with respect to the means [N, act] and to logStd [act]. */
+export interface HeadGradient {
+  readonly mean: Tensor2D;
+  readonly logStd: Tensor;
+}
+
+/**
+ * The gradient of Σₙ cₙ log π(aₙ | sₙ) at the head (`c` [N, 1]): ∂/∂μ = c·z·e^{−logStd} and
+ * ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
+ *
+ * @example
+ * ```ts
+ * import { gaussianScore } from "./fused_ops.ts";
+ * import { tf, useBackend } from "./backend.ts";
+ * await useBackend("cpu");
+ * const g = gaussianScore(tf.tensor2d([[2]]), tf.tensor1d([0.5]), tf.tensor2d([[3]]));
+ * if (g.mean.dataSync()[0] !== 3 || g.logStd.dataSync()[0] !== 9) throw new Error("3, 9");
+ * ```
+ */
+export function gaussianScore(z: Tensor2D, invStd: Tensor, c: Tensor2D): HeadGradient {
+  if (fused(GAUSSIAN_SCORE)) {
+    const [mean, logStd] = tf.engine().runKernel(GAUSSIAN_SCORE, { z, invStd, c }) as Tensor[];
+    return { mean: mean as Tensor2D, logStd };
+  }
+  return {
+    mean: tf.tidy(() => tf.mul(tf.mul(z, invStd), c)) as Tensor2D,
+    logStd: tf.tidy(() => tf.sum(tf.mul(tf.sub(tf.square(z), 1), c), 0)),
+  };
+}
+
+/**
+ * Pearlmutter's R-operator of {@linkcode gaussianScore} in the direction whose mean part at the
+ * head is `rMean` (R{μ}, [N, act]) and logStd part `vLogStd` ([act]), plus κ times the gradient of
+ * Σₙ log π: with R{z} = −R{μ}·e^{−logStd} − z·v_logStd,
+ * R{∂/∂μ} = c·e^{−logStd}·(R{z} − z·v_logStd) + κ·z·e^{−logStd} and
+ * R{∂/∂logStd} = Σₙ 2cₙ·zₙ·R{zₙ} + κ·Σₙ(zₙ² − 1).
+ *
+ * @example
+ * ```ts
+ * import { gaussianScoreR } from "./fused_ops.ts";
+ * import { tf, useBackend } from "./backend.ts";
+ * await useBackend("cpu");
+ * // z = 2, e^{−logStd} = 1, c = 1, R{μ} = 1, v_logStd = 0, κ = 0: R{z} = −1.
+ * const r = gaussianScoreR(tf.tensor2d([[2]]), tf.tensor1d([1]), tf.tensor2d([[1]]),
+ *   tf.tensor2d([[1]]), tf.tensor1d([0]), 0);
+ * if (r.mean.dataSync()[0] !== -1 || r.logStd.dataSync()[0] !== -4) throw new Error("-1, -4");
+ * ```
+ */
+export function gaussianScoreR(
+  z: Tensor2D,
+  invStd: Tensor,
+  c: Tensor2D,
+  rMean: Tensor2D,
+  vLogStd: Tensor,
+  kappa: number,
+): HeadGradient {
+  if (fused(GAUSSIAN_SCORE_R)) {
+    const [mean, logStd] = tf.engine().runKernel(
+      GAUSSIAN_SCORE_R,
+      { z, invStd, c, rMean, vLogStd },
+      { kappa },
+    ) as Tensor[];
+    return { mean: mean as Tensor2D, logStd };
+  }
+  return tf.tidy(() => {
+    const zv = tf.mul(z, vLogStd);
+    const rz = tf.sub(tf.neg(tf.mul(rMean, invStd)), zv);
+    let logStd = tf.sum(tf.mul(tf.mul(z, rz), tf.mul(c, 2)), 0);
+    let mean = tf.mul(tf.mul(tf.sub(rz, zv), invStd), c) as Tensor2D;
+    if (kappa !== 0) {
+      mean = tf.add(mean, tf.mul(tf.mul(z, invStd), kappa));
+      logStd = tf.add(logStd, tf.mul(tf.sum(tf.sub(tf.square(z), 1), 0), kappa));
+    }
+    return { mean, logStd };
   });
 }

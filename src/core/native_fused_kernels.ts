@@ -2,12 +2,14 @@
  * The `native` backend's fused kernels (see `fused_ops.ts` for the ops and their definitions).
  *
  * `SgmrlReluWithOnes` is one pass of WebAssembly SIMD over its input, run on the WebAssembly
- * backend's own memory (the module imports it), where the composed ops take three passes and a
- * concatenation; `SgmrlMatMulSum` is one or two OpenBLAS products into one output, the second
- * added by the product itself (β = 1) instead of by a separate addition, then multiplied by a mask
- * in place. Their bytes are the native backend's: the ReLU pass computes what `tf.relu`, `tf.step`
- * and `tf.concat` compute, bit for bit, and so does the mask what `tf.mul` computes; a sum of two
- * products rounds as OpenBLAS accumulates.
+ * backend's own memory (the module imports it), where the composed ops take three (relu, the
+ * concatenation with ones, step); `SgmrlMatMulSum` is one or two OpenBLAS products into one
+ * output, the second added by the product itself (β = 1) instead of by a separate addition, then
+ * multiplied by a mask in place; the three Gaussian-head kernels are one loop over the N × act
+ * values each, in float64 rounded once to float32, where the composed ops take 6 to 17 kernels.
+ * Their bytes are the native backend's: the ReLU pass computes what `tf.relu`, `tf.step` and
+ * `tf.concat` compute, bit for bit, and so does the mask what `tf.mul` computes; a sum of two
+ * products rounds as OpenBLAS accumulates, and the head as float64 does.
  *
  * @module
  */
@@ -49,6 +51,12 @@ import {
 export const RELU_WITH_ONES = "SgmrlReluWithOnes";
 /** The kernel name of {@linkcode matMulSum} (`fused_ops.ts`): one or two products, a mask. */
 export const MAT_MUL_SUM = "SgmrlMatMulSum";
+/** The kernel name of {@linkcode gaussianHead} (`fused_ops.ts`). */
+export const GAUSSIAN_HEAD = "SgmrlGaussianHead";
+/** The kernel name of {@linkcode gaussianScore} (`fused_ops.ts`). */
+export const GAUSSIAN_SCORE = "SgmrlGaussianScore";
+/** The kernel name of {@linkcode gaussianScoreR} (`fused_ops.ts`). */
+export const GAUSSIAN_SCORE_R = "SgmrlGaussianScoreR";
 
 // reluWithOnes(src, dst, slope, rows, cols): byte addresses of a rows × cols input, the
 // rows × (cols + 1) output and the rows × cols slope.
@@ -186,6 +194,14 @@ function compilePasses(memory: WebAssembly.Memory): Passes {
 }
 
 type KernelArgs<I> = { inputs: I; backend: BackendWasm; attrs: Record<string, unknown> };
+type Inputs = Record<string, tfType.TensorInfo>;
+
+/**
+ * A tensor's values in the WebAssembly memory; taken after every output of a kernel is allocated,
+ * since growing the memory detaches older views.
+ */
+const view = (backend: BackendWasm) => (t: tfType.TensorInfo) =>
+  backend.typedArrayFromHeap(t) as Float32Array;
 
 const offset = (backend: BackendWasm, t: tfType.TensorInfo) =>
   backend.dataIdMap.get(t.dataId)!.memoryOffset;
@@ -232,7 +248,7 @@ export function nativeFusedKernels(
     {
       kernelName: MAT_MUL_SUM,
       backendName,
-      kernelFunc: (({ inputs, backend, attrs }: KernelArgs<Record<string, tfType.TensorInfo>>) => {
+      kernelFunc: (({ inputs, backend, attrs }: KernelArgs<Inputs>) => {
         const transposeA = attrs.transposeA === true, transposeB = attrs.transposeB === true;
         const { mask } = inputs;
         const terms: [tfType.TensorInfo, tfType.TensorInfo][] = [[inputs.a1, inputs.b1]];
@@ -258,15 +274,14 @@ export function nativeFusedKernels(
           );
         }
         const out = backend.makeOutput([m, n], "float32");
-        // Views are taken after the allocation: growing WebAssembly memory detaches older ones.
-        const view = (t: tfType.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-        const c = view(out);
+        const values = view(backend);
+        const c = values(out);
         if (c.length === 0) return out;
         let written = false;
         for (const [i, [a, b]] of terms.entries()) {
           const { k } = dims[i];
           if (k === 0) continue;
-          blas.sgemm(transposeA, transposeB, m, n, k, view(a), view(b), c, written);
+          blas.sgemm(transposeA, transposeB, m, n, k, values(a), values(b), c, written);
           written = true;
         }
         if (!written) c.fill(0);
@@ -274,6 +289,78 @@ export function nativeFusedKernels(
           passes.multiplyInPlace(offset(backend, out), offset(backend, mask), m * n);
         }
         return out;
+      }) as unknown as tfType.KernelFunc,
+    },
+    {
+      kernelName: GAUSSIAN_HEAD,
+      backendName,
+      kernelFunc: (({ inputs: { mean, actions, logStd }, backend }: KernelArgs<Inputs>) => {
+        const [rows, act] = mean.shape;
+        const z = backend.makeOutput([rows, act], "float32");
+        const invStd = backend.makeOutput([act], "float32");
+        const logProbs = backend.makeOutput([rows, 1], "float32");
+        const [m, a, s, zv, e, lp] = [mean, actions, logStd, z, invStd, logProbs].map(
+          view(backend),
+        );
+        const constant = 0.5 * act * Math.log(2 * Math.PI);
+        let logStdSum = 0;
+        for (let j = 0; j < act; j++) {
+          e[j] = Math.exp(-s[j]);
+          logStdSum += s[j];
+        }
+        for (let n = 0, i = 0; n < rows; n++) {
+          let sum = 0;
+          for (let j = 0; j < act; j++, i++) {
+            zv[i] = (a[i] - m[i]) * e[j];
+            sum += zv[i] * zv[i];
+          }
+          lp[n] = -0.5 * sum - logStdSum - constant;
+        }
+        return [z, invStd, logProbs];
+      }) as unknown as tfType.KernelFunc,
+    },
+    {
+      kernelName: GAUSSIAN_SCORE,
+      backendName,
+      kernelFunc: (({ inputs: { z, invStd, c }, backend }: KernelArgs<Inputs>) => {
+        const [rows, act] = z.shape;
+        const mean = backend.makeOutput([rows, act], "float32");
+        const logStd = backend.makeOutput([act], "float32");
+        const [zv, e, cv, g, gs] = [z, invStd, c, mean, logStd].map(view(backend));
+        const sums = new Float64Array(act);
+        for (let n = 0, i = 0; n < rows; n++) {
+          for (let j = 0; j < act; j++, i++) {
+            g[i] = zv[i] * e[j] * cv[n];
+            sums[j] += cv[n] * (zv[i] * zv[i] - 1);
+          }
+        }
+        gs.set(sums);
+        return [mean, logStd];
+      }) as unknown as tfType.KernelFunc,
+    },
+    {
+      kernelName: GAUSSIAN_SCORE_R,
+      backendName,
+      kernelFunc: (({ inputs, backend, attrs }: KernelArgs<Inputs>) => {
+        const { z, invStd, c, rMean, vLogStd } = inputs;
+        const kappa = attrs.kappa as number;
+        const [rows, act] = z.shape;
+        const mean = backend.makeOutput([rows, act], "float32");
+        const logStd = backend.makeOutput([act], "float32");
+        const [zv, e, cv, rm, vs, rg, rs] = [z, invStd, c, rMean, vLogStd, mean, logStd].map(
+          view(backend),
+        );
+        const sums = new Float64Array(act);
+        for (let n = 0, i = 0; n < rows; n++) {
+          for (let j = 0; j < act; j++, i++) {
+            const zi = zv[i], zs = zi * vs[j];
+            const rz = -rm[i] * e[j] - zs;
+            rg[i] = (rz - zs) * e[j] * cv[n] + kappa * zi * e[j];
+            sums[j] += 2 * cv[n] * zi * rz + kappa * (zi * zi - 1);
+          }
+        }
+        rs.set(sums);
+        return [mean, logStd];
       }) as unknown as tfType.KernelFunc,
     },
   ];

@@ -26,7 +26,14 @@
  */
 import type * as tfType from "@tensorflow/tfjs";
 import { tf } from "../core/backend.ts";
-import { matMulSum, reluWithOnes, withOnes } from "../core/fused_ops.ts";
+import {
+  gaussianHead,
+  gaussianScore,
+  gaussianScoreR,
+  matMulSum,
+  reluWithOnes,
+  withOnes,
+} from "../core/fused_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
   type EstimatorConfig,
@@ -43,7 +50,6 @@ type Tensor2D = tfType.Tensor2D;
 interface BatchTensors {
   readonly obs: Tensor2D;
   readonly act: Tensor2D;
-  readonly rows: number;
 }
 
 /**
@@ -64,8 +70,6 @@ interface Forward {
   readonly invStd: Tensor;
   /** log π(aₙ | sₙ) per row, [N, 1]. */
   readonly logProbs: Tensor;
-  /** A row of N ones: column sums as products (logStd's gradient). */
-  readonly ones: Tensor2D;
 }
 
 /** The backward pass of Σₙ cₙ log π(aₙ | sₙ): its gradient and each layer's ∂/∂Zₖ and ∂/∂Hₖ. */
@@ -138,19 +142,9 @@ function forward(spec: PolicySpec, p: readonly Tensor[], b: BatchTensors): Forwa
     }
   }
   inputs.push(h);
-  const mean = tf.matMul(h, p[layers - 1] as Tensor2D);
-  const logStd = p[layers];
-  const invStd = tf.exp(tf.neg(logStd));
-  const z = tf.mul(tf.sub(b.act, mean), invStd) as Tensor2D;
-  const logProbs = tf.sub(
-    tf.sum(tf.sub(tf.mul(tf.square(z), -0.5), logStd), 1, true),
-    0.5 * b.act.shape[1] * Math.log(2 * Math.PI),
-  );
-  return { inputs, slopes, curvatures, z, invStd, logProbs, ones: tf.ones([1, b.rows]) };
+  const mean = tf.matMul(h, p[layers - 1] as Tensor2D) as Tensor2D;
+  return { inputs, slopes, curvatures, ...gaussianHead(mean, b.act, p[layers]) };
 }
-
-/** Σₙ xₙ over the rows of `x`, [cols]. */
-const columnSums = (f: Forward, x: Tensor2D) => tf.reshape(tf.matMul(f.ones, x), [-1]);
 
 /** Backward pass of Σₙ cₙ log π(aₙ | sₙ); `c` is [N, 1]. */
 function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor): Backward {
@@ -159,8 +153,9 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
   const layerGrads: Tensor2D[] = new Array(layers);
   const outputGrads: (Tensor2D | undefined)[] = new Array(layers - 1);
   // ∂/∂μ = c·z·e^{−logStd}; ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
-  let g = tf.mul(tf.mul(f.z, f.invStd), c) as Tensor2D;
-  grads[layers] = tf.sum(tf.mul(tf.sub(tf.square(f.z), 1), c), 0);
+  const head = gaussianScore(f.z, f.invStd, c as Tensor2D);
+  let g = head.mean;
+  grads[layers] = head.logStd;
   for (let k = layers - 1; k >= 0; k--) {
     layerGrads[k] = g;
     // [Hₖ₋₁, 1]ᵀgₖ: ∂/∂Wₖ, and ∂/∂bₖ = Σₙ gₖ in the last row.
@@ -213,20 +208,11 @@ function hessianVector(
       rInputs.push(tf.mul(f.slopes[k], r) as Tensor2D);
     }
   }
-  // R{z} = −R{μ}·e^{−logStd} − z·v_logStd; R{∂/∂μ} = c·e^{−logStd}·(R{z} − z·v_logStd).
-  const vLogStd = v[layers];
-  const zv = tf.mul(f.z, vLogStd);
-  const rz = tf.sub(tf.neg(tf.mul(rOut!, f.invStd)), zv);
+  // At the head: R{∂/∂μ} and R{∂/∂logStd}, with κ·∂(Σ log π)/∂μ and κ·∂(Σ log π)/∂logStd.
+  const head = gaussianScoreR(f.z, f.invStd, c as Tensor2D, rOut!, v[layers], kappa);
   const out: Tensor[] = new Array(layers + 1);
-  let rLogStd = columnSums(f, tf.mul(tf.mul(f.z, rz), tf.mul(c, 2)) as Tensor2D);
-  let rg = tf.mul(tf.mul(tf.sub(rz, zv), f.invStd), c) as Tensor2D;
-  if (kappa !== 0) {
-    // κ·∂(Σ log π)/∂μ = κ·z·e^{−logStd}, κ·∂/∂logStd = κ·Σₙ(zₙ² − 1).
-    rg = tf.add(rg, tf.mul(tf.mul(f.z, f.invStd), kappa)) as Tensor2D;
-    const squares = tf.sub(tf.square(f.z), 1) as Tensor2D;
-    rLogStd = tf.add(rLogStd, tf.mul(columnSums(f, squares), kappa));
-  }
-  out[layers] = rLogStd;
+  let rg = head.mean;
+  out[layers] = head.logStd;
   // R-backward: R{dAₖ} = [Hₖ₋₁, 1]ᵀR{gₖ} + [R{Hₖ₋₁}, 0]ᵀgₖ, R{dHₖ₋₁} = R{gₖ}Wₖᵀ + gₖVwₖᵀ,
   // R{gₖ₋₁} = R{dHₖ₋₁}·σ'(Zₖ₋₁) + dHₖ₋₁·σ''(Zₖ₋₁)·R{Zₖ₋₁}.
   for (let k = layers - 1; k >= 0; k--) {
@@ -262,7 +248,6 @@ function batchTensors(spec: PolicySpec, b: LearnerBatch): BatchTensors {
   return {
     obs: tf.tensor2d(obs, [b.sampleCount, width]),
     act: tf.tensor2d(b.actions, [b.sampleCount, spec.actDim]),
-    rows: b.sampleCount,
   };
 }
 
@@ -388,7 +373,6 @@ export class InnerStepCache {
         f.z,
         f.invStd,
         f.logProbs,
-        f.ones,
         ...back.layerGrads,
         ...back.outputGrads.filter((t): t is Tensor2D => t !== undefined),
         ...back.grads,
