@@ -8,7 +8,8 @@
  * multiplied by a mask in place; the three Gaussian-head kernels are one loop over the N × act
  * values each, in float64 rounded once to float32, where the composed ops take 6 to 17 kernels.
  * Their bytes are the native backend's: the ReLU pass computes what `tf.relu`, `tf.step` and
- * `tf.concat` compute, bit for bit, and so does the mask what `tf.mul` computes; a sum of two
+ * `tf.concat` compute, bit for bit (a NaN's payload aside), and so does the mask what `tf.mul`
+ * computes; a sum of two
  * products rounds as OpenBLAS accumulates, and the head as float64 does.
  *
  * @module
@@ -222,7 +223,13 @@ export function nativeFusedKernels(
   blas: OpenBlas,
 ): tfType.KernelConfig[] {
   // deno-lint-ignore no-explicit-any
-  const memory = (wasm.wasm as any).asm.memory as WebAssembly.Memory;
+  const memory = (wasm.wasm as any).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error(
+      `backend "${backendName}": the WebAssembly backend's memory is not where this version of ` +
+        `@tensorflow/tfjs-backend-wasm was expected to keep it (Module.asm.memory)`,
+    );
+  }
   const passes = compilePasses(memory);
   return [
     {
