@@ -354,6 +354,7 @@ for (const { backend, prefix, ignore } of EXPLICIT_BACKENDS) {
           ];
           assert.ok(relErr(x, y) < 1e-5, `batch ${i}: relative error ${relErr(x, y)}`);
         }
+        await useBackend("wasm");
       },
     );
     for (const algorithm of ALGORITHMS) {
