@@ -59,6 +59,7 @@ import {
   localGet,
   localSet,
   loop,
+  scaledAddress,
   V128,
   v128Load,
   v128Load64Zero,
@@ -142,13 +143,8 @@ const locals = (e: Element) => [...Array(12).fill(I32), e.type, e.type, ...Array
 const keptShift = (e: Element) => e.shift + 1;
 
 /** base + index·(element size): the address of element `index`. */
-const elementAddress = (e: Element, base: Code, index: Code): Code => [
-  ...base,
-  ...index,
-  ...i32Const(e.shift),
-  ...i32Shl,
-  ...i32Add,
-];
+const elementAddress = (e: Element, base: Code, index: Code): Code =>
+  scaledAddress(base, index, e.shift);
 
 /** Where row r's list of gathered inputs starts: KEPT + r·nIn entries. */
 const listStart = (e: Element): Code => [
@@ -162,7 +158,7 @@ const listStart = (e: Element): Code => [
 ];
 
 /** Where the end of row r's list is kept: ENDS + 4·r (an i32). */
-const endSlot: Code = [...localGet(ENDS), ...localGet(R), ...i32Const(2), ...i32Shl, ...i32Add];
+const endSlot: Code = scaledAddress(localGet(ENDS), localGet(R), 2);
 
 /** For each gathered input t (T its entry), from the first to the last: `body`. */
 const forKept = (e: Element, body: Code): Code =>

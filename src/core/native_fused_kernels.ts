@@ -39,6 +39,7 @@ import {
   i32Shl,
   localGet,
   localSet,
+  scaledAddress,
   select,
   V128,
   v128And,
@@ -64,14 +65,8 @@ export const GAUSSIAN_SCORE_R = "SgmrlGaussianScoreR";
 const [SRC, DST, SLOPE, ROWS, COLS] = [0, 1, 2, 3, 4];
 const [ROW, COL, X, ZERO, ONE, XS] = [5, 6, 7, 8, 9, 10];
 
-/** The address `base + 4·index`. */
-const at = (base: number, index: number): Code => [
-  ...localGet(base),
-  ...localGet(index),
-  ...i32Const(2),
-  ...i32Shl,
-  ...i32Add,
-];
+/** The address of float `index` (a local) from `base` (a local). */
+const at = (base: number, index: number): Code => scaledAddress(localGet(base), localGet(index), 2);
 const advance = (local: number, bytesPerRow: Code): Code => [
   ...localGet(local),
   ...bytesPerRow,

@@ -229,6 +229,17 @@ export const f32x4Splat: Code = [0xfd, ...uleb(0x13)];
 export const f32x4Add: Code = [0xfd, ...uleb(0xe4)];
 /** `f32x4.mul`. */
 export const f32x4Mul: Code = [0xfd, ...uleb(0xe6)];
+/**
+ * `base + (index << shift)`: the byte address of element `index` of `2^shift`-byte elements from
+ * `base` (both pushed by the code given).
+ */
+export const scaledAddress = (base: Code, index: Code, shift: number): Code => [
+  ...base,
+  ...index,
+  ...i32Const(shift),
+  ...i32Shl,
+  ...i32Add,
+];
 /** `block … end` without a result. */
 export const block = (body: Code): Code => [0x02, 0x40, ...body, 0x0b];
 /** `loop … end` without a result. */

@@ -83,6 +83,8 @@ interface Backward {
   readonly outputGrads: (Tensor2D | undefined)[];
   /** The gradient, in the layout of {@linkcode augment}: [A₀, …, A_L−1, logStd]. */
   readonly grads: Tensor[];
+  /** Wₖ (Aₖ without its bias row) of each layer k ≥ 1, for the R-operator at the same point. */
+  readonly weights: (Tensor2D | undefined)[];
 }
 
 const layerCount = (spec: PolicySpec) => spec.hidden.length + 1;
@@ -152,6 +154,7 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
   const grads: Tensor[] = new Array(layers + 1);
   const layerGrads: Tensor2D[] = new Array(layers);
   const outputGrads: (Tensor2D | undefined)[] = new Array(layers - 1);
+  const weights: (Tensor2D | undefined)[] = new Array(layers);
   // ∂/∂μ = c·z·e^{−logStd}; ∂/∂logStd = Σₙ cₙ(zₙ² − 1).
   const head = gaussianScore(f.z, f.invStd, c as Tensor2D);
   let g = head.mean;
@@ -161,17 +164,18 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
     // [Hₖ₋₁, 1]ᵀgₖ: ∂/∂Wₖ, and ∂/∂bₖ = Σₙ gₖ in the last row.
     grads[k] = tf.matMul(f.inputs[k], g, true, false);
     if (k > 0) {
-      const weights = weightsOf(p[k]), slope = f.slopes[k - 1];
+      weights[k] = weightsOf(p[k]);
+      const slope = f.slopes[k - 1];
       if (f.curvatures[k - 1] === undefined) {
-        g = matMulSum([[g, weights]], { transposeB: true, mask: slope });
+        g = matMulSum([[g, weights[k]!]], { transposeB: true, mask: slope });
       } else {
-        const outputGrad = tf.matMul(g, weights, false, true) as Tensor2D;
+        const outputGrad = tf.matMul(g, weights[k]!, false, true) as Tensor2D;
         outputGrads[k - 1] = outputGrad;
         g = tf.mul(outputGrad, slope) as Tensor2D;
       }
     }
   }
-  return { layerGrads, outputGrads, grads };
+  return { layerGrads, outputGrads, grads, weights };
 }
 
 /**
@@ -181,7 +185,6 @@ function backward(spec: PolicySpec, p: readonly Tensor[], f: Forward, c: Tensor)
  */
 function hessianVector(
   spec: PolicySpec,
-  p: readonly Tensor[],
   f: Forward,
   back: Backward,
   c: Tensor,
@@ -197,7 +200,7 @@ function hessianVector(
   for (let k = 0; k < layers; k++) {
     const rIn = rInputs[k];
     const terms: [Tensor2D, Tensor2D][] = [[f.inputs[k], v[k] as Tensor2D]];
-    if (rIn !== undefined) terms.push([rIn, weightsOf(p[k])]);
+    if (rIn !== undefined) terms.push([rIn, back.weights[k]!]);
     if (k === layers - 1) rOut = matMulSum(terms);
     else if (f.curvatures[k] === undefined) {
       rPre.push(undefined);
@@ -224,7 +227,7 @@ function hessianVector(
     }
     out[k] = rdA;
     if (k > 0) {
-      rg = matMulSum([[rg, weightsOf(p[k])], [g, weightsOf(v[k])]], {
+      rg = matMulSum([[rg, back.weights[k]!], [g, weightsOf(v[k])]], {
         transposeB: true,
         mask: f.slopes[k - 1],
       });
@@ -376,6 +379,7 @@ export class InnerStepCache {
         ...back.layerGrads,
         ...back.outputGrads.filter((t): t is Tensor2D => t !== undefined),
         ...back.grads,
+        ...back.weights.filter((t): t is Tensor2D => t !== undefined),
         c,
       ]),
     ];
@@ -505,7 +509,7 @@ function explicitTaskGradient(
     if (step !== undefined) {
       // v ← v + ∇²L(θᵗ; Dᵗ)·(αv) + κᵗ∇Σₙ log π(θᵗ; Dᵗ), one R-backward pass for both.
       const direction = grads.map((g) => tf.mul(g, config.innerLr));
-      const hv = hessianVector(spec, here, step.f, step.back, step.c, direction, kappa);
+      const hv = hessianVector(spec, step.f, step.back, step.c, direction, kappa);
       grads = grads.map((g, i) => tf.add(g, hv[i]));
     }
     if (kappa !== 0) {
