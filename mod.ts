@@ -23,7 +23,9 @@
  *   resumes interrupted runs from their checkpoints, and {@linkcode spotVerify} replays a random
  *   sample of checkpoint intervals.
  * - Your own task family: a module whose default export is a {@linkcode TaskFamily}, named in
- *   `config.env` by its path, pinned to its file by {@linkcode pinTaskModule} (examples/).
+ *   `config.env` by its path, pinned to its file by {@linkcode pinTaskModule} (examples/); its code
+ *   runs only in the task sandbox, a Worker with no write, FFI, subprocess, network or environment
+ *   access ({@linkcode configureTaskSandbox} sets its timeout and heap limit).
  * - {@linkcode selectShard} splits a grid into shards for several machines (balanced, stable when
  *   seeds are added); {@linkcode mergeShards} rebuilds and checks the directory they wrote into.
  *
@@ -61,6 +63,11 @@ export {
 } from "./src/training/config.ts";
 export { type Episode, scaleAction, type TaskFamily } from "./src/envs/env.ts";
 export { environmentName, pinTaskModule } from "./src/envs/task_module.ts";
+export {
+  configureTaskSandbox,
+  type SandboxSettings,
+  TaskModuleError,
+} from "./src/sandbox/task_sandbox.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
 export {
   environmentDims,

@@ -9,8 +9,15 @@ import process from "node:process";
 import cliProgress from "cli-progress";
 import { type BackendName, BACKENDS, isBackendName } from "./core/backend.ts";
 import { DENSE_PRECISIONS, type DensePrecision } from "./core/dense_simd.ts";
-import { ENVIRONMENTS, isEnvironmentId, prepareTaskModules } from "./envs/registry.ts";
+import { ENVIRONMENTS, isEnvironmentId } from "./envs/registry.ts";
 import { parseTaskModule, pinTaskModule } from "./envs/task_module.ts";
+import { taskModuleImports } from "./sandbox/module_graph.ts";
+import {
+  checkTaskModulesAllowed,
+  configureTaskSandbox,
+  DEFAULT_STALL_SECONDS,
+  prepareTaskModules,
+} from "./sandbox/task_sandbox.ts";
 import { InputError } from "./training/config.ts";
 import type { ExperimentConfig } from "./training/config.ts";
 import { checkWritablePath, parseJsonQuietly, readInputFile } from "./core/safe_fs.ts";
@@ -325,7 +332,12 @@ export async function selectGrid(
       );
     }
     overrides.env = await pinTaskModule(overrides.env);
-    await prepareTaskModules([overrides.env as string]);
+    const env = overrides.env as string;
+    await checkTaskModulesAllowed([{ id: "every experiment of the grid", env }]);
+    const imports = await taskModuleImports(env);
+    if (Object.keys(imports).length > 0) overrides.envImports = imports;
+    else delete overrides.envImports;
+    await prepareTaskModules([{ env, envImports: imports }]);
   }
   const configs = selectExperiments(
     expandProfile(profile, {
@@ -343,4 +355,29 @@ async function readOverrides(path: string): Promise<Record<string, unknown>> {
     throw new InputError(`config: "${path}" must hold a JSON object of configuration fields`);
   }
   return value as Record<string, unknown>;
+}
+
+/** The options that say how task modules run, shared by `reproduce` and `verify`. */
+export const SANDBOX_OPTIONS = {
+  "allow-task-modules": { type: "boolean" },
+  "task-timeout": { type: "string" },
+} as const;
+
+/** Help lines of {@linkcode SANDBOX_OPTIONS}. */
+export const SANDBOX_HELP = `  --allow-task-modules
+                   run task modules that are not part of the package (outside examples/ and src/),
+                   such as a results directory's own; without it they are listed and refused
+                   (exit 2). They run only in the task sandbox: a Worker that may read the
+                   package and the module's own pinned files, and nothing else (no write, FFI,
+                   subprocess, network or environment access)
+  --task-timeout S a task module that makes no progress for S seconds is stopped, naming the
+                   module and experiment (exit 2; default ${DEFAULT_STALL_SECONDS})`;
+
+/** Apply parsed {@linkcode SANDBOX_OPTIONS} to this process's task sandbox. */
+export function applySandboxOptions(o: Record<string, string | boolean | undefined>): void {
+  configureTaskSandbox({
+    allow: o["allow-task-modules"] === true ? "all" : "package",
+    stallSeconds: boundedInt("task-timeout", o["task-timeout"] as string | undefined, 1, 86_400) ??
+      DEFAULT_STALL_SECONDS,
+  });
 }

@@ -50,6 +50,7 @@ const GROUPS: readonly [string, string][] = [
   ["core", "Core: backends, random streams, errors"],
   ["envs", "Environments and task families"],
   ["estimators", "The estimators: policy, sampling, returns, meta-gradients"],
+  ["sandbox", "The task sandbox"],
   ["threads", "Threads"],
   ["training", "Configuration and training"],
   ["experiments", "Experiment grids and artefacts"],

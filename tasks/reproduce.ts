@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  applySandboxOptions,
   DEFAULT_WORKERS,
   ensureWritableDir,
   EXIT_INTERRUPTED,
@@ -12,6 +13,8 @@ import {
   parseOptions,
   progressHooks,
   runMain,
+  SANDBOX_HELP,
+  SANDBOX_OPTIONS,
   selectGrid,
   stopOnSignals,
   workersOption,
@@ -50,6 +53,7 @@ Options:
   --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: quick)
 ${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.description}`).join("\n")}
 ${GRID_HELP}
+${SANDBOX_HELP}
   --shard I/N      run only the I-th of N parts of the selected grid (1 <= I <= N): shards
                    balanced by estimated cost, stable when seeds are added; shards running at
                    once into one --out (on one machine or several sharing a file system) add up
@@ -72,6 +76,7 @@ resume; a batch scheduler may requeue on it).
 export async function main(): Promise<number> {
   const o = parseOptions(Deno.args, {
     ...GRID_OPTIONS,
+    ...SANDBOX_OPTIONS,
     shard: { type: "string" },
     list: { type: "boolean" },
     out: { type: "string" },
@@ -82,6 +87,7 @@ export async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  applySandboxOptions(o);
   const { profile, configs: grid } = await selectGrid(o, "quick");
   const shard = o.shard === undefined ? null : parseShard(o.shard as string);
   const configs = shard === null ? grid : selectShard(grid, shard);

@@ -8,16 +8,22 @@
 import { describeDifference, readProfileManifest } from "../src/experiments/artifacts.ts";
 import { checkReadablePath } from "../src/core/safe_fs.ts";
 import {
+  applySandboxOptions,
   DEFAULT_WORKERS,
   parseOptions,
   positiveInt,
   progressHooks,
   runMain,
+  SANDBOX_HELP,
+  SANDBOX_OPTIONS,
   workersOption,
 } from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import { createThreads, type Threads } from "../src/training/trainer.ts";
 import { verifyProfile } from "../src/verification/verify.ts";
+import { createScratch } from "../src/verification/scratch.ts";
+import { readStoredConfigs } from "../src/experiments/experiment_files.ts";
+import { checkTaskModulesAllowed } from "../src/sandbox/task_sandbox.ts";
 import { spotVerify } from "../src/verification/spot_verify.ts";
 import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis/analysis_artifacts.ts";
 
@@ -53,6 +59,7 @@ Options:
   --allow-expensive  also run experiments that are not a built-in profile's own and cost more
                    than the paper's 2D-navigation experiment (iterations, environment steps or
                    learner work; refused by default: a directory's config.json decides what runs)
+${SANDBOX_HELP}
   --workers N      sampling threads and learner threads, N of each (default: the number of cores,
                    here ${DEFAULT_WORKERS})
   -h, --help       show this help
@@ -79,6 +86,7 @@ async function main(): Promise<number> {
     "spot-seed": { type: "string" },
     all: { type: "boolean" },
     "allow-expensive": { type: "boolean" },
+    ...SANDBOX_OPTIONS,
     workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -86,6 +94,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  applySandboxOptions(o);
   const spots = positiveInt("spot", o.spot as string | undefined);
   const seedText = o["spot-seed"] as string | undefined;
   if (seedText !== undefined && spots === undefined && !o.all) {
@@ -115,6 +124,17 @@ async function main(): Promise<number> {
     }
   }
   for (const { dir } of targets) await checkReadablePath("dir", dir);
+  // Before anything runs: every task module that is not the package's, in every target, is
+  // listed and refused unless --allow-task-modules (a target whose configurations cannot be read
+  // is reported by its own check below).
+  if (o["allow-task-modules"] !== true) {
+    const named = [];
+    for (const { dir } of targets) {
+      const configs = await readStoredConfigs(dir).catch(() => []);
+      named.push(...configs.map((c) => ({ id: `${dir}/${c.id}`, env: c.env })));
+    }
+    await checkTaskModulesAllowed(named);
+  }
   const threads = createThreads(workers);
   try {
     for (const { dir, spots, strict } of targets) {
@@ -196,12 +216,22 @@ async function profileDirectories(root: string): Promise<string[]> {
 async function verifyInFull(dir: string, options: VerifyOptions): Promise<number> {
   const hooks = progressHooks();
   let result: Awaited<ReturnType<typeof verifyProfile>>;
+  // A fresh, unpredictable regeneration directory, removed on exit and on SIGINT / SIGTERM.
+  const scratch = await createScratch("results");
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
+    scratch.disposeSync();
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
+  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
   try {
-    result = await verifyProfile(dir, `results/.verify-${Deno.pid}`, hooks, options.threads, {
+    result = await verifyProfile(dir, scratch.path, hooks, options.threads, {
       allowExpensive: options.allowExpensive,
     });
   } finally {
     hooks.stop();
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    await scratch.dispose();
   }
   const { experiments, difference, preflight } = result;
   if (preflight.problems.length > 0) {

@@ -12,7 +12,7 @@ import {
 } from "../src/analysis/analysis.ts";
 import { spotVerifyAnalysis, writeAnalysisArtifacts } from "../src/analysis/analysis_artifacts.ts";
 import { useBackend } from "../src/core/backend.ts";
-import { loadTaskFamily } from "../src/envs/registry.ts";
+
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { stream } from "../src/core/rng.ts";
 import { createThreads, initialTrainingState } from "../src/training/trainer.ts";
@@ -74,10 +74,9 @@ const SOURCE = tinyConfig("maml", "autodiff", 1, 0, {
 Deno.test("on one meta-batch, every estimator is computed on the same draws, and a zero global baseline is no baseline", async () => {
   const threads = createThreads(1);
   try {
-    const family = await loadTaskFamily(SOURCE.env);
     const params = (await initialTrainingState(SOURCE)).params;
-    const batches = await analysisMetaBatch(SOURCE, threads, family, params, 3);
-    const again = await analysisMetaBatch(SOURCE, threads, family, params, 3);
+    const batches = await analysisMetaBatch(SOURCE, threads, params, 3);
+    const again = await analysisMetaBatch(SOURCE, threads, params, 3);
     assert.deepEqual(again, batches, "a meta-batch is redrawn identically");
     const est = await estimatesOn(SOURCE, threads, params, batches, 0);
     assert.deepEqual(est["sgmrl-global-baseline"], est["sgmrl-no-baseline"]);

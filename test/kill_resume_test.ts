@@ -3,7 +3,7 @@
 // the rename into place of a new and of a replaced experiment, and at random moments; SIGTERM
 // and SIGINT stop it with exit 75. Rerunning the same command must end with the bytes of an
 // uninterrupted run and nothing left over.
-import { LOCK_FILE } from "../src/experiments/directory_lock.ts";
+import { isLockFileName } from "../src/experiments/directory_lock.ts";
 import assert from "node:assert/strict";
 import { checkManifests, compareProfiles } from "../src/experiments/artifacts.ts";
 import { stream } from "../src/core/rng.ts";
@@ -95,9 +95,9 @@ async function assertSameAsReference(reference: string, out: string, what: strin
   assert.equal(await compareProfiles(reference, out), null, what);
   assert.deepEqual(await checkManifests(out), [], what);
   const names = (await Array.fromAsync(Deno.readDir(out))).map((e) => e.name);
-  // The directory's lock file (src/experiments/directory_lock.ts) is meant to stay.
+  // The directory's lock files (src/experiments/directory_lock.ts) are meant to stay.
   assert.deepEqual(
-    names.filter((n) => n.startsWith(".") && n !== LOCK_FILE),
+    names.filter((n) => n.startsWith(".") && !isLockFileName(n)),
     [],
     `${what}: leftovers`,
   );

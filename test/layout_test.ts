@@ -7,6 +7,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["core"],
   ["envs"],
   ["estimators"],
+  ["sandbox"],
   ["threads"],
   ["training"],
   ["experiments"],

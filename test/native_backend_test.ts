@@ -144,7 +144,13 @@ Deno.test(
       for (const [i, out] of outs.entries()) {
         // Two learner workers call OpenBLAS at the same time.
         const workers = String(i + 1);
-        const r = await runDenoTask("reproduce", [...args, "--workers", workers, "--out", out]);
+        const r = await runDenoTask("reproduce:native", [
+          ...args,
+          "--workers",
+          workers,
+          "--out",
+          out,
+        ]);
         assert.equal(r.code, 0, r.stderr);
         roots.push(r.stdout.match(/root digest ([0-9a-f]{64})/)?.[1]);
       }
@@ -153,7 +159,7 @@ Deno.test(
         await Deno.readTextFile(`${outs[0]}/nav2d-maml-so-z1-s0/config.json`),
       );
       assert.equal(recorded.backend, "native");
-      const verified = await runDenoTask("verify", ["--dir", outs[0]]);
+      const verified = await runDenoTask("verify:native", ["--dir", outs[0]]);
       assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     } finally {
       for (const out of outs) await Deno.remove(out, { recursive: true }).catch(() => {});

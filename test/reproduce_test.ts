@@ -11,6 +11,7 @@ import { type ExperimentConfig, validateConfig } from "../src/training/config.ts
 import { workerSampler } from "../src/threads/parallel_sampler.ts";
 import { workerLearner } from "../src/threads/parallel_learner.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
+import { isLockFileName } from "../src/experiments/directory_lock.ts";
 import { verifyProfile } from "../src/verification/verify.ts";
 import { createThreads, DivergenceError, train } from "../src/training/trainer.ts";
 import { forgeExperiment, inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
@@ -75,7 +76,10 @@ Deno.test("a sampling or learner worker that crashes fails the run with a clear 
         Object.values(threads).forEach((t) => t.close());
       }
       // Only the first experiment's run directory (its config, no checkpoint yet), for a resume.
-      const left = await Array.fromAsync(Deno.readDir(dir));
+      // (and the experiment's lock file, src/experiments/directory_lock.ts).
+      const left = (await Array.fromAsync(Deno.readDir(dir))).filter((e) =>
+        !isLockFileName(e.name)
+      );
       assert.deepEqual(left.map((e) => e.name), [`.run-${CONFIGS[0].id}`], label);
       const run = await Array.fromAsync(Deno.readDir(`${dir}/${left[0].name}`));
       assert.deepEqual(run.map((e) => e.name), ["config.json"], label);

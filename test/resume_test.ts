@@ -93,6 +93,7 @@ Deno.test("a run stopped after any iteration and rerun (any worker count) ends w
       assert.deepEqual(await checkManifests(dir), []);
       const expected = [
         ...CONFIGS.map((c) => c.id),
+        ...CONFIGS.map((c) => `.lock-${c.id}`),
         ".lock",
         "manifest.json",
         "summary",

@@ -28,7 +28,6 @@
  */
 import { sha256Hex } from "../core/sha256.ts";
 import type { ExperimentConfig } from "../training/config.ts";
-import type { TaskFamily } from "../envs/env.ts";
 import type { EstimatorConfig, TaskBatches } from "../estimators/meta_gradient.ts";
 import type { PolicyParams } from "../estimators/policy.ts";
 import { policySpec, sampleMetaBatch, type Threads } from "../training/trainer.ts";
@@ -88,11 +87,10 @@ export type Estimates = Record<AnalysisEstimator, Float32Array>;
 export async function analysisMetaBatch(
   config: ExperimentConfig,
   threads: Required<Threads>,
-  family: TaskFamily,
   params: PolicyParams,
   k: number,
 ): Promise<TaskBatches[]> {
-  return await sampleMetaBatch(config, threads, family, params, {
+  return await sampleMetaBatch(config, threads, params, {
     tasks: "analysis-task",
     actions: "analysis-action",
     iteration: k,
@@ -262,7 +260,6 @@ export function analysisStats(
  * import { analyseAt, type PointAnalysis } from "./analysis.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
- * import { loadTaskFamily } from "../envs/registry.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
  * import { useBackend } from "../core/backend.ts";
  * await useBackend("wasm");
@@ -271,7 +268,7 @@ export function analysisStats(
  *   horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 } });
  * const params = initPolicyParams({ obsDim: 2, actDim: 2, ...config.policy }, config.seed);
  * const threads = createThreads(1);
- * const at: PointAnalysis = await analyseAt(config, threads, await loadTaskFamily("nav2d"), params, 2);
+ * const at: PointAnalysis = await analyseAt(config, threads, params, 2);
  * threads.close();
  * // SG-MRL minus MAML is the score term: its size is what separates the two estimators.
  * if (!(at.termNorms.scoreTerm > 0) || at.returns.length !== 2) throw new Error("term norms");
@@ -300,7 +297,6 @@ export interface PointAnalysis {
  * import { analyseAt, ANALYSIS_ESTIMATORS } from "./analysis.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
- * import { loadTaskFamily } from "../envs/registry.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
  * import { useBackend } from "../core/backend.ts";
  * await useBackend("wasm");
@@ -309,7 +305,7 @@ export interface PointAnalysis {
  *   horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 } });
  * const params = initPolicyParams({ obsDim: 2, actDim: 2, ...config.policy }, config.seed);
  * const threads = createThreads(1);
- * const at = await analyseAt(config, threads, await loadTaskFamily("nav2d"), params, 3);
+ * const at = await analyseAt(config, threads, params, 3);
  * threads.close();
  * if (at.records.length !== 3 * ANALYSIS_ESTIMATORS.length) throw new Error("3 meta-batches");
  * if (at.means.maml.length !== 2 * 4 + 4 + 4 * 2 + 2 + 2) throw new Error("one entry per parameter");
@@ -318,19 +314,18 @@ export interface PointAnalysis {
 export async function analyseAt(
   config: ExperimentConfig,
   threads: Required<Threads>,
-  family: TaskFamily,
   params: PolicyParams,
   batches: number,
   onBatch: (k: number) => void = () => {},
 ): Promise<PointAnalysis> {
   const returns: number[] = [];
   for (let k = 0; k < batches; k++) {
-    returns.push(meanReturnEstimate(await analysisMetaBatch(config, threads, family, params, k)));
+    returns.push(meanReturnEstimate(await analysisMetaBatch(config, threads, params, k)));
   }
   const total = returns.reduce((a, b) => a + b, 0);
   const estimates: Estimates[] = [];
   for (let k = 0; k < batches; k++) {
-    const drawn = await analysisMetaBatch(config, threads, family, params, k);
+    const drawn = await analysisMetaBatch(config, threads, params, k);
     const baseline = (total - returns[k]) / (batches - 1);
     estimates.push(await estimatesOn(config, threads, params, drawn, baseline));
     onBatch(k);

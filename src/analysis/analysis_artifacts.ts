@@ -46,7 +46,6 @@ import { canonicalJson } from "../core/canonical_json.ts";
 import { lineChartSvg, type Series } from "../experiments/charts.ts";
 import { checkpointName, decodeCheckpoint } from "../training/checkpoint.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
-import { loadTaskFamily } from "../envs/registry.ts";
 import { paramsBin, tensorLengths } from "../experiments/experiment_files.ts";
 import type { PolicyParams } from "../estimators/policy.ts";
 import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -275,13 +274,12 @@ export async function writeAnalysisArtifacts(
   const setup = options.setup ?? paperSetup();
   const { config } = setup;
   await useBackend(config.backend);
-  const family = await loadTaskFamily(config.env);
   const batches = options.batches ?? ANALYSIS_BATCHES;
   const stats: { point: AnalysisPoint; stats: PointStats }[] = [];
   for (const point of setup.points) {
     const params = await pointParams(point, setup);
     const start = performance.now();
-    const analysis = await analyseAt(config, options.threads, family, params, batches);
+    const analysis = await analyseAt(config, options.threads, params, batches);
     options.log?.(
       `${point.id}: ${batches} meta-batches in ${
         ((performance.now() - start) / 1000).toFixed(0)
@@ -451,11 +449,10 @@ export async function spotVerifyAnalysis(
   log(`replaying ${drawn.length} of ${pairs.length} meta-batch(es), spot seed ${options.seed}:`);
   for (const d of drawn) log(`  ${d.point} meta-batch ${d.batch}`);
   await useBackend(config.backend);
-  const family = await loadTaskFamily(config.env);
   for (const d of drawn) {
     const l = loaded.find((x) => x.point.id === d.point)!;
     const start = performance.now();
-    const batches = await analysisMetaBatch(config, options.threads, family, l.params, d.batch);
+    const batches = await analysisMetaBatch(config, options.threads, l.params, d.batch);
     const total = l.returns.reduce((a, b) => a + b, 0);
     const baseline = (total - l.returns[d.batch]) / (l.returns.length - 1);
     const est = await estimatesOn(config, options.threads, l.params, batches, baseline);

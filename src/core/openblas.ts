@@ -176,7 +176,7 @@ export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates(
   if (opened === undefined) {
     if (denied.length > 0 && denied.length === candidates.length) {
       throw new InputError(
-        `backend "native" needs permission to load OpenBLAS: run with --allow-ffi=/usr/lib,/usr/lib64`,
+        `backend "native" needs permission to load OpenBLAS: use deno task reproduce:native or verify:native (or run with --allow-ffi=/usr/lib,/usr/lib64)`,
       );
     }
     throw new InputError(

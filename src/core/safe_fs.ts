@@ -123,6 +123,18 @@ async function granted(access: "read" | "write", path: string): Promise<boolean>
 const WRITE_HINT =
   "the tasks write only under results/; for another directory run tasks/*.ts with deno run --allow-write=DIR";
 
+/**
+ * A path the file system cannot resolve (a loop of symbolic links, a name too long, a file where
+ * a directory should be): an input error naming the option.
+ */
+function unresolvable(option: string, path: string, e: unknown): InputError {
+  const reason = e instanceof Error
+    ? e.message.split("\n")[0].replace(/ \(os error \d+\).*$/, "")
+    : String(e);
+  const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return new InputError(`${option}: "${shown}" cannot be resolved (${reason.slice(0, 120)})`);
+}
+
 function isDenied(e: unknown): boolean {
   return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }
@@ -137,12 +149,43 @@ export async function checkWritablePath(option: string, path: string): Promise<v
     real = await resolvedPath(path);
   } catch (e) {
     if (isDenied(e)) throw new InputError(`${option}: "${path}" is not writable (${WRITE_HINT})`);
-    throw e;
+    throw unresolvable(option, path, e);
   }
   if (!(await granted("write", real))) {
     const via = real === path ? "" : `: it resolves to "${real}"`;
     throw new InputError(`${option}: "${path}" is not writable${via} (${WRITE_HINT})`);
   }
+  const profile = await enclosingProfile(real);
+  if (profile !== null) {
+    throw new InputError(
+      `${option}: "${path}" lies inside the results directory "${profile}" (it holds a manifest.json); write next to it, not into it`,
+    );
+  }
+}
+
+/**
+ * The nearest directory strictly above `real` (a resolved path), up to the project's `results/`
+ * folder, that holds a `manifest.json` — a results directory an output must not be written into —
+ * or null.
+ */
+async function enclosingProfile(real: string): Promise<string | null> {
+  let root: string;
+  try {
+    root = await Deno.realPath("results");
+  } catch {
+    return null;
+  }
+  if (!real.startsWith(`${root}/`)) return null;
+  for (let dir = real.slice(0, real.lastIndexOf("/")); dir.length >= root.length;) {
+    try {
+      await Deno.lstat(`${dir}/manifest.json`);
+      return `results${dir.slice(root.length)}`;
+    } catch {
+      // none here
+    }
+    dir = dir.slice(0, dir.lastIndexOf("/"));
+  }
+  return null;
 }
 
 /**
@@ -157,7 +200,7 @@ export async function checkReadablePath(option: string, path: string): Promise<v
     if (isDenied(e)) {
       throw new InputError(`${option}: "${path}" is outside what this task may read`);
     }
-    throw e;
+    throw unresolvable(option, path, e);
   }
   if (!(await granted("read", real))) {
     const via = real === path ? "" : `: it resolves to "${real}"`;

@@ -9,7 +9,7 @@ import { InputError } from "../core/errors.ts";
 import type { TaskFamily } from "./env.ts";
 import { loadLocomotionFamily, LOCOMOTION_TASKS, type LocomotionId } from "./locomotion.ts";
 import { nav2d } from "./nav2d.ts";
-import { importTaskModule, isPinnedTaskModule } from "./task_module.ts";
+import { isPinnedTaskModule } from "./task_module.ts";
 
 /**
  * Every environment id an experiment may name.
@@ -45,13 +45,13 @@ export function isEnvironmentId(value: string): value is EnvironmentId {
   return (ENVIRONMENTS as readonly string[]).includes(value);
 }
 
-/** Dimensions of the task modules loaded in this thread, by pinned reference. */
+/** Dimensions of the task modules prepared in this thread, by pinned reference. */
 const moduleDims = new Map<string, { obsDim: number; actDim: number }>();
 
 /**
  * Observation and action widths of an environment: a built-in one's known without loading its
- * physics; a task module's once {@linkcode loadTaskFamily} (or {@linkcode prepareTaskModules})
- * has loaded it in this thread.
+ * physics; a task module's once `prepareTaskModules` (src/sandbox/task_sandbox.ts) has read them
+ * from the module's sandbox in this thread.
  *
  * @example
  * ```ts
@@ -68,7 +68,7 @@ export function environmentDims(env: string): { obsDim: number; actDim: number }
   }
   const dims = moduleDims.get(env);
   if (dims === undefined) {
-    throw new Error(`${env}: task module not loaded in this thread (loadTaskFamily first)`);
+    throw new Error(`${env}: task module not prepared in this thread (prepareTaskModules first)`);
   }
   return dims;
 }
@@ -76,9 +76,10 @@ export function environmentDims(env: string): { obsDim: number; actDim: number }
 const loaded = new Map<string, Promise<TaskFamily>>();
 
 /**
- * The task family of an environment id, loaded on first use and shared afterwards (once per
- * thread: the physics engine, the compiled model and the family). An unknown id is an
- * {@linkcode InputError} listing the known ones.
+ * The task family of a built-in environment id, loaded on first use and shared afterwards (once
+ * per thread: the physics engine, the compiled model and the family). An unknown id is an
+ * {@linkcode InputError} listing the known ones. A task module is never loaded here: its code runs
+ * only in the task sandbox (src/sandbox/task_sandbox.ts), and asking for it is an error.
  *
  * @example
  * ```ts
@@ -93,16 +94,16 @@ export async function loadTaskFamily(env: string): Promise<TaskFamily> {
       `env must be one of ${ENVIRONMENTS.join(", ")} or a pinned task module, got "${env}"`,
     );
   }
+  if (!isEnvironmentId(env)) {
+    throw new Error(
+      `${env}: a task module runs only in the task sandbox (src/sandbox/task_sandbox.ts), never in this thread`,
+    );
+  }
   let family = loaded.get(env);
   if (family === undefined) {
     family = env === "nav2d"
       ? Promise.resolve(nav2d as TaskFamily)
-      : isEnvironmentId(env)
-      ? loadLocomotionFamily(env as LocomotionId) as Promise<TaskFamily>
-      : importTaskModule(env).then((f) => {
-        moduleDims.set(env, { obsDim: f.obsDim, actDim: f.actDim });
-        return f;
-      });
+      : loadLocomotionFamily(env as LocomotionId) as Promise<TaskFamily>;
     loaded.set(env, family);
     family.catch(() => loaded.delete(env));
   }
@@ -110,11 +111,17 @@ export async function loadTaskFamily(env: string): Promise<TaskFamily> {
 }
 
 /**
- * Load, in this thread, every task module that `envs` name (checking each file against its pin),
- * so that {@linkcode environmentDims} knows their dimensions; built-in ids are left alone.
+ * Remember, in this thread, the dimensions of a task module (read from its sandbox by
+ * `prepareTaskModules`, src/sandbox/task_sandbox.ts), for {@linkcode environmentDims}.
  */
-export async function prepareTaskModules(envs: Iterable<string>): Promise<void> {
-  for (const env of new Set(envs)) {
-    if (!isEnvironmentId(env)) await loadTaskFamily(env);
-  }
+export function rememberTaskModuleDims(
+  env: string,
+  dims: { readonly obsDim: number; readonly actDim: number },
+): void {
+  moduleDims.set(env, { obsDim: dims.obsDim, actDim: dims.actDim });
+}
+
+/** Whether {@linkcode environmentDims} knows `env` in this thread (a built-in one always). */
+export function knowsEnvironmentDims(env: string): boolean {
+  return isEnvironmentId(env) || moduleDims.has(env);
 }

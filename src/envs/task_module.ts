@@ -3,12 +3,11 @@
  * `config.env` by its path inside the project (`examples/point_mass.ts`) or by a `file:` URL that
  * the task's permissions allow. The configuration records it pinned by the SHA-256 of the file
  * (`examples/point_mass.ts#sha256=…`), so a changed task file is refused, by `reproduce` on an
- * existing directory and by `verify`, instead of silently giving other numbers. The digest covers
- * the module's own file: a family that reads other files (a model, data) should inline them or
- * check them itself.
+ * existing directory and by `verify`, instead of silently giving other numbers. The files it
+ * imports are pinned too (`config.envImports`, src/sandbox/module_graph.ts).
  *
- * Sampling threads load the same module by the same name, so workers, shards and determinism work
- * as for the built-in families.
+ * The module's code runs only in the task sandbox (src/sandbox/task_sandbox.ts), one per sampling
+ * thread, so workers, shards and determinism work as for the built-in families.
  *
  * @module
  */
@@ -20,7 +19,6 @@ import {
   UnsafeFileError,
 } from "../core/safe_fs.ts";
 import { sha256Hex } from "../core/sha256.ts";
-import type { TaskFamily } from "./env.ts";
 
 /** A task module named in `config.env`: its specifier and, once pinned, its file's SHA-256. */
 export interface TaskModuleRef {
@@ -61,8 +59,17 @@ export function isPinnedTaskModule(env: string): boolean {
   return parseTaskModule(env)?.digest != null;
 }
 
-/** The file system path of a task module specifier. */
-function modulePath(specifier: string): string {
+/**
+ * The file system path of a task module specifier (a path relative to the working directory, or a
+ * `file:` URL).
+ *
+ * @example
+ * ```ts
+ * import { taskModulePath } from "./task_module.ts";
+ * if (taskModulePath("file:///tmp/a%20b.ts") !== "/tmp/a b.ts") throw new Error("decoded");
+ * ```
+ */
+export function taskModulePath(specifier: string): string {
   return specifier.startsWith("file:///")
     ? decodeURIComponent(new URL(specifier).pathname)
     : `${Deno.cwd()}/${specifier}`;
@@ -107,7 +114,7 @@ export async function pinTaskModule(env: string): Promise<string> {
       `env: "${env}" is neither a built-in environment nor a task module (a .ts, .js or .mjs file inside the project, as a relative path without "..", or a file: URL)`,
     );
   }
-  const path = modulePath(ref.specifier);
+  const path = taskModulePath(ref.specifier);
   await checkReadablePath("env", path);
   let bytes: Uint8Array | null;
   try {
@@ -124,48 +131,4 @@ export async function pinTaskModule(env: string): Promise<string> {
     );
   }
   return `${ref.specifier}#sha256=${digest}`;
-}
-
-/** What is wrong with `value` as a TaskFamily, or null. */
-function familyProblem(value: unknown): string | null {
-  if (typeof value !== "object" || value === null) return "no default export object";
-  const f = value as Record<string, unknown>;
-  for (const key of ["obsDim", "actDim"]) {
-    if (!Number.isInteger(f[key]) || (f[key] as number) < 1) {
-      return `${key} must be an integer >= 1`;
-    }
-  }
-  for (const key of ["actionLow", "actionHigh"]) {
-    const bound = f[key];
-    if (!Array.isArray(bound) || bound.length !== f.actDim) {
-      return `${key} must be an array of actDim numbers`;
-    }
-  }
-  for (const key of ["sampleTask", "describeTask", "reset"]) {
-    if (typeof f[key] !== "function") return `${key} must be a function`;
-  }
-  return null;
-}
-
-/**
- * Import a pinned task module (after checking its file against the pin) and return its default
- * export, checked to have a TaskFamily's shape.
- */
-export async function importTaskModule(env: string): Promise<TaskFamily> {
-  const ref = parseTaskModule(env);
-  if (ref === null || ref.digest === null) {
-    throw new InputError(`env: "${env}" is not a pinned task module (pin it with pinTaskModule)`);
-  }
-  await pinTaskModule(env);
-  const url = ref.specifier.startsWith("file:///")
-    ? ref.specifier
-    : `file://${encodeURI(modulePath(ref.specifier))}`;
-  const module = await import(url);
-  const problem = familyProblem(module.default);
-  if (problem !== null) {
-    throw new InputError(
-      `env: "${ref.specifier}" must export a TaskFamily as its default export (${problem})`,
-    );
-  }
-  return module.default as TaskFamily;
 }

@@ -20,7 +20,7 @@
 
 import { canonicalJson } from "../core/canonical_json.ts";
 import { hex, sha256Hex } from "../core/sha256.ts";
-import { LOCK_FILE } from "./directory_lock.ts";
+import { isLockFileName } from "./directory_lock.ts";
 import { InputError } from "../core/errors.ts";
 import { MAX_ARTIFACT_BYTES, readRegularFile, UnsafeFileError } from "../core/safe_fs.ts";
 
@@ -822,7 +822,7 @@ export async function checkExperimentDirectory(root: string, id: string): Promis
  * its `manifest.json` hashes to the listed digest and is valid canonical JSON;
  * every file listed there exists and hashes to its digest; no file or
  * directory is present that no manifest lists, except `timings.json` and the
- * lock file `.lock` (src/experiments/directory_lock.ts) in the profile directory. Leftover `.partial-*` entries count as unlisted. Every
+ * lock files `.lock` and `.lock-<id>` (src/experiments/directory_lock.ts) in the profile directory. Leftover `.partial-*` entries count as unlisted. Every
  * entry is a regular file or a directory: a symbolic link, a device or a pipe
  * is a problem and is never read, and so is a file over 64 MiB. When the
  * profile manifest is missing or invalid, the experiment directories present
@@ -895,10 +895,16 @@ export async function checkManifests(root: string): Promise<string[]> {
   for (const entry of top) {
     const name = entry.name;
     if (
-      name === MANIFEST_FILE || name === TIMINGS_FILE || Object.hasOwn(experiments, name) ||
-      (name === LOCK_FILE && entry.isFile) ||
+      name === MANIFEST_FILE || Object.hasOwn(experiments, name) ||
+      ((isLockFileName(name) || name === TIMINGS_FILE) && entry.isFile) ||
       unsafe.has(name)
     ) {
+      continue;
+    }
+    if (name.startsWith(".run-") && entry.isDirectory) {
+      problems.push(
+        `${name}/: an unfinished run's checkpoints (a reproduce is running into this directory, or was interrupted: let it finish or rerun it, then verify)`,
+      );
       continue;
     }
     problems.push(`${entry.isDirectory ? `${name}/` : name}: not listed in ${MANIFEST_FILE}`);

@@ -15,6 +15,30 @@
 /** The lock file's name inside a results directory (ignored by verify and by git). */
 export const LOCK_FILE = ".lock";
 
+/** Whether `name` is one of a results directory's lock files (`.lock`, `.lock-<id>`). */
+export function isLockFileName(name: string): boolean {
+  return name === LOCK_FILE || /^\.lock-[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
+}
+
+/**
+ * Run `body` while holding the lock of experiment `id` in `dir` (`<dir>/.lock-<id>`): two runs of
+ * one command never train the same experiment at once; the later one waits, then finds it
+ * finished. Like `.lock`, the file is empty and never removed.
+ */
+export async function withExperimentLock<T>(
+  dir: string,
+  id: string,
+  body: () => Promise<T>,
+): Promise<T> {
+  using file = await Deno.open(`${dir}/.lock-${id}`, { read: true, write: true, create: true });
+  await file.lock(true);
+  try {
+    return await body();
+  } finally {
+    await file.unlock();
+  }
+}
+
 /**
  * Run `body` while holding the exclusive lock of `dir` (waiting for other holders, in this or any
  * other process, to release it); the lock is released when `body` settles or throws.

@@ -13,8 +13,8 @@ import {
   writeExperiment,
   writeProfileManifest,
 } from "./artifacts.ts";
-import { withDirectoryLock } from "./directory_lock.ts";
-import { prepareTaskModules } from "../envs/registry.ts";
+import { withDirectoryLock, withExperimentLock } from "./directory_lock.ts";
+import { checkTaskModulesAllowed, prepareTaskModules } from "../sandbox/task_sandbox.ts";
 import { checkMemory } from "../training/budget.ts";
 import { checkpointSchedule } from "../training/checkpoint.ts";
 import { experimentFiles, SUMMARY_ID } from "./experiment_files.ts";
@@ -169,7 +169,8 @@ export async function runExperiments(
   hooks: RunHooks = {},
   threads: Threads = {},
 ): Promise<RunOutcome> {
-  await prepareTaskModules(configs.map((c) => c.env));
+  await checkTaskModulesAllowed(configs);
+  await prepareTaskModules(configs);
   await checkRunTargets(configs, outDir, profile);
   const seconds: Record<string, number> = {};
   const devices: Record<string, string> = {};
@@ -177,30 +178,33 @@ export async function runExperiments(
   const written: string[] = [];
   let stopped = false;
   await Deno.mkdir(outDir, { recursive: true });
-  const ids = new Set(configs.map((c) => c.id));
-  await removePartials(outDir, (name) => ids.has(name));
   for (let i = 0; i < configs.length; i++) {
     const config = configs[i];
-    if (await isFinished(outDir, config)) {
-      // A run directory left by a kill between writing the experiment and removing it.
-      await Deno.remove(runDirectory(outDir, config.id), { recursive: true }).catch((e) => {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      });
-      kept.push(config.id);
-      hooks.onKeep?.(config);
-      continue;
-    }
-    // Once stopped, the loop only counts the experiments finished earlier.
-    stopped ||= hooks.shouldStop?.() ?? false;
-    if (stopped) continue;
-    const start = performance.now();
-    stopped = !(await runExperiment(config, outDir, hooks, threads, i, configs.length));
-    seconds[config.id] = (performance.now() - start) / 1000;
-    const device = await backendDevice(config.backend);
-    if (device !== undefined) devices[config.id] = device;
-    if (stopped) continue;
-    written.push(config.id);
-    hooks.onDone?.(config, seconds[config.id]);
+    // One process at a time trains an experiment: another run of the same command waits here,
+    // then keeps what the first one finished.
+    await withExperimentLock(outDir, config.id, async () => {
+      await removePartials(outDir, (name) => name === config.id);
+      if (await isFinished(outDir, config)) {
+        // A run directory left by a kill between writing the experiment and removing it.
+        await Deno.remove(runDirectory(outDir, config.id), { recursive: true }).catch((e) => {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        });
+        kept.push(config.id);
+        hooks.onKeep?.(config);
+        return;
+      }
+      // Once stopped, the loop only counts the experiments finished earlier.
+      stopped ||= hooks.shouldStop?.() ?? false;
+      if (stopped) return;
+      const start = performance.now();
+      stopped = !(await runExperiment(config, outDir, hooks, threads, i, configs.length));
+      seconds[config.id] = (performance.now() - start) / 1000;
+      const device = await backendDevice(config.backend);
+      if (device !== undefined) devices[config.id] = device;
+      if (stopped) return;
+      written.push(config.id);
+      hooks.onDone?.(config, seconds[config.id]);
+    });
   }
   const manifest = await refreshProfileDirectory(
     outDir,
@@ -450,10 +454,16 @@ export function selectExperiments(
   only: string | undefined,
 ): ExperimentConfig[] {
   if (only === undefined) return [...configs];
-  const matcher = only.includes("*")
-    ? new RegExp(`^${only.split("*").map(escapeRegExp).join(".*")}$`)
-    : null;
-  const selected = configs.filter((c) => matcher ? matcher.test(c.id) : c.id.includes(only));
+  if (!/^[A-Za-z0-9._*-]{1,200}$/.test(only)) {
+    throw new InputError(
+      `only: a pattern of 1 to 200 letters, digits, '.', '_', '-' and '*' wildcards, got ${
+        JSON.stringify(only.slice(0, 60)).replace(/[\u007f-\u009f]/g, "?")
+      }${only.length > 60 ? "…" : ""}`,
+    );
+  }
+  const selected = configs.filter((c) =>
+    only.includes("*") ? wildcardMatch(only, c.id) : c.id.includes(only)
+  );
   if (selected.length === 0) {
     throw new InputError(
       `only: "${only}" matches no experiment id (ids look like ${configs[0]?.id ?? "?"})`,
@@ -462,6 +472,32 @@ export function selectExperiments(
   return selected;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * Whether `text` matches `pattern`, in which each `*` stands for any run of characters (possibly
+ * empty) and everything else for itself. The parts between stars are found left to right, each at
+ * its earliest place after the previous one (which is enough: a later place never helps the parts
+ * after it), so the time is linear in the lengths of both — no backtracking, whatever the pattern.
+ *
+ * @example
+ * ```ts
+ * import { wildcardMatch } from "./reproduce.ts";
+ * if (!wildcardMatch("nav2d-*-so-*", "nav2d-sgmrl-so-z1-s0")) throw new Error("match");
+ * if (wildcardMatch("*-fo-*", "nav2d-sgmrl-so-z1-s0")) throw new Error("no match");
+ * if (wildcardMatch("*".repeat(50) + "x", "a".repeat(10_000))) throw new Error("fast, and false");
+ * ```
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  const parts = pattern.split("*");
+  const first = parts[0], last = parts[parts.length - 1];
+  if (parts.length === 1) return pattern === text;
+  if (!text.startsWith(first) || text.length < first.length + last.length) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    if (part === "") continue;
+    const found = text.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return text.endsWith(last);
 }

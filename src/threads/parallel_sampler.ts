@@ -13,6 +13,15 @@
 import type { Path, SampleJob } from "../estimators/sampler.ts";
 import { type PortableSampleRequest, samplePortable } from "./sampling_worker_core.ts";
 import { checkWorkers, chunkBounds, mapChunks, workerPool } from "./worker_pool.ts";
+import { ENVIRONMENTS, isEnvironmentId, loadTaskFamily } from "../envs/registry.ts";
+import { isPinnedTaskModule } from "../envs/task_module.ts";
+import { InputError } from "../core/errors.ts";
+import { type Purpose, stream } from "../core/rng.ts";
+import {
+  openTaskModuleRunner,
+  type SandboxContext,
+  type TaskModuleRunner,
+} from "../sandbox/task_sandbox.ts";
 
 export { chunkBounds, type PortableSampleRequest };
 
@@ -44,8 +53,100 @@ export interface Sampler {
   readonly workers: number;
   /** Sample the paths of `jobs`, in the order of `jobs`. */
   sample(request: PortableSampleRequest, jobs: readonly SampleJob[]): Promise<Path[]>;
+  /**
+   * Draw the tasks `indices` of environment `env` from their streams (seed, purpose, iteration,
+   * index). A task module's tasks are drawn in its sandbox; a sampler without this method can
+   * sample only the built-in environments' tasks (drawn in the calling thread).
+   */
+  sampleTasks?(env: string, draw: TaskDraw, context?: SandboxContext): Promise<unknown[]>;
   /** Stop the workers (idempotent). */
   close(): void;
+}
+
+/** Which tasks to draw: the keys of their streams. */
+export interface TaskDraw {
+  readonly seed: number;
+  readonly purpose: Purpose;
+  readonly iteration: number;
+  readonly indices: readonly number[];
+}
+
+/**
+ * Draw tasks of `env`: a built-in family's in the calling thread, a task module's through
+ * `sampler` (in its sandbox). The same stream keys either way.
+ *
+ * @example
+ * ```ts
+ * import { drawTasks, localSampler } from "./parallel_sampler.ts";
+ * const sampler = localSampler();
+ * const draw = { seed: 1, purpose: "task", iteration: 0, indices: [0, 1] } as const;
+ * const tasks = await drawTasks(sampler, "nav2d", draw);
+ * if (tasks.length !== 2) throw new Error("two goals");
+ * sampler.close();
+ * ```
+ */
+export async function drawTasks(
+  sampler: Sampler,
+  env: string,
+  draw: TaskDraw,
+  context: SandboxContext = {},
+): Promise<unknown[]> {
+  if (isEnvironmentId(env)) {
+    const family = await loadTaskFamily(env);
+    return draw.indices.map((task) =>
+      family.sampleTask(
+        stream({ seed: draw.seed, purpose: draw.purpose, iteration: draw.iteration, task }),
+      )
+    );
+  }
+  if (sampler.sampleTasks === undefined) {
+    throw new Error(`this sampler cannot draw the tasks of task module ${env}`);
+  }
+  return await sampler.sampleTasks(env, draw, context);
+}
+
+/**
+ * `base` for the built-in environments, and task modules routed to sandboxes of their own
+ * (src/sandbox/task_sandbox.ts; as many as `base` has workers, started on first use): a task
+ * module's code never runs in the calling thread or in `base`'s workers.
+ */
+function withTaskSandboxes(base: Sampler): Sampler {
+  const runners = new Map<string, Promise<TaskModuleRunner>>();
+  let closed = false;
+  const runner = (env: string): Promise<TaskModuleRunner> => {
+    if (closed) return Promise.reject(new Error("the sampler was closed"));
+    if (!isPinnedTaskModule(env)) {
+      return Promise.reject(
+        new InputError(
+          `env must be one of ${ENVIRONMENTS.join(", ")} or a pinned task module, got "${env}"`,
+        ),
+      );
+    }
+    let r = runners.get(env);
+    if (r === undefined) {
+      r = openTaskModuleRunner(env, base.workers);
+      runners.set(env, r);
+      r.catch(() => runners.delete(env));
+    }
+    return r;
+  };
+  return {
+    workers: base.workers,
+    sample: async (request, jobs) =>
+      isEnvironmentId(request.env)
+        ? await base.sample(request, jobs)
+        : await (await runner(request.env)).sample(request, jobs),
+    sampleTasks: async (env, draw, context) =>
+      isEnvironmentId(env)
+        ? await drawTasks(base, env, draw)
+        : await (await runner(env)).sampleTasks(draw, context),
+    close() {
+      closed = true;
+      base.close();
+      for (const r of runners.values()) r.then((x) => x.close(), () => {});
+      runners.clear();
+    },
+  };
 }
 
 /**
@@ -67,11 +168,11 @@ export interface Sampler {
  * ```
  */
 export function localSampler(): Sampler {
-  return {
+  return withTaskSandboxes({
     workers: 1,
     sample: (request, jobs) => samplePortable(request, jobs),
     close() {},
-  };
+  });
 }
 
 /** Options of {@linkcode workerSampler}. */
@@ -91,7 +192,8 @@ export interface SampleWork {
  * contiguous run of jobs ({@linkcode chunkBounds}). An error inside sampling arrives with its name
  * and message (when several runs fail, the earliest run's error, as sampling in one thread would
  * report); a worker that crashes fails every pending and every later call with
- * `sampling worker K crashed: …`. Workers inherit the caller's permissions.
+ * `sampling worker K crashed: …`. Workers inherit the caller's permissions; a task module's
+ * trajectories are sampled in sandboxes instead (`workers` of them, src/sandbox/task_sandbox.ts).
  *
  * @example
  * ```ts
@@ -115,11 +217,11 @@ export interface SampleWork {
 export function workerSampler(workers: number, options: WorkerSamplerOptions = {}): Sampler {
   const url = options.workerUrl ?? new URL("./sampling_worker.ts", import.meta.url);
   const pool = workerPool<SampleWork, Path[]>(workers, url, "sampling");
-  return {
+  return withTaskSandboxes({
     workers,
     sample: (request, jobs) => mapChunks(pool, jobs, (chunk) => ({ request, jobs: chunk })),
     close: () => pool.close(),
-  };
+  });
 }
 
 /**

@@ -7,6 +7,9 @@
  */
 import { DenoWorker } from "../core/deno_worker.ts";
 import { InputError } from "../core/errors.ts";
+import { chunkBounds } from "../core/chunks.ts";
+
+export { chunkBounds };
 
 /** A worker's reply to the request with id `id`. */
 export type WorkerReply<Result> =
@@ -173,29 +176,6 @@ export function checkWorkers(workers: number): void {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   }
-}
-
-/**
- * The contiguous chunks of `n` items for `parts` workers, as [start, end) index pairs; their sizes
- * differ by at most one, earlier chunks taking the remainder.
- *
- * @example
- * ```ts
- * import { chunkBounds } from "./worker_pool.ts";
- * const bounds = chunkBounds(7, 3);
- * if (JSON.stringify(bounds) !== "[[0,3],[3,5],[5,7]]") throw new Error("3 + 2 + 2 items");
- * ```
- */
-export function chunkBounds(n: number, parts: number): [number, number][] {
-  const bounds: [number, number][] = [];
-  const base = Math.floor(n / parts), extra = n % parts;
-  let lo = 0;
-  for (let k = 0; k < parts; k++) {
-    const hi = lo + base + (k < extra ? 1 : 0);
-    bounds.push([lo, hi]);
-    lo = hi;
-  }
-  return bounds;
 }
 
 /**

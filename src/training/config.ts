@@ -41,6 +41,15 @@ export const ExperimentConfigSchema = z.strictObject({
       }, or a task module (a .ts or .js file) pinned as path#sha256=<digest>`,
     }),
   ]),
+  /**
+   * A task module's own imports outside the package, path → SHA-256 (src/sandbox/module_graph.ts);
+   * absent when it has none (and for the built-in environments).
+   */
+  envImports: z.record(
+    // deno-lint-ignore no-control-regex
+    z.string().regex(/^[^\u0000-\u001f]{1,500}$/, "a file path"),
+    z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 digest"),
+  ).refine((r) => Object.keys(r).length <= 100, "at most 100 files").optional(),
   algorithm: z.enum(ALGORITHMS),
   /** "autodiff": second-order meta-gradient; "none": first order. */
   hessian: z.enum(HESSIANS),

@@ -13,8 +13,8 @@ import {
 } from "../estimators/batch.ts";
 import { advanceChain, initialState, type TrainingState } from "./checkpoint.ts";
 import type { ExperimentConfig } from "./config.ts";
-import type { TaskFamily } from "../envs/env.ts";
-import { environmentDims, loadTaskFamily, prepareTaskModules } from "../envs/registry.ts";
+import { environmentDims } from "../envs/registry.ts";
+import { prepareTaskModules } from "../sandbox/task_sandbox.ts";
 import type { TaskBatches } from "../estimators/meta_gradient.ts";
 import { createLearner, type Learner, localLearner } from "../threads/parallel_learner.ts";
 import {
@@ -23,8 +23,12 @@ import {
   type PolicyParams,
   type PolicySpec,
 } from "../estimators/policy.ts";
-import { createSampler, localSampler, type Sampler } from "../threads/parallel_sampler.ts";
-import { stream } from "../core/rng.ts";
+import {
+  createSampler,
+  drawTasks,
+  localSampler,
+  type Sampler,
+} from "../threads/parallel_sampler.ts";
 import { allJobs, type SamplingPurpose } from "../estimators/sampler.ts";
 
 /** The policy architecture of an experiment, with the precision it samples in where set. */
@@ -344,6 +348,7 @@ async function rollout(
       iteration,
       phase,
       taskOffset,
+      experiment: config.id,
     }, jobs);
     return tasks.map((_, i) =>
       learnerBatch(
@@ -384,16 +389,16 @@ export interface MetaBatchStreams {
 export async function sampleMetaBatch(
   config: ExperimentConfig,
   threads: Required<Threads>,
-  family: TaskFamily,
   params: PolicyParams,
   streams: MetaBatchStreams,
 ): Promise<TaskBatches[]> {
   const { iteration } = streams;
-  const tasks = Array.from(
-    { length: config.metaBatchSize },
-    (_, task) =>
-      family.sampleTask(stream({ seed: config.seed, purpose: streams.tasks, iteration, task })),
-  );
+  const tasks = await drawTasks(threads.sampler, config.env, {
+    seed: config.seed,
+    purpose: streams.tasks,
+    iteration,
+    indices: Array.from({ length: config.metaBatchSize }, (_, task) => task),
+  }, { experiment: config.id, iteration });
   const r = await rollout(
     config,
     threads,
@@ -446,12 +451,7 @@ export async function train(
         await options.onIteration?.(m, timing, s, periodic);
       },
     });
-    const evaluation = await evaluateWith(
-      config,
-      state.params,
-      threads,
-      await loadTaskFamily(config.env),
-    );
+    const evaluation = await evaluateWith(config, state.params, threads);
     return {
       params: cloneParams(state.params),
       metrics,
@@ -481,7 +481,7 @@ export async function train(
  * ```
  */
 export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
-  await prepareTaskModules([config.env]); // an own task family's dimensions
+  await prepareTaskModules([config]); // an own task family's dimensions
   return await initialState(initPolicyParams(policySpec(config), config.seed));
 }
 
@@ -543,14 +543,13 @@ async function iterate(
   if (!Number.isSafeInteger(until) || until > config.iterations) {
     throw new RangeError(`until must be an integer up to ${config.iterations}, got ${until}`);
   }
-  const family = await loadTaskFamily(config.env);
   const spec = policySpec(config);
   const { params, adam } = state;
   const metrics: IterationMetrics[] = [];
   while (state.completed < until) {
     const iteration = state.completed;
     const start = performance.now();
-    const taskBatches = await sampleMetaBatch(config, threads, family, params, {
+    const taskBatches = await sampleMetaBatch(config, threads, params, {
       tasks: "task",
       actions: "action",
       iteration,
@@ -591,7 +590,7 @@ async function iterate(
     const periodic = every !== undefined && state.completed % every === 0
       ? {
         iteration: state.completed,
-        evaluation: await evaluateWith(config, params, threads, family, {
+        evaluation: await evaluateWith(config, params, threads, {
           iteration: state.completed,
           tasks: config.evaluation.periodic!.tasks,
         }),
@@ -636,8 +635,8 @@ export async function evaluate(
   params: PolicyParams,
   threads: Threads = {},
 ): Promise<Evaluation> {
-  const family = await loadTaskFamily(config.env);
-  return await withThreads(threads, (t) => evaluateWith(config, params, t, family));
+  await prepareTaskModules([config]);
+  return await withThreads(threads, (t) => evaluateWith(config, params, t));
 }
 
 /** Which evaluation: the final one (iteration 0 of the evaluation streams) or a periodic one. */
@@ -657,24 +656,20 @@ async function evaluateWith(
   config: ExperimentConfig,
   params: PolicyParams,
   threads: Required<Threads>,
-  family: TaskFamily,
   at: EvaluationPoint = { iteration: 0, tasks: config.evaluation.tasks },
 ): Promise<Evaluation> {
   const n = at.tasks;
   const sums = new Array<number>(config.innerSteps + 1).fill(0);
   for (let first = 0; first < n; first += config.metaBatchSize) {
-    const tasks = Array.from(
-      { length: Math.min(config.metaBatchSize, n - first) },
-      (_, k) =>
-        family.sampleTask(
-          stream({
-            seed: config.seed,
-            purpose: "eval-task",
-            iteration: at.iteration,
-            task: first + k,
-          }),
-        ),
-    );
+    const tasks = await drawTasks(threads.sampler, config.env, {
+      seed: config.seed,
+      purpose: "eval-task",
+      iteration: at.iteration,
+      indices: Array.from(
+        { length: Math.min(config.metaBatchSize, n - first) },
+        (_, k) => first + k,
+      ),
+    }, { experiment: config.id, iteration: at.iteration });
     const r = await rollout(
       config,
       threads,

@@ -12,7 +12,7 @@ import { canonicalJson } from "../core/canonical_json.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
 import { expandProfile, PROFILES } from "../training/profiles.ts";
 import { readStoredConfigs } from "../experiments/experiment_files.ts";
-import { prepareTaskModules } from "../envs/registry.ts";
+import { checkTaskModulesAllowed, prepareTaskModules } from "../sandbox/task_sandbox.ts";
 import { THEORY_PROFILE } from "../theory/theory_artifacts.ts";
 import { ANALYSIS_PROFILE } from "../analysis/analysis_artifacts.ts";
 
@@ -107,8 +107,10 @@ export async function preflight(
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
   const configs = await readStoredConfigs(dir);
-  // A task module must still be the file it was pinned to (a changed one is an input error).
-  await prepareTaskModules(configs.map((c) => c.env));
+  // Code that is not the package's runs only when allowed (--allow-task-modules), and then only
+  // in the task sandbox; a task module must still be the file it was pinned to.
+  await checkTaskModulesAllowed(configs);
+  await prepareTaskModules(configs);
   const differences = profileDifferences(configs, profile);
   // The profile's own experiments cost what the README says; anything else is held to a budget.
   const custom = new Set(differences?.map((line) => line.split(/[/:]/)[0]) ?? []);

@@ -15,6 +15,7 @@ import { ANALYSIS_PROFILE, writeAnalysisArtifacts } from "../analysis/analysis_a
 import { localSampler } from "../threads/parallel_sampler.ts";
 import { localLearner } from "../threads/parallel_learner.ts";
 import type { Threads } from "../training/trainer.ts";
+import { InputError } from "../core/errors.ts";
 
 /**
  * The outcome of {@linkcode verifyProfile}.
@@ -93,8 +94,13 @@ export async function verifyProfile(
   if (checked.problems.length > 0) {
     return { preflight: checked, experiments: 0, difference: null };
   }
+  await Deno.mkdir(scratch, { recursive: true });
+  for await (const entry of Deno.readDir(scratch)) {
+    throw new InputError(
+      `scratch: "${scratch}" must be a new, empty directory (it holds ${entry.name}); verify never reuses what it finds there`,
+    );
+  }
   try {
-    await Deno.mkdir(scratch, { recursive: true });
     let experiments: number;
     if (checked.profile === THEORY_PROFILE) {
       await useBackend("wasm");
