@@ -46,8 +46,8 @@ lies on its experiment's digest chain; an interval not drawn is not checked (wit
 interval among M, N draws find it with probability N/M; see the README).
 
 Options:
-  --profile NAME   profile whose results to verify: quick, paper, compare, theory, analysis
-                   (default: quick)
+  --profile NAME   profile whose results to verify: quick, paper, multistep, compare, theory,
+                   analysis (default: quick)
   --dir DIR        results directory to verify (default: results/PROFILE)
   --spot N         spot-check N intervals and N evaluations instead of regenerating everything
   --spot-seed S    seed of the spot draw, an integer in [0, 2^32) (default: random, printed)

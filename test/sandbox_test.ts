@@ -271,6 +271,27 @@ Deno.test("case 6: a module that spins is stopped after --task-timeout, naming m
         `^error: task module "${dir}/spin\\.ts" \\(experiment spin-maml-so-z1-s0, iteration 0\\): made no progress for 2 s`,
       ),
     );
+    // A module whose import never finishes, posting heartbeats of its own, is stopped all the same.
+    const forged = await writeModule(
+      dir,
+      "beats",
+      familySource(
+        `setInterval(() => self.postMessage({ id: 0, alive: true }), 100);
+         await new Promise(() => {});`,
+      ),
+    );
+    const beats = await reproduce(
+      forged,
+      `${dir}/out3`,
+      "--allow-task-modules",
+      "--task-timeout",
+      "2",
+    );
+    assertOneLine(
+      beats,
+      2,
+      new RegExp(`^error: env: task module "${dir}/beats\.ts": made no progress for 2 s`),
+    );
     // With the default timeout, SIGTERM twice (the second a second later) still ends the run:
     // the main thread is never the one that samples.
     const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks as Record<string, string>;

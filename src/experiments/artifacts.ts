@@ -485,6 +485,11 @@ export async function writeFileAtomically(
     await Deno.rename(temporary, `${directory}/${name}`);
   } catch (error) {
     await removeIfPresent(temporary);
+    // A full disk or a failing device: say which file could not be written (nothing half-written
+    // is left: the target is the previous file or absent).
+    if (error instanceof Error && !(error instanceof Deno.errors.NotCapable)) {
+      error.message = `${directory}/${name}: could not be written: ${error.message}`;
+    }
     throw error;
   }
   await syncDirectory(directory);

@@ -154,6 +154,7 @@ class TaskSandbox {
       reject(e: Error): void;
       timer: ReturnType<typeof setTimeout>;
       context: SandboxContext;
+      heartbeats: boolean;
     }
   >();
   #failure: Error | undefined;
@@ -198,6 +199,10 @@ class TaskSandbox {
     const p = this.#pending.get(reply.id);
     if (p === undefined) return;
     if ("alive" in reply) {
+      // Only sampling posts heartbeats (from the checked step, while the module's own timers
+      // cannot run); loading and drawing tasks must finish within the timeout, so a module's timer
+      // posting heartbeats of its own cannot hold them open.
+      if (!p.heartbeats) return;
       clearTimeout(p.timer);
       p.timer = this.#arm(reply.id);
       return;
@@ -239,7 +244,13 @@ class TaskSandbox {
     const worker = this.#worker;
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
-      this.#pending.set(id, { resolve, reject, timer: this.#arm(id), context });
+      this.#pending.set(id, {
+        resolve,
+        reject,
+        timer: this.#arm(id),
+        context,
+        heartbeats: request.kind === "sample",
+      });
       worker.postMessage({ id, request });
     });
   }

@@ -116,7 +116,7 @@ const QUICK_NAV2D: BaseConfig = {
  * @example
  * ```ts
  * import { expandProfile, PROFILES } from "./profiles.ts";
- * if (Object.keys(PROFILES).join() !== "paper,quick,compare") throw new Error("three profiles");
+ * if (Object.keys(PROFILES).join() !== "paper,quick,multistep,compare") throw new Error("four");
  * if (expandProfile(PROFILES.compare).length !== 6) throw new Error("2 estimators × 3 seeds");
  * ```
  */
@@ -160,6 +160,12 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       })),
     ],
   },
+  multistep: {
+    name: "multistep",
+    description:
+      "2D navigation with several inner steps at Table 1's reference setup: sgmrl and maml second order; ζ = 2, 3; 5 seeds = 20 runs, evaluated as in the paper profile",
+    groups: [{ base: PAPER_NAV2D, variants: sgmrlAndMaml([2, 3]), seeds: 5 }],
+  },
   compare: {
     name: "compare",
     description:
@@ -200,7 +206,7 @@ export interface ProfileOptions {
  * if (getProfile("compare").groups.length !== 1) throw new Error("one group");
  * let message = "";
  * try { getProfile("table1"); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("profile must be one of paper, quick, compare")) throw new Error(message);
+ * if (!message.startsWith("profile must be one of paper, quick, multistep, compare")) throw new Error(message);
  * ```
  */
 export function getProfile(name: string): Profile {
