@@ -3,16 +3,33 @@
 // software Vulkan, lavapipe, and allows it); elsewhere they are reported as ignored. The refusal
 // of a software adapter that was not allowed is checked wherever the only adapter is one.
 import assert from "node:assert/strict";
-import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/core/webgpu_backend.ts";
+import { ALLOW_SOFTWARE_GPU } from "../src/core/webgpu_backend.ts";
 import {
   assertBackendRefusedBeforeWriting,
   assertTrainingRepeatsAndFollowsWasm,
 } from "./helpers.ts";
-import { WEBGPU_AVAILABLE } from "./gpu.ts";
+import { hardwareGpu, WEBGPU_AVAILABLE, WEBGPU_RUN } from "./gpu.ts";
 
 const webgpu = { ignore: !WEBGPU_AVAILABLE };
 /** True where a hardware adapter exists (then nothing is refused). */
-const HARDWARE_GPU = await checkGpuAdapter(false).then(() => true, () => false);
+const HARDWARE_GPU = await hardwareGpu();
+
+Deno.test({
+  name:
+    "a test run that does not test WebGPU loads no graphics library (whose destructors corrupted the heap at exit)",
+  ignore: WEBGPU_RUN || Deno.build.os !== "linux",
+}, async () => {
+  // Read by a child (Deno asks for every permission to read /proc/self).
+  const out = await new Deno.Command("cat", { args: [`/proc/${Deno.pid}/maps`], stdout: "piped" })
+    .output();
+  assert.equal(out.code, 0);
+  const maps = new TextDecoder().decode(out.stdout);
+  assert.match(maps, /libc\.so/, "the map lists the process's libraries");
+  const loaded = [
+    ...new Set(maps.match(/\S*lib(?:EGL|GLX|GL|vulkan|LLVM|gbm|glapi)[^\s/]*\.so\S*/g)),
+  ];
+  assert.deepEqual(loaded, []);
+});
 
 Deno.test({
   name:

@@ -42,6 +42,24 @@ function softwareAllowed(): boolean {
   }
 }
 
+/** The environment variable through which Deno's WebGPU takes the graphics APIs it may use. */
+export const WEBGPU_BACKEND_VARIABLE = "DENO_WEBGPU_BACKEND";
+
+/**
+ * Ask Deno's WebGPU for Vulkan adapters only (the backend's documented requirement), unless the
+ * user chose otherwise (`DENO_WEBGPU_BACKEND` set) or the task may not set it. Otherwise wgpu also
+ * probes OpenGL through EGL, which loads Mesa's EGL and LLVM into the process where no Vulkan
+ * driver answers; their library destructors, run by exit() while other threads still end,
+ * corrupted the heap at exit ("double free or corruption", exit 134).
+ */
+function vulkanOnly(): void {
+  const query = { name: "env", variable: WEBGPU_BACKEND_VARIABLE } as const;
+  if (Deno.permissions.querySync(query).state !== "granted") return;
+  if (Deno.env.get(WEBGPU_BACKEND_VARIABLE) === undefined) {
+    Deno.env.set(WEBGPU_BACKEND_VARIABLE, "vulkan");
+  }
+}
+
 /**
  * The description of the adapter WebGPU gives, or an {@linkcode InputError} when there is none or
  * when it is a software one that is not allowed.
@@ -55,6 +73,7 @@ function softwareAllowed(): boolean {
 export async function checkGpuAdapter(
   allowSoftware: boolean = softwareAllowed(),
 ): Promise<GpuAdapterDescription> {
+  vulkanOnly();
   const adapter = "gpu" in navigator ? await navigator.gpu.requestAdapter() : null;
   if (adapter === null) {
     throw new InputError(

@@ -4,14 +4,16 @@
  * The inside of the task sandbox (src/sandbox/task_sandbox.ts): the only place where a task
  * module's code runs. The worker is created with no write, FFI, subprocess, network or
  * environment access and reads only the package and the module's own pinned files. Before the
- * module is imported, the realm is closed off: `console`, `Deno.stdout`, `Deno.stderr` and
- * `Deno.exit` are replaced and the runtime's internals (`Deno[Deno.internal]`) are removed, so the
- * module neither writes through them nor ends anything but this worker.
+ * module is imported, the realm is closed off: `console`, `Deno.stdout`, `Deno.stderr`, Node's
+ * `process.stdout` / `process.stderr` writes, `Deno.exit` and `close` are replaced and the runtime's
+ * internals (`Deno[Deno.internal]`) are removed, so the module neither writes through them nor ends
+ * anything (README, "the trust model", says what this does not cover).
  *
  * It answers three requests, each with plain data that the parent checks: `load` (the family's
  * dimensions and bounds, validated), `tasks` (tasks drawn from their streams) and `sample`
  * (trajectories). While sampling it posts a heartbeat at most once a second, so the parent's
- * watchdog can tell a slow task from a stuck one.
+ * watchdog can tell a slow task from a stuck one, and every 32 steps it checks its JavaScript heap
+ * against the limit the parent set.
  *
  * @module
  */
@@ -33,9 +35,9 @@ const scope = globalThis as unknown as {
 const post = scope.postMessage.bind(scope);
 let currentId = -1;
 
-// An error the module throws outside a request (a timer, a rejected promise) fails the request in
-// progress, as one line, instead of being printed by the runtime.
-// An error between requests fails the next one.
+// An error the module throws outside a request's own code (a timer, a rejected promise) fails the
+// request in progress, as one line, instead of being printed by the runtime; one raised between
+// requests fails the next request.
 let active = false;
 let stray: string | undefined;
 const strayError = (error: string) => {
@@ -165,8 +167,13 @@ async function handle(request: SandboxRequest): Promise<unknown> {
   return samplePaths({ ...rest, family, policy: gaussianSampling(policy) }, request.jobs);
 }
 
+/** An error as text; never throws, whatever the module threw (a getter that throws, a symbol). */
 function describe(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } catch {
+    return "(an error that cannot be printed)";
+  }
 }
 
 scope.onmessage = async (event) => {
