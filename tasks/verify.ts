@@ -54,7 +54,8 @@ Options:
   --all            verify every results/NAME/ directory holding a manifest: ${
   FULL_PROFILES.join(" and ")
 } in
-                   full, every other one with --spot (N default ${ALL_SPOTS}); a directory named
+                   full, every other one with --spot (N default ${ALL_SPOTS}, or the number of
+                   experiments when that is smaller); a directory named
                    after a built-in profile must hold that profile's own configurations
   --allow-expensive  also run experiments that are not a built-in profile's own and cost more
                    than the paper's 2D-navigation experiment (iterations, environment steps or
@@ -116,9 +117,15 @@ async function main(): Promise<number> {
       throw new InputError("all: no results/NAME/ directory holds a manifest");
     }
     for (const name of names) {
+      const dir = `results/${name}`;
+      // By default one interval per experiment at most, so that a profile with its first runs
+      // committed costs what they cost.
+      const experiments = Object.keys((await readProfileManifest(dir)).experiments).length;
       targets.push({
-        dir: `results/${name}`,
-        spots: FULL_PROFILES.includes(name) ? undefined : spots ?? ALL_SPOTS,
+        dir,
+        spots: FULL_PROFILES.includes(name)
+          ? undefined
+          : spots ?? Math.max(1, Math.min(ALL_SPOTS, experiments - 1)),
         strict: true,
       });
     }
