@@ -28,10 +28,17 @@ export const PACKAGE_ROOT: string = decodeURIComponent(new URL("../../", import.
     "",
   );
 
-/** Whether a resolved path is one of the package's own files (not pinned: it is the verifier). */
+/**
+ * The package's own files (not pinned: they are the verifier's code and its locked dependencies),
+ * which every task sandbox may read.
+ */
+export const PACKAGE_PATHS: readonly string[] = ["mod.ts", "src", "node_modules"].map((p) =>
+  `${PACKAGE_ROOT}/${p}`
+);
+
+/** Whether a resolved path is one of {@linkcode PACKAGE_PATHS} or lies below one. */
 function isPackageFile(path: string): boolean {
-  return path === `${PACKAGE_ROOT}/mod.ts` || path.startsWith(`${PACKAGE_ROOT}/src/`) ||
-    path.startsWith(`${PACKAGE_ROOT}/node_modules/`);
+  return PACKAGE_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
 const SPECIFIERS = [

@@ -21,6 +21,7 @@
  * @module
  */
 import { InputError } from "../core/errors.ts";
+import { canonicalJson } from "../core/canonical_json.ts";
 import type { Purpose } from "../core/rng.ts";
 import type { Path, PortableSampleRequest, SampleJob } from "../estimators/sampler.ts";
 import { chunkBounds } from "../core/chunks.ts";
@@ -44,7 +45,7 @@ import {
   type TaskFamilyMetadata,
 } from "./task_family_checks.ts";
 import { DenoWorker } from "../core/deno_worker.ts";
-import { checkTaskModuleImports, PACKAGE_ROOT } from "./module_graph.ts";
+import { checkTaskModuleImports, PACKAGE_PATHS, PACKAGE_ROOT } from "./module_graph.ts";
 
 export type { TaskFamilyMetadata };
 
@@ -277,12 +278,7 @@ function oneLine(text: string): string {
  * permissions on `import`, so this bounds what the module can read as data.)
  */
 function readAllowed(specifier: string): string[] {
-  return [
-    `${PACKAGE_ROOT}/mod.ts`,
-    `${PACKAGE_ROOT}/src`,
-    `${PACKAGE_ROOT}/node_modules`,
-    taskModulePath(specifier),
-  ];
+  return [...PACKAGE_PATHS, taskModulePath(specifier)];
 }
 
 /** Refuse a module the settings do not allow (a backstop: the tasks list and refuse earlier). */
@@ -309,7 +305,7 @@ async function openSandbox(
   await checkAllowed(env);
   await pinTaskModule(env); // the file is still the one pinned (else an InputError naming both)
   // So is every file it imports outside the package (config.envImports).
-  const imports = recordedImportsByEnv.get(env) ?? {};
+  const imports = recordedImports.get(env) ?? {};
   await checkTaskModuleImports(env, imports);
   const sandbox = new TaskSandbox(ref.specifier, [
     ...readAllowed(ref.specifier),
@@ -508,8 +504,7 @@ export async function checkTaskModulesAllowed(
 }
 
 /** The imports recorded with each task module in this process (config.envImports), by env. */
-const recordedImports = new Map<string, string>();
-const recordedImportsByEnv = new Map<string, Readonly<Record<string, string>>>();
+const recordedImports = new Map<string, Readonly<Record<string, string>>>();
 
 /**
  * Record the imports pinned with task module `env` (its configurations' `envImports`), which every
@@ -520,17 +515,15 @@ export function recordTaskModuleImports(
   env: string,
   imports: Readonly<Record<string, string>>,
 ): void {
-  const key = JSON.stringify(Object.entries(imports).sort(([a], [b]) => a < b ? -1 : 1));
   const before = recordedImports.get(env);
-  if (before !== undefined && before !== key) {
+  if (before !== undefined && canonicalJson(before) !== canonicalJson(imports)) {
     throw new InputError(
       `envImports: two configurations pin the imports of task module "${
         parseTaskModule(env)?.specifier ?? env
       }" differently`,
     );
   }
-  recordedImports.set(env, key);
-  recordedImportsByEnv.set(env, imports);
+  recordedImports.set(env, imports);
 }
 
 /**
