@@ -16,7 +16,7 @@ import { canonicalJson } from "../core/canonical_json.ts";
 import { lineChartSvg } from "../experiments/charts.ts";
 import { EXACT_ESTIMATORS } from "./exact.ts";
 import { analyseBias, type BiasReport, biasTable, type TheoryInput } from "./theory.ts";
-import { THEORY_SUITE, workedExample } from "./theory_suite.ts";
+import { THEORY_SUITE, WORKED_EXAMPLE_BY_STEPS, workedExample } from "./theory_suite.ts";
 
 /** The profile name of the theory artefacts. */
 export const THEORY_PROFILE = "theory";
@@ -134,12 +134,59 @@ export async function batchSvg(sweep: BatchSweep): Promise<string> {
   });
 }
 
+/**
+ * One problem's exact analysis at several numbers of inner steps, side by side: for each estimator
+ * and each ζ its bias, its variance (trace of the covariance), its MSE, and its variance as a
+ * multiple of MAML's (the estimator the paper sets SG-MRL against) at the same ζ.
+ *
+ * @example
+ * ```ts
+ * import { stepsTable } from "./theory_artifacts.ts";
+ * const e = (bias: number, variance: number) => ({ mean: [0], bias, variance, mse: variance + bias * bias });
+ * const table = stepsTable([
+ *   [1, { gradV: [1], estimators: { sgmrl: e(0, 3), maml: e(0.1, 1) } }],
+ *   [2, { gradV: [1], estimators: { sgmrl: e(0, 8), maml: e(0.2, 2) } }],
+ * ]);
+ * if (!table.includes("| sgmrl | 0.000e+0 | 0.000e+0 | 3.000e+0 | 8.000e+0 | 3.000e+0 | 8.000e+0 | 3.00 | 4.00 |")) {
+ *   throw new Error(table);
+ * }
+ * ```
+ */
+export function stepsTable(byStep: readonly (readonly [number, BiasReport])[]): string {
+  const steps = byStep.map(([zeta]) => zeta);
+  const columns = (label: string) => steps.map((z) => `${label}, ζ = ${z}`);
+  const header = [
+    "estimator",
+    ...columns("bias"),
+    ...columns("tr Cov"),
+    ...columns("MSE"),
+    ...columns("tr Cov ÷ maml's"),
+  ];
+  const lines = [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`];
+  for (const name of Object.keys(byStep[0][1].estimators)) {
+    const at = byStep.map(([, report]) => report.estimators[name]);
+    const ratio = byStep.map(([, report], i) =>
+      (at[i].variance / report.estimators.maml.variance).toFixed(2)
+    );
+    const cells = [
+      name,
+      ...at.map((e) => e.bias.toExponential(3)),
+      ...at.map((e) => e.variance.toExponential(3)),
+      ...at.map((e) => e.mse.toExponential(3)),
+      ...ratio,
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
 /** Every artefact directory of the theory profile, by id. */
 export async function theoryArtifacts(): Promise<Record<string, ArtifactFiles>> {
   const out: Record<string, ArtifactFiles> = {};
   const reports: [string, BiasReport][] = [];
-  for (const [id, make] of Object.entries(THEORY_SUITE)) {
-    const problem = make();
+  const make = (id: string) => THEORY_SUITE[id]();
+  for (const id of Object.keys(THEORY_SUITE)) {
+    const problem = make(id);
     const report = analyseBias(problem);
     reports.push([id, report]);
     out[id] = { "problem.json": canonicalJson(problem), "bias.json": canonicalJson(report) };
@@ -155,8 +202,11 @@ export async function theoryArtifacts(): Promise<Record<string, ArtifactFiles>> 
     "sweep.json": canonicalJson(batches),
     "batch-size.svg": await batchSvg(batches),
   };
+  const byId = new Map(reports);
+  const byStep = WORKED_EXAMPLE_BY_STEPS.map((id) => [make(id).innerSteps, byId.get(id)!] as const);
   out["summary"] = {
-    "bias.md": reports.map(([id, r]) => `## ${id}\n\n${biasTable(r)}\n`).join("\n"),
+    "bias.md": reports.map(([id, r]) => `## ${id}\n\n${biasTable(r)}\n`).join("\n") +
+      `\n## worked example against the number of inner steps ζ\n\n${stepsTable(byStep)}\n`,
   };
   return out;
 }

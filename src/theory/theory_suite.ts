@@ -47,9 +47,20 @@ export function twoTaskMixture(): TheoryInput {
   };
 }
 
-/** The built-in suite, by name. */
+/**
+ * The built-in suite, by name, in the order of the summary (problems added later come last, so
+ * that the summary of the earlier ones stays a prefix of it).
+ */
 export const THEORY_SUITE: Readonly<Record<string, () => TheoryInput>> = {
   "worked-example-z1": () => workedExample(1),
   "worked-example-z2": () => workedExample(2),
   "two-task-mixture-z1": twoTaskMixture,
+  "worked-example-z3": () => workedExample(3),
 };
+
+/** The ids of the worked example at ζ = 1, 2, 3, compared side by side in the summary. */
+export const WORKED_EXAMPLE_BY_STEPS: readonly string[] = [
+  "worked-example-z1",
+  "worked-example-z2",
+  "worked-example-z3",
+];
