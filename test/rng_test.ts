@@ -184,6 +184,9 @@ Deno.test("purpose ids are the fixed contract table", () => {
     "analysis-task": 10,
     "analysis-action": 11,
     "analysis-reset": 12,
+    "validation-task": 13,
+    "validation-action": 14,
+    "validation-reset": 15,
   });
   assert.ok(Object.isFrozen(PURPOSE_IDS));
 });
@@ -443,7 +446,7 @@ Deno.test("invalid key fields throw a RangeError naming the field and its range"
     [{ purpose: "bogus" }, /^stream key "purpose" must be one of "init", "task", .*got "bogus"$/],
     [
       { purpose: "toString" },
-      /^stream key "purpose" must be one of .*"analysis-reset", got "toString"$/,
+      /^stream key "purpose" must be one of .*"validation-reset", got "toString"$/,
     ],
   ];
   for (const [patch, message] of cases) {

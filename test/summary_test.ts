@@ -27,7 +27,7 @@ function run(seed: number, pre: number[], algorithm: "sgmrl" | "maml" = "sgmrl")
     preAdaptationReturn: -3,
     postAdaptationReturn: -2,
   };
-  return { config, metrics, evaluation, periodic: [] };
+  return { config, metrics, evaluation, periodic: [], validations: [] };
 }
 
 Deno.test("learning curves: mean ± sample std over seeds, per estimator, of window means", () => {

@@ -357,7 +357,9 @@ Deno.test("case 10: a profile name from Object.prototype is an unknown profile",
     assertOneLine(
       r,
       2,
-      new RegExp(`^error: profile must be one of paper, quick, multistep, compare, got "${name}"`),
+      new RegExp(
+        `^error: profile must be one of paper, quick, multistep, published, compare, got "${name}"`,
+      ),
     );
   }
 });

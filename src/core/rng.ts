@@ -181,7 +181,10 @@ export type Purpose =
   | "spot"
   | "analysis-task"
   | "analysis-action"
-  | "analysis-reset";
+  | "analysis-reset"
+  | "validation-task"
+  | "validation-action"
+  | "validation-reset";
 
 /**
  * Philox key word 1 for each purpose.
@@ -210,6 +213,9 @@ export const PURPOSE_IDS: Readonly<Record<Purpose, number>> = Object.freeze({
   "analysis-task": 10,
   "analysis-action": 11,
   "analysis-reset": 12,
+  "validation-task": 13,
+  "validation-action": 14,
+  "validation-reset": 15,
 });
 
 /**

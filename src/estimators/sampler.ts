@@ -197,7 +197,8 @@ export interface SampleRequest<Task> {
   readonly seed: number;
   /**
    * "action" during training, "eval-action" during meta-test evaluation, "analysis-action" for
-   * the estimator analysis's meta-batches.
+   * the estimator analysis's meta-batches, "validation-action" for the published protocol's
+   * validations.
    */
   readonly purpose: SamplingPurpose;
   readonly iteration: number;
@@ -242,12 +243,13 @@ export interface PortableSampleRequest extends Omit<SampleRequest<unknown>, "fam
 }
 
 /** What trajectories are sampled for; each has action and reset streams of its own. */
-export type SamplingPurpose = "action" | "eval-action" | "analysis-action";
+export type SamplingPurpose = "action" | "eval-action" | "analysis-action" | "validation-action";
 
 const RESET_PURPOSE: Record<SamplingPurpose, Purpose> = {
   "action": "reset",
   "eval-action": "eval-reset",
   "analysis-action": "analysis-reset",
+  "validation-action": "validation-reset",
 };
 
 /**

@@ -8,6 +8,9 @@
  * params.bin                 the final parameters, little-endian float32, PolicyParams order
  * evaluations.csv            with `evaluation.periodic`: one row per periodic evaluation,
  *                            iterations_done, return_step_0 … return_step_ζ
+ * validations.csv            with `evaluation.protocol` "published": one row per validation of
+ *                            the published trainer (src/training/validation.ts), iterations_done,
+ *                            train_return, pooled_return_step_0 … pooled_return_step_ζ
  * checkpoint-KKKKKKK.bin     the training state after K iterations (src/training/checkpoint.ts), for every K
  *                            of the experiment's checkpoint schedule
  * ```
@@ -31,6 +34,7 @@ import {
   type PeriodicEvaluation,
   policySpec,
 } from "../training/trainer.ts";
+import { type Validation, validationRule } from "../training/validation.ts";
 
 /**
  * The id of a training profile's summary directory (src/experiments/profile_summary.ts), which holds no
@@ -155,20 +159,7 @@ export function parseEvaluationsCsv(
   tasks: number,
   file: string,
 ): PeriodicEvaluation[] {
-  let table: { header: string[]; rows: string[][] };
-  try {
-    table = csvParse(text);
-  } catch (e) {
-    throw new RangeError(`${file}: ${(e as Error).message}`);
-  }
-  if (table.header.join() !== evaluationsHeader(innerSteps).join()) {
-    throw new RangeError(`${file}: header is not ${evaluationsHeader(innerSteps).join(",")}`);
-  }
-  return table.rows.map((fields, i) => {
-    const numbers = fields.map(Number);
-    if (!numbers.every((x, k) => String(x) === fields[k]) || !Number.isInteger(numbers[0])) {
-      throw new RangeError(`${file}: line ${i + 2} is not a row of numbers`);
-    }
+  return parseNumberTable(text, evaluationsHeader(innerSteps), file).map((numbers) => {
     const returnsByStep = numbers.slice(1);
     return {
       iteration: numbers[0],
@@ -179,6 +170,81 @@ export function parseEvaluationsCsv(
         postAdaptationReturn: returnsByStep[innerSteps],
       },
     };
+  });
+}
+
+/** The name of the published protocol's validations file. */
+export const VALIDATIONS_FILE = "validations.csv";
+
+function validationsHeader(innerSteps: number): string[] {
+  return [
+    "iterations_done",
+    "train_return",
+    ...Array.from({ length: innerSteps + 1 }, (_, t) => `pooled_return_step_${t}`),
+  ];
+}
+
+/**
+ * validations.csv's text: one row per validation of the published protocol.
+ *
+ * @example
+ * ```ts
+ * import { parseValidationsCsv, validationsCsv } from "./experiment_files.ts";
+ * const rows = [{ iteration: 52, trainReturn: -21.5, pooledReturnsByStep: [-38, -18.25] }];
+ * const text = validationsCsv(1, rows);
+ * if (text !== "iterations_done,train_return,pooled_return_step_0,pooled_return_step_1\n52,-21.5,-38,-18.25\n") {
+ *   throw new Error(text);
+ * }
+ * if (parseValidationsCsv(text, 1, "v.csv")[0].pooledReturnsByStep[1] !== -18.25) {
+ *   throw new Error("round trip");
+ * }
+ * ```
+ */
+export function validationsCsv(innerSteps: number, rows: readonly Validation[]): string {
+  return csvFormat(
+    validationsHeader(innerSteps),
+    rows.map((r) => [r.iteration, r.trainReturn, ...r.pooledReturnsByStep]),
+  );
+}
+
+/**
+ * Parse validations.csv as written by {@linkcode validationsCsv} for ζ = `innerSteps`; a
+ * `RangeError` names `file` and the first bad line (rows must follow each other in iterations).
+ */
+export function parseValidationsCsv(text: string, innerSteps: number, file: string): Validation[] {
+  const rows = parseNumberTable(text, validationsHeader(innerSteps), file);
+  return rows.map((numbers, i) => {
+    if (i > 0 && numbers[0] <= rows[i - 1][0]) {
+      throw new RangeError(`${file}: line ${i + 2} does not follow line ${i + 1} in iterations`);
+    }
+    return {
+      iteration: numbers[0],
+      trainReturn: numbers[1],
+      pooledReturnsByStep: numbers.slice(2),
+    };
+  });
+}
+
+/**
+ * A CSV table of numbers with the given header whose first column is an integer; a `RangeError`
+ * names `file` and the first bad line.
+ */
+function parseNumberTable(text: string, header: readonly string[], file: string): number[][] {
+  let table: { header: string[]; rows: string[][] };
+  try {
+    table = csvParse(text);
+  } catch (e) {
+    throw new RangeError(`${file}: ${(e as Error).message}`);
+  }
+  if (table.header.join() !== header.join()) {
+    throw new RangeError(`${file}: header is not ${header.join(",")}`);
+  }
+  return table.rows.map((fields, i) => {
+    const numbers = fields.map(Number);
+    if (!numbers.every((x, k) => String(x) === fields[k]) || !Number.isInteger(numbers[0])) {
+      throw new RangeError(`${file}: line ${i + 2} is not a row of numbers`);
+    }
+    return numbers;
   });
 }
 
@@ -207,12 +273,14 @@ export interface FinishedExperiment {
   readonly metrics: readonly IterationMetrics[];
   readonly evaluation: Evaluation;
   readonly periodicEvaluations: readonly PeriodicEvaluation[];
+  /** The published protocol's validations (written with `evaluation.protocol` "published"). */
+  readonly validations: readonly Validation[];
 }
 
 /**
  * The artefact files of one finished experiment: config.json, metrics.csv, evaluation.json,
- * params.bin, evaluations.csv (with `evaluation.periodic`), and the checkpoint files given (name
- * to bytes).
+ * params.bin, evaluations.csv (with `evaluation.periodic`), validations.csv (with the published
+ * protocol), and the checkpoint files given (name to bytes).
  */
 export function experimentFiles(
   config: ExperimentConfig,
@@ -222,12 +290,16 @@ export function experimentFiles(
   const periodic: ArtifactFiles = config.evaluation.periodic === undefined
     ? {}
     : { "evaluations.csv": evaluationsCsv(config.innerSteps, result.periodicEvaluations) };
+  const validations: ArtifactFiles = validationRule(config) === undefined
+    ? {}
+    : { [VALIDATIONS_FILE]: validationsCsv(config.innerSteps, result.validations) };
   return {
     "config.json": canonicalJson(config),
     "metrics.csv": metricsCsv(result.metrics),
     "evaluation.json": canonicalJson(result.evaluation),
     "params.bin": paramsBin(result.params),
     ...periodic,
+    ...validations,
     ...checkpoints,
   };
 }

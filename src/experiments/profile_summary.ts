@@ -20,9 +20,17 @@ import { type ExperimentConfig, InputError } from "../training/config.ts";
 import {
   parseEvaluationsCsv,
   parseMetricsCsv,
+  parseValidationsCsv,
   readStoredConfigs,
   SUMMARY_ID,
+  VALIDATIONS_FILE,
 } from "./experiment_files.ts";
+import {
+  bestValidation,
+  type Validation,
+  validationRule,
+  validationScore,
+} from "../training/validation.ts";
 import { MAX_ARTIFACT_BYTES, MAX_INPUT_BYTES, readRegularFile } from "../core/safe_fs.ts";
 import type { Evaluation, IterationMetrics, PeriodicEvaluation } from "../training/trainer.ts";
 
@@ -150,6 +158,8 @@ export interface SummaryRow {
   readonly algorithm: string;
   readonly hessian: string;
   readonly innerSteps: number;
+  /** The policy's activation and the sampler ("relu, fixed"): a column where rows differ in it. */
+  readonly setup?: string;
   readonly seeds: number;
   readonly mean: number;
   /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
@@ -159,6 +169,21 @@ export interface SummaryRow {
    * post-adaptation returns over its evaluations during training, mean and std over seeds.
    */
   readonly best?: { readonly mean: number; readonly std: number };
+  /**
+   * With the budget sampler, when every seed reports it: the final evaluation's pooled return after
+   * ζ steps (the published `AverageReturn`), mean and std over seeds.
+   */
+  readonly pooled?: { readonly mean: number; readonly std: number };
+  /**
+   * With the published protocol: the final parameters' score under it (evaluation.json's
+   * `publishedReturnsByStep` after ζ steps), mean and std over seeds.
+   */
+  readonly publishedFinal?: { readonly mean: number; readonly std: number };
+  /**
+   * The published protocol, when every seed has validations: each seed's best validation score
+   * (src/training/validation.ts), mean and std over seeds.
+   */
+  readonly published?: { readonly mean: number; readonly std: number };
 }
 
 /**
@@ -178,6 +203,8 @@ export interface ExperimentResult {
   readonly evaluation: Evaluation;
   /** The periodic evaluations (empty without `evaluation.periodic`). */
   readonly periodic: readonly PeriodicEvaluation[];
+  /** The published protocol's validations (empty without it). */
+  readonly validations: readonly Validation[];
 }
 
 function meanStd(values: readonly number[]): { mean: number; std: number } {
@@ -234,30 +261,61 @@ function table2(env: string, rows: [string, string][]): Record<string, string> {
  * ```
  */
 export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
-  const groups = new Map<string, { config: ExperimentConfig; values: number[]; best: number[] }>();
-  for (const { config, evaluation, periodic } of results) {
+  interface Group {
+    config: ExperimentConfig;
+    setup: string;
+    values: number[];
+    best: number[];
+    pooled: number[];
+    publishedFinal: number[];
+    published: number[];
+  }
+  const last = (values: readonly number[] | undefined) => values?.[values.length - 1];
+  const groups = new Map<string, Group>();
+  for (const { config, evaluation, periodic, validations } of results) {
+    const setup = `${config.policy.activation}, ${config.sampler ?? "fixed"}`;
     const key = `${
       environmentName(config.env)
-    }|${config.algorithm}|${config.hessian}|${config.innerSteps}`;
-    const g = groups.get(key) ?? { config, values: [], best: [] };
+    }|${config.algorithm}|${config.hessian}|${config.innerSteps}|${setup}`;
+    const g = groups.get(key) ??
+      { config, setup, values: [], best: [], pooled: [], publishedFinal: [], published: [] };
     g.values.push(evaluation.postAdaptationReturn);
     if (periodic.length > 0) {
       g.best.push(Math.max(...periodic.map((p) => p.evaluation.postAdaptationReturn)));
     }
+    const pooled = last(evaluation.pooledReturnsByStep);
+    if (pooled !== undefined) g.pooled.push(pooled);
+    const publishedFinal = last(evaluation.publishedReturnsByStep);
+    if (publishedFinal !== undefined) g.publishedFinal.push(publishedFinal);
+    const top = bestValidation(validations);
+    if (top !== undefined) g.published.push(validationScore(top));
     groups.set(key, g);
   }
-  return [...groups.values()].map(({ config, values, best }) => ({
-    env: environmentName(config.env),
-    algorithm: config.algorithm,
-    hessian: config.hessian,
-    innerSteps: config.innerSteps,
-    seeds: values.length,
-    ...meanStd(values),
-    ...(best.length === values.length ? { best: meanStd(best) } : {}),
-  })).sort((a, b) =>
+  const setups = new Set([...groups.values()].map((g) => g.setup));
+  const all = (values: number[], n: number) =>
+    values.length === n && n > 0 ? meanStd(values) : undefined;
+  return [...groups.values()].map((g) => {
+    const n = g.values.length;
+    const optional = {
+      best: all(g.best, n),
+      pooled: all(g.pooled, n),
+      publishedFinal: all(g.publishedFinal, n),
+      published: all(g.published, n),
+    };
+    return {
+      env: environmentName(g.config.env),
+      algorithm: g.config.algorithm,
+      hessian: g.config.hessian,
+      innerSteps: g.config.innerSteps,
+      ...(setups.size > 1 ? { setup: g.setup } : {}),
+      seeds: n,
+      ...meanStd(g.values),
+      ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    };
+  }).sort((a, b) =>
     a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
     a.hessian.localeCompare(b.hessian) ||
-    a.algorithm.localeCompare(b.algorithm)
+    a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "")
   );
 }
 
@@ -277,31 +335,44 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
  */
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const fmt = (x: number) => x.toFixed(3).replace("-", "−");
-  const withBest = rows.some((r) => r.best !== undefined);
-  const bestHeader = withBest ? " best during training (reference protocol) |" : "";
+  // Optional columns, each shown when some row has it.
+  const optional: [string, (r: SummaryRow) => { mean: number; std: number } | undefined][] = [
+    ["best during training (reference protocol)", (r) => r.best],
+    ["pooled return after ζ steps (budget sampler)", (r) => r.pooled],
+    ["final parameters, published metric", (r) => r.publishedFinal],
+    ["best validation (published protocol)", (r) => r.published],
+  ];
+  const shown = optional.filter(([, get]) => rows.some((r) => get(r) !== undefined));
+  const headers = shown.map(([title]) => ` ${title} |`).join("");
+  const withSetup = rows.some((r) => r.setup !== undefined);
   const lines = [
-    `| env | algorithm | meta-gradient | ζ | meta-test return after ζ steps (mean ± std) |${bestHeader} seeds | paper |`,
-    `| --- | --- | --- | --- | --- |${withBest ? " --- |" : ""} --- | --- |`,
+    `| env | algorithm | meta-gradient | ζ |${
+      withSetup ? " policy, sampler |" : ""
+    } meta-test return after ζ steps (mean ± std) |${headers} seeds | paper |`,
+    `| --- | --- | --- | --- |${withSetup ? " --- |" : ""} --- |${
+      shown.map(() => " --- |").join("")
+    } --- | --- |`,
   ];
   for (const r of rows) {
     const order = r.hessian === "autodiff" ? "second order" : "first order";
     const paper = PAPER_FIGURES[`${r.env}|${r.algorithm}|${r.innerSteps}`] ?? "";
-    const best = !withBest
-      ? ""
-      : r.best === undefined
-      ? " |"
-      : ` ${fmt(r.best.mean)} ± ${r.best.std.toFixed(3)} |`;
+    const setup = withSetup ? ` ${r.setup ?? ""} |` : "";
+    const cells = shown.map(([, get]) => {
+      const v = get(r);
+      return v === undefined ? " |" : ` ${fmt(v.mean)} ± ${v.std.toFixed(3)} |`;
+    }).join("");
     lines.push(
-      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} | ${fmt(r.mean)} ± ${
+      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${setup} ${fmt(r.mean)} ± ${
         r.std.toFixed(3)
-      } |${best} ${r.seeds} | ${paper} |`,
+      } |${cells} ${r.seeds} | ${paper} |`,
     );
   }
   return lines.join("\n");
 }
 
 /**
- * Read the final (and periodic) evaluations of every experiment in a profile directory.
+ * Read the final (and periodic) evaluations and the validations of every experiment in a profile
+ * directory.
  *
  * @example
  * ```ts
@@ -326,6 +397,11 @@ export async function readResults(dir: string): Promise<ExperimentResult[]> {
       `${at}/evaluations.csv`,
     );
     const evaluation = JSON.parse(await read(`${at}/evaluation.json`)) as Evaluation;
-    return { config, evaluation, periodic };
+    const validations = validationRule(config) === undefined ? [] : parseValidationsCsv(
+      await read(`${at}/${VALIDATIONS_FILE}`),
+      config.innerSteps,
+      `${at}/${VALIDATIONS_FILE}`,
+    );
+    return { config, evaluation, periodic, validations };
   }));
 }

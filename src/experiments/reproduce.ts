@@ -267,9 +267,11 @@ async function runExperiment(
   await trainIterations(config, run.state, {
     ...threads,
     shouldStop: stop,
-    onIteration: async (m, _timing, state, periodic) => {
+    validations: run.validations,
+    onIteration: async (m, _timing, state, periodic, validation) => {
       run.metrics.push(m);
       if (periodic !== undefined) run.evaluations.push(periodic);
+      if (validation !== undefined) run.validations.push(validation);
       hooks.onIteration?.(config, m);
       if (schedule.has(state.completed) || stop()) await saveCheckpoint(run, config);
     },
@@ -281,6 +283,7 @@ async function runExperiment(
     metrics: run.metrics,
     evaluation,
     periodicEvaluations: run.evaluations,
+    validations: run.validations,
   }, await scheduledCheckpoints(run, config));
   await writeExperiment(outDir, config.id, files, run.state.digest);
   await Deno.remove(run.dir, { recursive: true });

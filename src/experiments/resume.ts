@@ -2,7 +2,8 @@
  * The run directory of an unfinished experiment, from which an interrupted run resumes.
  *
  * While experiment `<id>` trains, `<out>/.run-<id>/` holds its `config.json`, a `metrics.csv`
- * with the rows so far, and its checkpoints (src/training/checkpoint.ts), each replaced atomically and
+ * with the rows so far (and evaluations.csv, validations.csv where the config has them), and its
+ * checkpoints (src/training/checkpoint.ts), each replaced atomically and
  * flushed to disk. The metrics are written before the checkpoint they end at, so every complete
  * checkpoint has its rows. A rerun with the same configuration continues from the latest
  * checkpoint that checks (its own digest, the metrics rows' digests, and every scheduled
@@ -28,8 +29,12 @@ import {
   metricsCsv,
   parseEvaluationsCsv,
   parseMetricsCsv,
+  parseValidationsCsv,
   periodicSchedule,
+  VALIDATIONS_FILE,
+  validationsCsv,
 } from "./experiment_files.ts";
+import { type Validation, validationRule } from "../training/validation.ts";
 import { readRegularFile, UnsafeFileError } from "../core/safe_fs.ts";
 import {
   initialTrainingState,
@@ -57,6 +62,8 @@ export interface Run {
   readonly metrics: IterationMetrics[];
   /** The periodic evaluations after at most state.completed iterations (training appends). */
   readonly evaluations: PeriodicEvaluation[];
+  /** The published protocol's validations after at most state.completed iterations (likewise). */
+  readonly validations: Validation[];
 }
 
 /** A file of the run directory, or null when it is absent or not a regular file. */
@@ -94,7 +101,23 @@ export async function openRun(
   }
   if (!same) await writeFileAtomically(dir, CONFIG, encoder.encode(configText));
   const resumed = await latestCheckpoint(dir, config, initial.digest, warn);
-  return resumed ?? { dir, state: initial, metrics: [], evaluations: [] };
+  return resumed ?? { dir, state: initial, metrics: [], evaluations: [], validations: [] };
+}
+
+/** The rows of a run directory's table, or none when it is absent or does not parse (said). */
+async function readRows<T>(
+  path: string,
+  parse: (text: string, file: string) => T[],
+  warn: (message: string) => void,
+): Promise<T[]> {
+  const bytes = await readOptional(path);
+  if (bytes === null) return [];
+  try {
+    return parse(new TextDecoder().decode(bytes), path);
+  } catch (e) {
+    warn((e as Error).message);
+    return [];
+  }
 }
 
 async function listCheckpoints(dir: string): Promise<number[]> {
@@ -112,29 +135,20 @@ async function latestCheckpoint(
   genesis: string,
   warn: (message: string) => void,
 ): Promise<Run | null> {
-  const metricsBytes = await readOptional(`${dir}/${METRICS}`);
-  let rows: IterationMetrics[] = [];
-  if (metricsBytes !== null) {
-    try {
-      rows = parseMetricsCsv(new TextDecoder().decode(metricsBytes), `${dir}/${METRICS}`);
-    } catch (e) {
-      warn((e as Error).message);
-    }
-  }
-  let evaluations: PeriodicEvaluation[] = [];
-  const evaluationBytes = await readOptional(`${dir}/${EVALUATIONS}`);
-  if (evaluationBytes !== null) {
-    try {
-      evaluations = parseEvaluationsCsv(
-        new TextDecoder().decode(evaluationBytes),
-        config.innerSteps,
-        config.evaluation.periodic?.tasks ?? 0,
-        `${dir}/${EVALUATIONS}`,
-      );
-    } catch (e) {
-      warn((e as Error).message);
-    }
-  }
+  const read = <T>(name: string, parse: (text: string, file: string) => T[]) =>
+    readRows(`${dir}/${name}`, parse, warn);
+  const rows = await read(METRICS, parseMetricsCsv);
+  const evaluations = await read(
+    EVALUATIONS,
+    (text, file) =>
+      parseEvaluationsCsv(text, config.innerSteps, config.evaluation.periodic?.tasks ?? 0, file),
+  );
+  // The validations' schedule depends on the training returns, so it cannot be checked here: the
+  // rows are written before each checkpoint, like the metrics, and a replay checks them.
+  const validations = await read(
+    VALIDATIONS_FILE,
+    (text, file) => parseValidationsCsv(text, config.innerSteps, file),
+  );
   // A checkpoint is usable only with every periodic evaluation due by then recorded.
   const due = periodicSchedule(config);
   const evaluated = (k: number) =>
@@ -172,23 +186,28 @@ async function latestCheckpoint(
     state: best,
     metrics: rows.slice(0, k),
     evaluations: evaluations.filter((e) => e.iteration <= k),
+    validations: validations.filter((v) => v.iteration <= k),
   };
 }
 
 /**
  * Save a checkpoint of `state` in the run directory: first the metrics rows (and periodic
- * evaluations) up to it, then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
+ * evaluations and validations) up to it, then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
  * (written on an interruption) are removed.
  */
 export async function saveCheckpoint(
   run: Run,
   config: ExperimentConfig,
 ): Promise<void> {
-  const { dir, state, metrics, evaluations } = run;
+  const { dir, state, metrics, evaluations, validations } = run;
   await writeFileAtomically(dir, METRICS, encoder.encode(metricsCsv(metrics)));
   if (config.evaluation.periodic !== undefined) {
     const text = evaluationsCsv(config.innerSteps, evaluations);
     await writeFileAtomically(dir, EVALUATIONS, encoder.encode(text));
+  }
+  if (validationRule(config) !== undefined) {
+    const text = validationsCsv(config.innerSteps, validations);
+    await writeFileAtomically(dir, VALIDATIONS_FILE, encoder.encode(text));
   }
   await writeFileAtomically(dir, checkpointName(state.completed), encodeCheckpoint(state));
   const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));

@@ -9,6 +9,8 @@
  *   (ζ + 1) × metaBatchSize × trajectoriesPerTask × horizon steps of 28·obs + 12·act + 52 bytes
  *   (the float64 path, the learner's float32 copy, the return and baseline temporaries), twice
  *   (worker transfers copy); the same for a round of an evaluation (metaBatchSize tasks at most);
+ *   three times that with the budget sampler (its stop step is at most 2H − 1, and each slot runs
+ *   at most one path past it), whose tasks also hold up to twice the samples for the learner;
  * - the learner, per task on a WebAssembly heap (one task's gradient tape at a time): 128 bytes per
  *   sample, unit and phase, 128 × trajectoriesPerTask × horizon × (Σ hidden + obs + act) × (ζ + 1),
  *   plus 64 × parameters × (ζ + 1); measured: paper-scale HalfCheetah at ζ = 3 took 320 MiB per
@@ -28,6 +30,7 @@ import { InputError } from "../core/errors.ts";
 import { environmentDims } from "../envs/registry.ts";
 import { PROFILES } from "./profiles.ts";
 import { paramCount } from "../estimators/policy.ts";
+import { validationRule } from "./validation.ts";
 
 /** Limit of the sampling estimate (the JavaScript heap): 2 GiB. */
 export const SAMPLING_MEMORY_LIMIT = 2 * 2 ** 30;
@@ -42,7 +45,7 @@ export interface CostEstimate {
   readonly samplingBytes: number;
   /** Bytes of one WebAssembly heap for one task's meta-gradient. */
   readonly learnerBytes: number;
-  /** Environment steps of the whole experiment, evaluation included. */
+  /** Environment steps of the whole experiment, evaluations and (at most) validations included. */
   readonly environmentSteps: number;
   /** Samples the learner differentiates × the policy's parameters, over the whole experiment. */
   readonly learnerWork: number;
@@ -74,22 +77,36 @@ function dims(config: ExperimentConfig) {
 export function estimateCost(config: ExperimentConfig): CostEstimate {
   const { obsDim, actDim, params, phases } = dims(config);
   const stepBytes = 28 * obsDim + 12 * actDim + 52;
-  const perIteration = config.metaBatchSize * config.trajectoriesPerTask * config.horizon;
-  const perTask = config.evaluation.trajectoriesPerTask * config.horizon;
+  // The budget sampler samples at most 3H − 2 steps per slot (its stop step is at most 2H − 1,
+  // and each slot runs at most one path past it): at most 3 × the fixed sampler's.
+  const sampling = config.sampler === "budget" ? 3 : 1;
+  const perIteration = sampling * config.metaBatchSize * config.trajectoriesPerTask *
+    config.horizon;
+  const perTask = sampling * config.evaluation.trajectoriesPerTask * config.horizon;
   // Evaluations run in rounds of metaBatchSize tasks.
   const evaluationRound = Math.min(config.evaluation.tasks, config.metaBatchSize) * perTask;
   const periodic = config.evaluation.periodic;
+  // The published validations, at most: every `every`-th iteration and every one after `after`.
+  const rule = validationRule(config);
+  const validations = rule === undefined ? 0 : Math.min(
+    config.iterations,
+    Math.floor(config.iterations / rule.every) + Math.max(0, config.iterations - rule.after - 1),
+  );
+  const validationSteps = rule === undefined
+    ? 0
+    : validations * rule.rounds * config.metaBatchSize * sampling * config.trajectoriesPerTask *
+      config.horizon;
   const evaluation = (config.evaluation.tasks +
-    (periodic === undefined
-      ? 0
-      : Math.floor(config.iterations / periodic.every) * periodic.tasks)) *
-    perTask;
+        (periodic === undefined
+          ? 0
+          : Math.floor(config.iterations / periodic.every) * periodic.tasks)) *
+      perTask + validationSteps;
   const hidden = config.policy.hidden.reduce((a, b) => a + b, 0);
   return {
     iterations: config.iterations,
     samplingBytes: 2 * phases * stepBytes * Math.max(perIteration, evaluationRound) + 48 * params,
-    learnerBytes: 128 * config.trajectoriesPerTask * config.horizon * (hidden + obsDim + actDim) *
-        phases + 64 * params * phases,
+    learnerBytes: 128 * (sampling > 1 ? 2 : 1) * config.trajectoriesPerTask * config.horizon *
+        (hidden + obsDim + actDim) * phases + 64 * params * phases,
     environmentSteps: (config.iterations * perIteration + evaluation) * phases,
     learnerWork: config.iterations * perIteration * phases * params,
   };

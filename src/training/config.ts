@@ -14,6 +14,28 @@ import { ALGORITHMS, HESSIANS } from "../estimators/meta_gradient.ts";
 export { ENVIRONMENTS } from "../envs/registry.ts";
 export { InputError } from "../core/errors.ts";
 
+/**
+ * The batch samplers: "fixed" trajectories per task, or the published code's step "budget".
+ *
+ * @example
+ * ```ts
+ * import { SAMPLERS } from "./config.ts";
+ * if (SAMPLERS.join() !== "fixed,budget") throw new Error("two samplers");
+ * ```
+ */
+export const SAMPLERS = ["fixed", "budget"] as const;
+
+/**
+ * The evaluation protocols: the package's own, or the published trainer's validations beside it.
+ *
+ * @example
+ * ```ts
+ * import { EVALUATION_PROTOCOLS } from "./config.ts";
+ * if (!EVALUATION_PROTOCOLS.includes("published")) throw new Error("the published protocol");
+ * ```
+ */
+export const EVALUATION_PROTOCOLS = ["package", "published"] as const;
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
 
@@ -96,6 +118,22 @@ export const ExperimentConfigSchema = z.strictObject({
      * evaluate on `tasks` fresh tasks (evaluations.csv); the best one is what the reference reported.
      */
     periodic: z.strictObject({ every: int(1, 1000000), tasks: int(1, 100000) }).optional(),
+    /**
+     * "package" when absent; "published": training also runs the published trainer's
+     * validations (src/training/validation.ts: its trigger, rounds of fresh meta-batches, the pooled
+     * return), one row each in validations.csv; the summary reports each seed's best.
+     */
+    protocol: z.enum(EVALUATION_PROTOCOLS).optional(),
+    /** The published validation's constants, where they differ from the code's (80, 80, 50, 1.05). */
+    validation: z.strictObject({
+      rounds: int(1, 100000),
+      every: int(1, 1000000),
+      after: int(0, 1000000),
+      margin: z.number().min(0).finite(),
+    }).optional(),
+  }).refine((e) => e.validation === undefined || e.protocol === "published", {
+    message: 'validation is read only with protocol "published"',
+    path: ["validation"],
   }),
   backend: z.enum(BACKENDS),
   /**
@@ -104,6 +142,13 @@ export const ExperimentConfigSchema = z.strictObject({
    * still the same bytes on every machine and for any worker count).
    */
   samplingPrecision: z.enum(DENSE_PRECISIONS).optional(),
+  /**
+   * How a batch is sampled: "fixed" when absent (exactly `trajectoriesPerTask` paths per task and
+   * adaptation step), or "budget" (the published code's sampler: `trajectoriesPerTask` environment
+   * slots per task step in lockstep, restarting ended episodes, until the completed paths hold
+   * tasks × trajectoriesPerTask × horizon steps; src/estimators/budget_sampler.ts).
+   */
+  sampler: z.enum(SAMPLERS).optional(),
 });
 
 /**
@@ -207,6 +252,28 @@ export const PAPER_NAV2D: BaseConfig = {
   policy: { hidden: [100, 100], activation: "relu", initStd: 1 },
   evaluation: { tasks: 1600, trajectoriesPerTask: 20, periodic: { every: 80, tasks: 1600 } },
   backend: "wasm",
+};
+
+/**
+ * Table 1's setup as the published code runs it (kristian-georgiev/SGMRL,
+ * sgmrl_experiments/vpg_run.py with sgmrl_configs/sgmrl_full.json): {@linkcode PAPER_NAV2D} with
+ * the policy class's default tanh, the budget sampler (maml_zoo's `MAMLSampler`), and the published
+ * trainer's validations (src/training/validation.ts) in place of the periodic evaluations.
+ *
+ * @example
+ * ```ts
+ * import { PUBLISHED_NAV2D } from "./config.ts";
+ * const { policy, sampler, evaluation } = PUBLISHED_NAV2D;
+ * if (policy.activation !== "tanh" || sampler !== "budget" || evaluation.protocol !== "published") {
+ *   throw new Error("the published code's setup");
+ * }
+ * ```
+ */
+export const PUBLISHED_NAV2D: BaseConfig = {
+  ...PAPER_NAV2D,
+  policy: { ...PAPER_NAV2D.policy, activation: "tanh" },
+  sampler: "budget",
+  evaluation: { tasks: 1600, trajectoriesPerTask: 20, protocol: "published" },
 };
 
 /**

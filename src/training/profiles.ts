@@ -9,6 +9,7 @@ import {
   InputError,
   PAPER_LOCOMOTION,
   PAPER_NAV2D,
+  PUBLISHED_NAV2D,
   validateConfig,
 } from "./config.ts";
 import { environmentName } from "../envs/task_module.ts";
@@ -26,6 +27,8 @@ export interface ProfileGroup {
   readonly base: BaseConfig;
   readonly variants: readonly Variant[];
   readonly seeds: number;
+  /** Added to the group's experiment ids (`nav2d-maml-so-z1-<tag>-s0`) where groups share a variant. */
+  readonly tag?: string;
 }
 
 /**
@@ -116,7 +119,7 @@ const QUICK_NAV2D: BaseConfig = {
  * @example
  * ```ts
  * import { expandProfile, PROFILES } from "./profiles.ts";
- * if (Object.keys(PROFILES).join() !== "paper,quick,multistep,compare") throw new Error("four");
+ * if (Object.keys(PROFILES).join() !== "paper,quick,multistep,published,compare") throw new Error("five");
  * if (expandProfile(PROFILES.compare).length !== 6) throw new Error("2 estimators × 3 seeds");
  * ```
  */
@@ -166,6 +169,24 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       "2D navigation with several inner steps at Table 1's reference setup: sgmrl and maml second order; ζ = 2, 3; 5 seeds = 20 runs, evaluated as in the paper profile",
     groups: [{ base: PAPER_NAV2D, variants: sgmrlAndMaml([2, 3]), seeds: 5 }],
   },
+  published: {
+    name: "published",
+    description:
+      "Table 1 as the published code ran it: tanh policy, the budget sampler and the published trainer's validations (best of validations, pooled AverageReturn); maml and sgmrl second order, 3 seeds, and sgmrl-published, 1 seed; beside them maml with the package's setup (ReLU, 20 trajectories per task; its training the paper profile's, byte for byte) under the same validations, 3 seeds (tag paper-setup)",
+    groups: [
+      { base: PUBLISHED_NAV2D, variants: sgmrlAndMaml([1]), seeds: 3 },
+      { base: PUBLISHED_NAV2D, variants: [{ ...PUBLISHED, innerSteps: 1 }], seeds: 1 },
+      {
+        base: {
+          ...PAPER_NAV2D,
+          evaluation: { ...PAPER_NAV2D.evaluation, protocol: "published" },
+        },
+        variants: [{ algorithm: "maml", hessian: "autodiff", innerSteps: 1 }],
+        seeds: 3,
+        tag: "paper-setup",
+      },
+    ],
+  },
   compare: {
     name: "compare",
     description:
@@ -181,9 +202,10 @@ export const PROFILE_NAMES: readonly string[] = Object.keys(PROFILES);
  * The artefact id of one experiment, e.g. `nav2d-sgmrl-so-z1-s0`; a task module is named by its
  * file name (`examples/point_mass.ts#…` gives `point-mass-sgmrl-so-z1-s0`).
  */
-export function experimentId(env: string, v: Variant, seed: number): string {
+export function experimentId(env: string, v: Variant, seed: number, tag?: string): string {
   const order = v.hessian === "autodiff" ? "so" : "fo";
-  return `${environmentName(env)}-${v.algorithm}-${order}-z${v.innerSteps}-s${seed}`;
+  const tagged = tag === undefined ? "" : `-${tag}`;
+  return `${environmentName(env)}-${v.algorithm}-${order}-z${v.innerSteps}${tagged}-s${seed}`;
 }
 
 /** Most seeds a grid may have (`--seeds`). */
@@ -206,7 +228,7 @@ export interface ProfileOptions {
  * if (getProfile("compare").groups.length !== 1) throw new Error("one group");
  * let message = "";
  * try { getProfile("table1"); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("profile must be one of paper, quick, multistep, compare")) throw new Error(message);
+ * if (!message.startsWith("profile must be one of paper, quick, multistep, published")) throw new Error(message);
  * ```
  */
 export function getProfile(name: string): Profile {
@@ -245,7 +267,7 @@ export function expandProfile(profile: Profile, options: ProfileOptions = {}): E
     for (const v of group.variants) {
       for (let seed = 0; seed < (options.seeds ?? group.seeds); seed++) {
         const merged = { ...group.base, ...overrides, ...v, seed, id: "" };
-        merged.id = experimentId(String(merged.env), v, seed);
+        merged.id = experimentId(String(merged.env), v, seed, group.tag);
         configs.push(validateConfig(merged, "config"));
       }
     }

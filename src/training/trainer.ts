@@ -29,7 +29,15 @@ import {
   localSampler,
   type Sampler,
 } from "../threads/parallel_sampler.ts";
-import { allJobs, type SamplingPurpose } from "../estimators/sampler.ts";
+import {
+  allJobs,
+  type Path,
+  type PortableSampleRequest,
+  type SampleJob,
+  type SamplingPurpose,
+} from "../estimators/sampler.ts";
+import { sampleWithBudget } from "../estimators/budget_sampler.ts";
+import { bestTrainReturn, type Validation, validationDue, validationRule } from "./validation.ts";
 
 /** The policy architecture of an experiment, with the precision it samples in where set. */
 export function policySpec(config: ExperimentConfig): PolicySpec {
@@ -119,6 +127,18 @@ export interface Evaluation {
   readonly preAdaptationReturn: number;
   /** returnsByStep[ζ]: the figure Tables 1 and 2 report. */
   readonly postAdaptationReturn: number;
+  /**
+   * With the budget sampler only: after t = 0 … ζ steps, the published `AverageReturn` — the mean
+   * return over all paths of a round (one meta-batch of tasks) pooled, averaged over the rounds
+   * ({@linkcode pooledReturn}).
+   */
+  readonly pooledReturnsByStep?: number[];
+  /**
+   * With the published protocol only: after t = 0 … ζ steps, the final parameters validated as
+   * the published tester does (src/training/validation.ts: rounds of fresh meta-batches, the budget
+   * sampler, the pooled return averaged over rounds).
+   */
+  readonly publishedReturnsByStep?: number[];
 }
 
 /**
@@ -148,6 +168,8 @@ export interface TrainResult {
   readonly evaluation: Evaluation;
   /** The reference protocol's evaluations during training (`config.evaluation.periodic`). */
   readonly periodicEvaluations: PeriodicEvaluation[];
+  /** The published trainer's validations (`config.evaluation.protocol` "published"). */
+  readonly validations: Validation[];
   /** The digest chain's final value (the last row's `stateDigest`). */
   readonly finalStateDigest: string;
 }
@@ -286,6 +308,7 @@ export interface TrainOptions extends Threads {
     timing: IterationTiming,
     state: Readonly<TrainingState>,
     periodic?: PeriodicEvaluation,
+    validation?: Validation,
   ) => void | Promise<void>;
 }
 
@@ -315,6 +338,11 @@ export interface IterationOptions extends TrainOptions {
   readonly until?: number;
   /** Asked after every iteration; true stops training there (for SIGINT / SIGTERM). */
   readonly shouldStop?: () => boolean;
+  /**
+   * The published protocol's validations of the iterations already completed (from a resumed
+   * run's records): their training returns are the trigger's best so far.
+   */
+  readonly validations?: readonly Validation[];
 }
 
 /**
@@ -329,15 +357,15 @@ async function rollout(
   iteration: number,
   trajectories: number,
   taskOffset = 0,
+  sampling: "fixed" | "budget" = config.sampler ?? "fixed",
 ): Promise<Rollout> {
   const spec = policySpec(config);
   const surrogate = surrogateConfig(config);
-  const jobs = allJobs(tasks.length, trajectories);
   let current = tasks.map(() => params);
   const inner: LearnerBatch[][] = tasks.map(() => []);
   const adapted: PolicyParams[][] = tasks.map(() => []);
   const batches = async (phase: number) => {
-    const paths = await sampler.sample({
+    const request: PortableSampleRequest = {
       env: config.env,
       policy: spec,
       tasks,
@@ -349,15 +377,15 @@ async function rollout(
       phase,
       taskOffset,
       experiment: config.id,
-    }, jobs);
-    return tasks.map((_, i) =>
-      learnerBatch(
-        paths.slice(i * trajectories, (i + 1) * trajectories),
-        spec.obsDim,
-        spec.actDim,
-        surrogate,
-      )
+    };
+    const perTask = await samplePerTask(
+      sampling,
+      config.horizon,
+      (jobs) => sampler.sample(request, jobs),
+      tasks.length,
+      trajectories,
     );
+    return perTask.map((paths) => learnerBatch(paths, spec.obsDim, spec.actDim, surrogate));
   };
   for (let t = 0; t < config.innerSteps; t++) {
     const b = await batches(t);
@@ -372,6 +400,27 @@ async function rollout(
     b.forEach((batch, i) => (inner[i].push(batch), adapted[i].push(current[i])));
   }
   return { inner, outer: await batches(config.innerSteps), adapted };
+}
+
+/**
+ * One batch of every task: `trajectories` paths each (the fixed sampler), or the published code's
+ * step budget with `trajectories` slots per task (src/estimators/budget_sampler.ts).
+ */
+async function samplePerTask(
+  sampling: "fixed" | "budget",
+  horizon: number,
+  sample: (jobs: readonly SampleJob[]) => Promise<Path[]>,
+  tasks: number,
+  trajectories: number,
+): Promise<Path[][]> {
+  if (sampling === "budget") {
+    return (await sampleWithBudget(sample, tasks, trajectories, horizon)).paths;
+  }
+  const paths = await sample(allJobs(tasks, trajectories));
+  return Array.from(
+    { length: tasks },
+    (_, i) => paths.slice(i * trajectories, (i + 1) * trajectories),
+  );
 }
 
 /** The streams a meta-batch is drawn from: its tasks', its actions', and the iteration key. */
@@ -444,11 +493,13 @@ export async function train(
   return await withThreads(options, async (threads) => {
     const state = await initialTrainingState(config);
     const periodicEvaluations: PeriodicEvaluation[] = [];
+    const validations: Validation[] = [];
     const metrics = await iterate(config, state, threads, {
       ...options,
-      onIteration: async (m, timing, s, periodic) => {
+      onIteration: async (m, timing, s, periodic, validation) => {
         if (periodic !== undefined) periodicEvaluations.push(periodic);
-        await options.onIteration?.(m, timing, s, periodic);
+        if (validation !== undefined) validations.push(validation);
+        await options.onIteration?.(m, timing, s, periodic, validation);
       },
     });
     const evaluation = await evaluateWith(config, state.params, threads);
@@ -457,6 +508,7 @@ export async function train(
       metrics,
       evaluation,
       periodicEvaluations,
+      validations,
       finalStateDigest: state.digest,
     };
   });
@@ -546,6 +598,8 @@ async function iterate(
   const spec = policySpec(config);
   const { params, adam } = state;
   const metrics: IterationMetrics[] = [];
+  const rule = validationRule(config);
+  let bestTrain = bestTrainReturn(options.validations ?? []);
   while (state.completed < until) {
     const iteration = state.completed;
     const start = performance.now();
@@ -596,6 +650,21 @@ async function iterate(
         }),
       }
       : undefined;
+    let validation: Validation | undefined;
+    const trainReturn = pooledReturn(taskBatches.map((t) => t.outer));
+    if (rule !== undefined && validationDue(iteration, trainReturn, bestTrain, rule)) {
+      bestTrain = Math.max(bestTrain, trainReturn);
+      const rounds = await evaluateRounds(config, params, threads, {
+        iteration: state.completed,
+        tasks: rule.rounds * config.metaBatchSize,
+        streams: "validation",
+      });
+      validation = {
+        iteration: state.completed,
+        trainReturn,
+        pooledReturnsByStep: rounds.pooledReturnsByStep,
+      };
+    }
     await options.onIteration?.(
       m,
       {
@@ -604,6 +673,7 @@ async function iterate(
       },
       state,
       periodic,
+      validation,
     );
     if (options.shouldStop?.()) break;
   }
@@ -645,6 +715,17 @@ interface EvaluationPoint {
   readonly iteration: number;
   /** Fresh tasks to evaluate on. */
   readonly tasks: number;
+  /** The streams: the evaluations' ("eval-task", "eval-action"; default) or the validations'. */
+  readonly streams?: "evaluation" | "validation";
+}
+
+/** An evaluation's returns by adaptation step: per task mean, and pooled per round. */
+interface RoundReturns {
+  readonly tasks: number;
+  /** Mean over tasks of each task's mean return, after t = 0 … ζ steps. */
+  readonly returnsByStep: number[];
+  /** Mean over rounds of each round's {@linkcode pooledReturn}, after t = 0 … ζ steps. */
+  readonly pooledReturnsByStep: number[];
 }
 
 /**
@@ -658,12 +739,50 @@ async function evaluateWith(
   threads: Required<Threads>,
   at: EvaluationPoint = { iteration: 0, tasks: config.evaluation.tasks },
 ): Promise<Evaluation> {
+  const { tasks, returnsByStep, pooledReturnsByStep } = await evaluateRounds(
+    config,
+    params,
+    threads,
+    at,
+  );
+  // The final parameters under the published protocol's metric: one validation, on the
+  // validation streams' key 0 (the validations during training use 1 … iterations).
+  const rule = validationRule(config);
+  const published = rule !== undefined && at.iteration === 0
+    ? (await evaluateRounds(config, params, threads, {
+      iteration: 0,
+      tasks: rule.rounds * config.metaBatchSize,
+      streams: "validation",
+    })).pooledReturnsByStep
+    : undefined;
+  return {
+    tasks,
+    returnsByStep,
+    preAdaptationReturn: returnsByStep[0],
+    postAdaptationReturn: returnsByStep[config.innerSteps],
+    // With the fixed sampler every task has the same number of paths and the pooled mean is the
+    // per-task mean; it is reported where the two differ.
+    ...(config.sampler === "budget" ? { pooledReturnsByStep } : {}),
+    ...(published !== undefined ? { publishedReturnsByStep: published } : {}),
+  };
+}
+
+/** The rounds of an evaluation (see {@linkcode evaluateWith}). */
+async function evaluateRounds(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  threads: Required<Threads>,
+  at: EvaluationPoint,
+): Promise<RoundReturns> {
+  const validation = at.streams === "validation";
   const n = at.tasks;
   const sums = new Array<number>(config.innerSteps + 1).fill(0);
+  const pooledSums = new Array<number>(config.innerSteps + 1).fill(0);
+  let rounds = 0;
   for (let first = 0; first < n; first += config.metaBatchSize) {
     const tasks = await drawTasks(threads.sampler, config.env, {
       seed: config.seed,
-      purpose: "eval-task",
+      purpose: validation ? "validation-task" : "eval-task",
       iteration: at.iteration,
       indices: Array.from(
         { length: Math.min(config.metaBatchSize, n - first) },
@@ -675,23 +794,54 @@ async function evaluateWith(
       threads,
       tasks,
       params,
-      "eval-action",
+      validation ? "validation-action" : "eval-action",
       at.iteration,
-      config.evaluation.trajectoriesPerTask,
+      // The published tester samples as the trainer does: its batch size, its step budget.
+      validation ? config.trajectoriesPerTask : config.evaluation.trajectoriesPerTask,
       first,
+      validation ? "budget" : config.sampler,
     );
     tasks.forEach((_, i) => {
       for (let t = 0; t < config.innerSteps; t++) sums[t] += r.inner[i][t].meanUndiscountedReturn;
       sums[config.innerSteps] += r.outer[i].meanUndiscountedReturn;
     });
+    for (let t = 0; t < config.innerSteps; t++) {
+      pooledSums[t] += pooledReturn(r.inner.map((batches) => batches[t]));
+    }
+    pooledSums[config.innerSteps] += pooledReturn(r.outer);
+    rounds++;
   }
-  const returnsByStep = sums.map((s) => s / n);
   return {
     tasks: n,
-    returnsByStep,
-    preAdaptationReturn: returnsByStep[0],
-    postAdaptationReturn: returnsByStep[config.innerSteps],
+    returnsByStep: sums.map((s) => s / n),
+    pooledReturnsByStep: pooledSums.map((s) => s / rounds),
   };
+}
+
+/**
+ * The published code's `AverageReturn` of one meta-batch: the mean undiscounted return over all
+ * paths of all tasks pooled (path-weighted: a task with more paths counts more).
+ *
+ * @example
+ * ```ts
+ * import { pooledReturn } from "./trainer.ts";
+ * // Task A: 3 paths averaging −10; task B: 1 path of −30. Pooled: (−30 − 30) / 4 = −15.
+ * const pooled = pooledReturn([
+ *   { meanUndiscountedReturn: -10, trajectoryCount: 3 },
+ *   { meanUndiscountedReturn: -30, trajectoryCount: 1 },
+ * ]);
+ * if (pooled !== -15) throw new Error(`${pooled}`); // the per-task mean would be −20
+ * ```
+ */
+export function pooledReturn(
+  batches: readonly Pick<LearnerBatch, "meanUndiscountedReturn" | "trajectoryCount">[],
+): number {
+  let total = 0, paths = 0;
+  for (const b of batches) {
+    total += b.meanUndiscountedReturn * b.trajectoryCount;
+    paths += b.trajectoryCount;
+  }
+  return total / paths;
 }
 
 function mean(x: readonly number[]): number {

@@ -12,7 +12,9 @@
  * ends at), the chain ends at the manifest's `finalStateDigest`, and params.bin is the final
  * checkpoint's parameters. The replay proves that the sampled intervals were computed by this
  * code from their starting checkpoint: equal metrics rows mean equal state digests, hence the
- * replay ends in the stored checkpoint's state. An interval not drawn is not checked: if c of M
+ * replay ends in the stored checkpoint's state; its periodic evaluations and published-protocol
+ * validations (whose trigger starts from the validations before the interval) must equal the
+ * committed rows of the interval too. An interval not drawn is not checked: if c of M
  * intervals are wrong, n draws without replacement find one with probability
  * 1 − C(M − c, n) / C(M, n) (n / M for one wrong interval).
  *
@@ -35,8 +37,12 @@ import {
   paramsBin,
   parseEvaluationsCsv,
   parseMetricsCsv,
+  parseValidationsCsv,
   periodicSchedule,
+  VALIDATIONS_FILE,
+  validationsCsv,
 } from "../experiments/experiment_files.ts";
+import { type Validation, validationRule } from "../training/validation.ts";
 import { preflight } from "./preflight.ts";
 import { readCurves, SUMMARY_ID, summaryFiles } from "../experiments/profile_summary.ts";
 import { readRegularFile } from "../core/safe_fs.ts";
@@ -166,6 +172,9 @@ interface CheckedExperiment {
   readonly evaluation: string;
   /** evaluations.csv's rows by the iterations done before each (none without periodic ones). */
   readonly periodicLines: Map<number, string>;
+  /** validations.csv's rows, parsed and as text (none without the published protocol). */
+  readonly validations: readonly Validation[];
+  readonly validationLines: readonly string[];
   /** Scheduled checkpoints by completed iterations. */
   readonly checkpoints: Map<number, TrainingState>;
 }
@@ -246,11 +255,36 @@ async function checkChain(dir: string, config: ExperimentConfig): Promise<Checke
     }
     csv.split("\n").slice(1, 1 + due.length).forEach((line, k) => periodicLines.set(due[k], line));
   }
+  let validations: Validation[] = [];
+  let validationLines: string[] = [];
+  const hasValidations = Object.hasOwn(manifest.files, VALIDATIONS_FILE);
+  if (hasValidations !== (validationRule(config) !== undefined)) {
+    fail(
+      `${id}: ${VALIDATIONS_FILE} ${
+        hasValidations ? "present without" : "missing with"
+      } the published protocol`,
+    );
+  }
+  if (hasValidations) {
+    const csv = await readText(`${dir}/${id}/${VALIDATIONS_FILE}`);
+    try {
+      validations = parseValidationsCsv(csv, config.innerSteps, `${id}/${VALIDATIONS_FILE}`);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    const last = validations[validations.length - 1]?.iteration ?? 0;
+    if (validations.length > 0 && (validations[0].iteration < 1 || last > config.iterations)) {
+      fail(`${id}/${VALIDATIONS_FILE}: rows outside iterations 1 … ${config.iterations}`);
+    }
+    validationLines = csv.split("\n").slice(1, 1 + validations.length);
+  }
   return {
     config,
     metricsLines: text.split("\n").slice(1),
     evaluation,
     periodicLines,
+    validations,
+    validationLines,
     checkpoints,
   };
 }
@@ -406,10 +440,15 @@ async function replay(
       ? await initialTrainingState(config)
       : cloneState(record.checkpoints.get(interval.from)!);
     const periodic: PeriodicEvaluation[] = [];
+    const validations: Validation[] = [];
     const rows = await trainIterations(config, state, {
       ...threads,
       until: interval.to,
-      onIteration: (_m, _t, _s, p) => void (p !== undefined && periodic.push(p)),
+      validations: record.validations.filter((v) => v.iteration <= interval.from),
+      onIteration: (_m, _t, _s, p, v) => {
+        if (p !== undefined) periodic.push(p);
+        if (v !== undefined) validations.push(v);
+      },
     });
     for (const m of rows) {
       const regenerated = csvFormat([...METRICS_HEADER], [metricsRow(m)]).split("\n")[1];
@@ -435,6 +474,8 @@ async function replay(
         };
       }
     }
+    const validationFailure = compareValidations(record, interval, validations);
+    if (validationFailure !== null) return validationFailure;
     log(`ok ${describeInterval(interval)} (${((performance.now() - start) / 1000).toFixed(1)} s)`);
   }
   for (const id of plan.evaluations) {
@@ -455,6 +496,29 @@ async function replay(
       };
     }
     log(`ok ${id} final evaluation (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+  }
+  return null;
+}
+
+/** The validations of an interval, regenerated, against the committed rows of that interval. */
+function compareValidations(
+  record: CheckedExperiment,
+  interval: SpotInterval,
+  regenerated: readonly Validation[],
+): SpotFailure | null {
+  const { config } = record;
+  const within = (v: Validation) => v.iteration > interval.from && v.iteration <= interval.to;
+  const committed = record.validationLines.filter((_, k) => within(record.validations[k]));
+  const lines = regenerated.map((v) => validationsCsv(config.innerSteps, [v]).split("\n")[1]);
+  for (let k = 0; k < Math.max(committed.length, lines.length); k++) {
+    if (committed[k] !== lines[k]) {
+      return {
+        experiment: config.id,
+        detail: `${VALIDATIONS_FILE}, validation ${k + 1} of iterations ${interval.from}-${
+          interval.to - 1
+        } differs\ncommitted:   ${committed[k] ?? "(none)"}\nregenerated: ${lines[k] ?? "(none)"}`,
+      };
+    }
   }
   return null;
 }
