@@ -100,3 +100,19 @@ Deno.test("the README's layout table names every folder of src/ and nothing that
   assert.deepEqual([...named].sort(), [...tree].sort());
   for (const layer of LAYERS.flat()) assert.ok(tree.has(`src/${layer}`), `src/${layer}`);
 });
+
+Deno.test("the licence is one everywhere (LICENSE, deno.json, CITATION.cff) and the citation names the paper", async () => {
+  const licence = await Deno.readTextFile("LICENSE");
+  assert.ok(licence.startsWith("MIT License\n"), "LICENSE holds the MIT licence");
+  assert.match(licence, /Permission is hereby granted, free of charge/);
+  assert.equal(JSON.parse(await Deno.readTextFile("deno.json")).license, "MIT");
+  const cff = await Deno.readTextFile("CITATION.cff");
+  assert.match(cff, /^cff-version: 1\.2\.0$/m);
+  assert.match(cff, /^license: MIT$/m);
+  const title = "On the Convergence Theory of Debiased Model-Agnostic Meta-Reinforcement Learning";
+  assert.ok(cff.includes(`  title: ${title}`), "CITATION.cff's preferred citation is the paper");
+  const readme = await Deno.readTextFile("README.md");
+  assert.ok(readme.includes(`title     = {${title}}`), "the README's BibTeX names the paper");
+  const version = JSON.parse(await Deno.readTextFile("deno.json")).version;
+  assert.match(cff, new RegExp(`^version: ${version.replaceAll(".", "\\.")}$`, "m"));
+});
