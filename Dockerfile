@@ -6,8 +6,8 @@
 #   --build-arg BASE=debian:bookworm-slim@sha256:<digest>
 #
 #   container/build.sh                       (podman or docker; tags sgmrl:VERSION)
-#   docker run --rm --network none -v "$PWD/results/quick:/app/results/quick" \
-#     sgmrl:0.1.0 reproduce --profile quick
+#   docker run --rm --network none -v "$PWD/results/runs:/app/results/runs" \
+#     sgmrl:0.1.0 reproduce --profile quick     (your run, compared with the image's results/quick)
 # The tasks run with the permissions of deno task (read /app, write /app/results only).
 ARG BASE=localhost/sgmrl-base:local
 FROM ${BASE}
@@ -25,6 +25,7 @@ COPY bench ./bench
 COPY results ./results
 # Type-check and compile every task once, offline, so that runs start at once.
 RUN ["deno", "cache", "--frozen", "mod.ts", "tasks/reproduce.ts", "tasks/verify.ts", \
-     "tasks/merge.ts", "tasks/analyse.ts", "tasks/theory.ts", "tasks/bench.ts", "tasks/bounds.ts"]
+     "tasks/merge.ts", "tasks/analyse.ts", "tasks/theory.ts", "tasks/bench.ts", "tasks/bounds.ts", \
+     "tasks/export.ts"]
 ENTRYPOINT ["deno", "task"]
 CMD ["reproduce", "--profile", "quick"]

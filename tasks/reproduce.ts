@@ -30,6 +30,7 @@ import {
   runExperiments,
   unfinishedExperiments,
 } from "../src/experiments/reproduce.ts";
+import { compareWithCommitted, describeComparison } from "../src/experiments/committed.ts";
 import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
 import { parseShard, selectShard, shardCost } from "../src/experiments/shards.ts";
 
@@ -62,12 +63,15 @@ ${SANDBOX_HELP}
   --list           check everything as for a run, then print the ids it would run (with the
                    shard), each with the relative cost estimate that balances shards, and exit
                    without writing anything
-  --out DIR        output directory (default: results/PROFILE); tasks may write only under results/
+  --out DIR        output directory (default: results/runs/PROFILE, and at the end every
+                   experiment is compared with the committed results/PROFILE: exit 1 when one of
+                   the same configuration differs); tasks may write only under results/
   --workers N      sampling threads and learner threads, N of each, taking turns (default: the
                    number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N
   -h, --help       show this help
 
-Exit codes: 0 done; 1 a run failed (for example a non-finite loss); 2 bad input (nothing
+Exit codes: 0 done; 1 a run failed (for example a non-finite loss), or without --out an
+experiment differs from the committed one of its configuration; 2 bad input (nothing
 written); ${EXIT_INTERRUPTED} stopped by SIGINT or SIGTERM after checkpointing (rerun the same command to
 resume; a batch scheduler may requeue on it).
 `;
@@ -92,7 +96,9 @@ export async function main(): Promise<number> {
   const shard = o.shard === undefined ? null : parseShard(o.shard as string);
   const configs = shard === null ? grid : selectShard(grid, shard);
   const workers = workersOption(o.workers as string | undefined);
-  const out = (o.out as string | undefined) ?? `results/${profile.name}`;
+  // Without --out a run is the user's own, beside the committed results it is compared with.
+  const ownRun = o.out === undefined;
+  const out = (o.out as string | undefined) ?? `results/runs/${profile.name}`;
   // Every check before the first write: nothing is written when one fails.
   await checkWritablePath("out", out);
   await checkProfileHome(out, profile.name, grid);
@@ -147,7 +153,15 @@ export async function main(): Promise<number> {
   console.log(`root digest ${root}\n`);
   const table = await Deno.readTextFile(`${out}/${SUMMARY_ID}/table.md`).catch(() => null);
   console.log(table ?? `(no ${SUMMARY_ID}/ in ${out}: see the warning above)`);
-  return 0;
+  const committed = `results/${profile.name}`;
+  if (!ownRun || shard !== null || !(await isFile(`${committed}/manifest.json`))) return 0;
+  const comparison = await compareWithCommitted(committed, out, configs.map((c) => c.id));
+  for (const line of describeComparison(committed, out, comparison)) console.log(line);
+  return comparison.differ.length > 0 ? 1 : 0;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then((i) => i.isFile, () => false);
 }
 
 /**

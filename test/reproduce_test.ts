@@ -14,7 +14,7 @@ import { runExperiments } from "../src/experiments/reproduce.ts";
 import { isLockFileName } from "../src/experiments/directory_lock.ts";
 import { verifyProfile } from "../src/verification/verify.ts";
 import { createThreads, DivergenceError, train } from "../src/training/trainer.ts";
-import { forgeExperiment, inTempDirs, runTaskFile, tinyConfig } from "./helpers.ts";
+import { forgeExperiment, inTempDirs, runDenoTask, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
 
@@ -218,5 +218,25 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
   } finally {
     await Deno.remove(badConfig);
     await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("without --out a run is the user's own (results/runs/PROFILE) and ends compared with the committed results", async () => {
+  const id = "nav2d-maml-so-z1-s0";
+  const runs = "results/runs/quick";
+  const existed = await Deno.stat("results/runs").then(() => true, () => false);
+  const committed = await Deno.readFile("results/quick/manifest.json");
+  try {
+    const r = await runDenoTask("reproduce", ["--only", id, "--workers", "1"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^# quick: 1 experiment\\(s\\) in ${runs}`, "m"));
+    assert.match(
+      r.stdout,
+      /compared with the committed results\/quick: 1 experiment\(s\) equal the committed ones byte for byte\n$/,
+    );
+    assert.deepEqual(await Deno.readFile("results/quick/manifest.json"), committed);
+  } finally {
+    // A directory this test created goes; one the user had keeps what a run adds to it.
+    if (!existed) await Deno.remove("results/runs", { recursive: true });
   }
 });

@@ -282,18 +282,23 @@ Deno.test("case 8: verify reports unlisted files, custom directories and the roo
     assert.match(v.stdout, /verified: 2 experiment\(s\) .* \(root [0-9a-f]{64}\)/);
     assert.ok(v.stdout.includes((await readProfileManifest(r)).root));
   }, "quick");
-  // --config without --out would have overwritten results/quick.
+  // --config with --out results/quick would overwrite the committed results: refused. Without
+  // --out the run is the user's own, under results/runs/quick (--list: checked, nothing written).
   const before = await Deno.readFile("results/quick/manifest.json");
   await Deno.mkdir("results", { recursive: true });
   const file = await Deno.makeTempFile({ dir: "results", prefix: "tmp-trust-", suffix: ".json" });
   try {
     await Deno.writeTextFile(file, '{"iterations": 3}');
-    const r = await runDenoTask("reproduce", ["--config", file, "--only", "nav2d-sgmrl-so-z1-s0"]);
+    const only = ["--config", file, "--only", "nav2d-sgmrl-so-z1-s0"];
+    const r = await runDenoTask("reproduce", [...only, "--out", "results/quick"]);
     assertOneLine(
       r,
       2,
       /^error: out: "results\/quick" holds the quick profile's own results, and --config or --backend change them \(.*iterations.*\)/,
     );
+    const own = await runDenoTask("reproduce", [...only, "--list"]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /^nav2d-sgmrl-so-z1-s0\t/);
   } finally {
     await Deno.remove(file);
   }
