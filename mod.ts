@@ -25,7 +25,8 @@
  * - Your own task family: a module whose default export is a {@linkcode TaskFamily}, named in
  *   `config.env` by its path, pinned to its file by {@linkcode pinTaskModule} (examples/); its code
  *   runs only in the task sandbox, a Worker with no write, FFI, subprocess, network or environment
- *   access ({@linkcode configureTaskSandbox} sets its timeout and heap limit).
+ *   access ({@linkcode configureTaskSandbox} sets its timeout and heap limit);
+ *   {@linkcode checkTaskFamily} tries one first and lists every problem it has.
  * - {@linkcode selectShard} splits a grid into shards for several machines (balanced, stable when
  *   seeds are added); {@linkcode mergeShards} rebuilds and checks the directory they wrote into.
  *
@@ -68,6 +69,7 @@ export {
   type SandboxSettings,
   TaskModuleError,
 } from "./src/sandbox/task_sandbox.ts";
+export { checkTaskFamily, type CheckTaskFamilyOptions } from "./src/sandbox/check_task_family.ts";
 export { nav2d, type Nav2dTask } from "./src/envs/nav2d.ts";
 export {
   environmentDims,

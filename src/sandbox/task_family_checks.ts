@@ -48,7 +48,7 @@ export type SandboxReply =
 
 /**
  * Check that `value` (a module's default export) has a TaskFamily's shape and return its
- * metadata; throws an Error saying what is wrong.
+ * metadata; throws an Error saying what is wrong (the first of {@linkcode metadataProblems}).
  *
  * @example
  * ```ts
@@ -64,14 +64,40 @@ export type SandboxReply =
  * ```
  */
 export function familyMetadata(value: unknown): TaskFamilyMetadata {
+  const problems = metadataProblems(value);
+  if (problems.length > 0) throw new Error(problems[0]);
+  const f = value as Record<string, unknown>;
+  return {
+    id: typeof f.id === "string" ? f.id.slice(0, 100) : "task-module",
+    obsDim: f.obsDim as number,
+    actDim: f.actDim as number,
+    discreteActions: f.discreteActions === true,
+    actionLow: [...f.actionLow as number[]],
+    actionHigh: [...f.actionHigh as number[]],
+  };
+}
+
+/**
+ * Every way in which `value` is not shaped like a {@linkcode TaskFamily} (empty when it is):
+ * dimensions, action bounds and the three functions.
+ *
+ * @example
+ * ```ts
+ * import { metadataProblems } from "./task_family_checks.ts";
+ * const problems = metadataProblems({ obsDim: 0, actDim: 1, actionLow: [1], actionHigh: [1] });
+ * if (problems.length !== 5) throw new Error(problems.join("\n")); // obsDim, bounds, 3 functions
+ * ```
+ */
+export function metadataProblems(value: unknown): string[] {
   if (typeof value !== "object" || value === null) {
-    throw new Error("its default export must be a TaskFamily object");
+    return ["its default export must be a TaskFamily object"];
   }
+  const problems: string[] = [];
   const f = value as Record<string, unknown>;
   for (const key of ["obsDim", "actDim"]) {
     const n = f[key];
     if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_TASK_DIM) {
-      throw new Error(`${key} must be an integer in [1, ${MAX_TASK_DIM}], got ${show(n)}`);
+      problems.push(`${key} must be an integer in [1, ${MAX_TASK_DIM}], got ${show(n)}`);
     }
   }
   const actDim = f.actDim as number;
@@ -79,37 +105,28 @@ export function familyMetadata(value: unknown): TaskFamilyMetadata {
   for (const key of ["actionLow", "actionHigh"]) {
     const bound = f[key];
     if (!Array.isArray(bound) || bound.length !== actDim) {
-      throw new Error(`${key} must be an array of actDim (${actDim}) numbers`);
+      problems.push(`${key} must be an array of actDim (${show(actDim)}) numbers`);
+      continue;
     }
-    const values = bound.map((v, j) => {
+    bound.forEach((v, j) => {
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new Error(`${key}[${j}] must be a finite number, got ${show(v)}`);
+        problems.push(`${key}[${j}] must be a finite number, got ${show(v)}`);
       }
-      return v;
     });
-    bounds.push(values);
+    bounds.push(bound);
   }
-  const [low, high] = bounds;
-  const discrete = f.discreteActions === true;
-  for (let j = 0; j < actDim && !discrete; j++) {
-    if (!(low[j] < high[j])) {
-      throw new Error(
-        `actionLow[${j}] = ${low[j]} must be below actionHigh[${j}] = ${high[j]}`,
-      );
+  if (bounds.length === 2 && f.discreteActions !== true) {
+    const [low, high] = bounds;
+    for (let j = 0; j < actDim; j++) {
+      if (!(low[j] < high[j]) && Number.isFinite(low[j]) && Number.isFinite(high[j])) {
+        problems.push(`actionLow[${j}] = ${low[j]} must be below actionHigh[${j}] = ${high[j]}`);
+      }
     }
   }
   for (const key of ["sampleTask", "describeTask", "reset"]) {
-    if (typeof f[key] !== "function") throw new Error(`${key} must be a function`);
+    if (typeof f[key] !== "function") problems.push(`${key} must be a function`);
   }
-  const id = typeof f.id === "string" ? f.id.slice(0, 100) : "task-module";
-  return {
-    id,
-    obsDim: f.obsDim as number,
-    actDim,
-    discreteActions: discrete,
-    actionLow: low,
-    actionHigh: high,
-  };
+  return problems;
 }
 
 /**
