@@ -1,6 +1,6 @@
 /**
  * `deno task api`: write the README's API section from mod.ts's documentation. The task pipes
- * `deno doc --json mod.ts` into this module, then formats README.md.
+ * `deno doc --json mod.ts` into this module, then formats docs/api.md.
  *
  * @module
  */
@@ -9,9 +9,9 @@ import { InputError } from "../src/training/config.ts";
 
 const HELP = `Usage: deno task api
 
-Write the API section of README.md (between <!-- api:begin --> and <!-- api:end -->) from the
+Write the API section of docs/api.md (between <!-- api:begin --> and <!-- api:end -->) from the
 documentation of every symbol that mod.ts exports, grouped by the src/ folder that defines it,
-then format README.md. test/api_test.ts fails when the section and mod.ts disagree.
+then format docs/api.md. test/api_test.ts fails when the section and mod.ts disagree.
 
 Options:
   -h, --help  show this help
@@ -160,7 +160,7 @@ export function apiSection(docJson: unknown): string {
 export function withApiSection(readme: string, section: string): string {
   const begin = readme.indexOf(API_BEGIN), end = readme.indexOf(API_END);
   if (begin < 0 || end < begin) {
-    throw new InputError(`README.md: no ${API_BEGIN} … ${API_END} section`);
+    throw new InputError(`docs/api.md: no ${API_BEGIN} … ${API_END} section`);
   }
   return `${readme.slice(0, begin + API_BEGIN.length)}\n\n${section}\n\n${readme.slice(end)}`;
 }
@@ -177,9 +177,9 @@ async function main(): Promise<number> {
   } catch {
     throw new InputError("stdin: not JSON (run it as deno task api, which pipes deno doc in)");
   }
-  const readme = await Deno.readTextFile("README.md");
-  await Deno.writeTextFile("README.md", withApiSection(readme, apiSection(doc)));
-  console.log("README.md: API section written");
+  const readme = await Deno.readTextFile("docs/api.md");
+  await Deno.writeTextFile("docs/api.md", withApiSection(readme, apiSection(doc)));
+  console.log("docs/api.md: API section written");
   return 0;
 }
 

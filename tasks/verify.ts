@@ -43,7 +43,7 @@ final evaluation of N random experiments, comparing metrics rows and evaluation.
 byte. The draw is printed with its seed; --spot-seed S replays it. A spot check proves that the
 replayed intervals were computed by this code from their checkpoints and that every checkpoint
 lies on its experiment's digest chain; an interval not drawn is not checked (with one wrong
-interval among M, N draws find it with probability N/M; see the README).
+interval among M, N draws find it with probability N/M; see docs/verification.md).
 
 Options:
   --profile NAME   profile whose results to verify: quick, paper, multistep, compare, theory,

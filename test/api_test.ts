@@ -1,5 +1,5 @@
 // The public API as a library presents it: every symbol mod.ts exports has a JSDoc example (which
-// `deno test --doc` runs), and the README's API section is what `deno task api` writes from them.
+// `deno test --doc` runs), and docs/api.md's API section is what `deno task api` writes from them.
 import assert from "node:assert/strict";
 import { API_BEGIN, API_END, apiSection, withApiSection } from "../tasks/api.ts";
 
@@ -30,8 +30,8 @@ Deno.test("every symbol that mod.ts exports has a JSDoc example", async () => {
   assert.deepEqual(without, []);
 });
 
-Deno.test("the README's API section is the one mod.ts documents (deno task api writes it)", async () => {
-  const readme = await Deno.readTextFile("README.md");
+Deno.test("docs/api.md's API section is the one mod.ts documents (deno task api writes it)", async () => {
+  const readme = await Deno.readTextFile("docs/api.md");
   const section = readme.slice(
     readme.indexOf(API_BEGIN) + API_BEGIN.length,
     readme.indexOf(API_END),

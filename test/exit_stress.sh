@@ -1,7 +1,7 @@
 #!/bin/bash
 # deno task test:exit: the test files whose processes once aborted at exit ("double free or
 # corruption", exit 134: graphics libraries loaded by a WebGPU probe, their destructors racing
-# with ending threads; README, "--backend webgpu"), run RUNS times in a row (default 30). Fails
+# with ending threads; docs/verification.md, "--backend webgpu"), run RUNS times in a row (default 30). Fails
 # on the first run that does not exit 0, printing its last lines.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -4,7 +4,7 @@
 // Only a run that may read SGMRL_ALLOW_SOFTWARE_GPU (test:webgpu) asks for an adapter in its own
 // process: asking loads the system's graphics stack (with OpenGL probed, Mesa's EGL and LLVM), and
 // its library destructors, run by exit() while other threads were still ending, corrupted the heap
-// at the end of `deno task test` ("corrupted size vs. prev_size in fastbins", exit 134; README,
+// at the end of `deno task test` ("corrupted size vs. prev_size in fastbins", exit 134; docs/verification.md,
 // "--backend webgpu"). Other runs ask in a child process.
 import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/core/webgpu_backend.ts";
 

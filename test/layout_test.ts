@@ -1,5 +1,5 @@
 // The source tree's architecture: folders in layers, no import cycles, a lower layer never
-// importing a higher one, and the README's layout table naming exactly the tree's folders.
+// importing a higher one, and docs/development.md's layout table naming exactly the tree's folders.
 import assert from "node:assert/strict";
 
 /** src/ folders from the bottom layer up; a module may import its own layer and those below. */
@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
 function layerOf(path: string): number {
   const top = path.slice("src/".length).split("/")[0];
   const layer = LAYERS.findIndex((names) => names.includes(top));
-  assert.ok(layer >= 0, `${path}: in no layer (add its folder to LAYERS and the README)`);
+  assert.ok(layer >= 0, `${path}: in no layer (add its folder to LAYERS and docs/development.md)`);
   return layer;
 }
 
@@ -87,8 +87,8 @@ Deno.test("src/ is layered: no module imports or starts a higher layer's, and no
   assert.deepEqual(cycle, [], "an import cycle");
 });
 
-Deno.test("the README's layout table names every folder of src/ and nothing that is not there", async () => {
-  const readme = await Deno.readTextFile("README.md");
+Deno.test("docs/development.md's layout table names every folder of src/ and nothing that is not there", async () => {
+  const readme = await Deno.readTextFile("docs/development.md");
   const section = readme.slice(readme.indexOf("## Layout"));
   const named = new Set(
     [...section.matchAll(/^\| `(src\/[^`]+)`/gm)].map((m) => m[1].replace(/\/$/, "")),

@@ -486,8 +486,8 @@ async function sha256(data: Uint8Array): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-Deno.test("case 9: the README's quick-profile table and root digest are those of the committed results", async () => {
-  const readme = await Deno.readTextFile("README.md");
+Deno.test("case 9: docs/reproducing.md's quick-profile table and root digest are those of the committed results", async () => {
+  const readme = await Deno.readTextFile("docs/reproducing.md");
   const section = readme.split("## Results of the quick profile")[1].split("\n## ")[0];
   const cells = (text: string) =>
     text.split("\n").filter((l) => l.startsWith("|") && !/^\|\s*-/.test(l)).map((l) =>

@@ -13,7 +13,7 @@
 #
 # Other sbatch settings come from sbatch's own environment variables, for example
 # SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT. SGMRL_DENO is the command that runs deno on
-# the compute nodes (default: deno; for a container see the README), SGMRL_SPOT the finalize
+# the compute nodes (default: deno; for a container see docs/clusters.md), SGMRL_SPOT the finalize
 # job's spot checks (default 3), SGMRL_LOGS the directory of the jobs' logs (default slurm-logs).
 # Prints the two job ids. Nothing is submitted when the options are invalid: they are checked
 # first with deno task reproduce --list, which also installs the locked dependencies (compute

@@ -7,7 +7,7 @@
  * module is imported, the realm is closed off: `console`, `Deno.stdout`, `Deno.stderr`, Node's
  * `process.stdout` / `process.stderr` writes, `Deno.exit` and `close` are replaced and the runtime's
  * internals (`Deno[Deno.internal]`) are removed, so the module neither writes through them nor ends
- * anything (README, "the trust model", says what this does not cover).
+ * anything (docs/verification.md, "the trust model", says what this does not cover).
  *
  * It answers three requests, each with plain data that the parent checks: `load` (the family's
  * dimensions and bounds, validated), `tasks` (tasks drawn from their streams) and `sample`

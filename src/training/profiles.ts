@@ -127,7 +127,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   paper: {
     name: "paper",
     description:
-      "Table 1 (2D navigation: sgmrl, maml, emaml, sgmrl-published second order and sgmrl, maml first order; ζ = 1; 10 seeds; evaluated on 1600 tasks after every 80 iterations and at the end) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (README)",
+      "Table 1 (2D navigation: sgmrl, maml, emaml, sgmrl-published second order and sgmrl, maml first order; ζ = 1; 10 seeds; evaluated on 1600 tasks after every 80 iterations and at the end) and Table 2 (half-cheetah-dir, half-cheetah-vel, swimmer-vel: sgmrl and maml; ζ = 1, 2, 3; 4 seeds); the reference setup (docs/reproducing.md)",
     groups: [
       {
         base: PAPER_NAV2D,
@@ -172,7 +172,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   published: {
     name: "published",
     description:
-      "Table 1 as the published code ran it: tanh policy, the budget sampler and the published trainer's validations (best of validations, pooled AverageReturn); maml and sgmrl second order, 3 seeds, and sgmrl-published, 1 seed; beside them maml with the package's setup (ReLU, 20 trajectories per task; its training the paper profile's, byte for byte) under the same validations, 3 seeds (tag paper-setup)",
+      "Table 1 as the published code ran it: tanh policy, the budget sampler and the published trainer's validations (best of validations, pooled AverageReturn); maml and sgmrl second order, 3 seeds, and sgmrl-published, 1 seed; beside them maml and sgmrl with the package's setup (ReLU, 20 trajectories per task; their training the paper profile's, byte for byte) under the same validations, 3 seeds (tag paper-setup)",
     groups: [
       { base: PUBLISHED_NAV2D, variants: sgmrlAndMaml([1]), seeds: 3 },
       { base: PUBLISHED_NAV2D, variants: [{ ...PUBLISHED, innerSteps: 1 }], seeds: 1 },
@@ -181,7 +181,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
           ...PAPER_NAV2D,
           evaluation: { ...PAPER_NAV2D.evaluation, protocol: "published" },
         },
-        variants: [{ algorithm: "maml", hessian: "autodiff", innerSteps: 1 }],
+        variants: sgmrlAndMaml([1]),
         seeds: 3,
         tag: "paper-setup",
       },

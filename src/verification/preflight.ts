@@ -112,7 +112,7 @@ export async function preflight(
   await checkTaskModulesAllowed(configs);
   await prepareTaskModules(configs);
   const differences = profileDifferences(configs, profile);
-  // The profile's own experiments cost what the README says; anything else is held to a budget.
+  // The profile's own experiments cost what docs/reproducing.md says; anything else is held to a budget.
   const custom = new Set(differences?.map((line) => line.split(/[/:]/)[0]) ?? []);
   const budget = verifyBudget();
   for (const config of configs) {
