@@ -3,7 +3,7 @@
 // same bytes for 1 and 2 workers and verifies.
 import assert from "node:assert/strict";
 import { stream } from "../mod.ts";
-import { compareProfiles } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import cartPole from "./cart_pole_velocity.ts";
 import { runDenoTask } from "../test/helpers.ts";
 

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { stream } from "../mod.ts";
-import { compareProfiles, readProfileManifest } from "../src/experiments/artifacts.ts";
+import { readProfileManifest } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import pointMass from "./point_mass.ts";
 import { runDenoTask } from "../test/helpers.ts";
 

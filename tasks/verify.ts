@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { describeDifference, readProfileManifest } from "../src/experiments/artifacts.ts";
+import { readProfileManifest } from "../src/experiments/artifacts.ts";
+import { describeDifference } from "../src/experiments/compare.ts";
 import { checkReadablePath } from "../src/core/safe_fs.ts";
 import {
   applySandboxOptions,

@@ -2,10 +2,6 @@ import assert from "node:assert/strict";
 import {
   type ArtifactFiles,
   checkManifests,
-  compareProfiles,
-  csvFormat,
-  csvParse,
-  describeDifference,
   profileRootDigest,
   readExperimentManifest,
   readProfileManifest,
@@ -14,6 +10,8 @@ import {
   writeExperiment,
   writeProfileManifest,
 } from "../src/experiments/artifacts.ts";
+import { csvFormat, csvParse } from "../src/core/csv.ts";
+import { compareProfiles, describeDifference } from "../src/experiments/compare.ts";
 import { canonicalJson } from "../src/core/canonical_json.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {

@@ -5,7 +5,8 @@
 // uninterrupted run and nothing left over.
 import { isLockFileName } from "../src/experiments/directory_lock.ts";
 import assert from "node:assert/strict";
-import { checkManifests, compareProfiles } from "../src/experiments/artifacts.ts";
+import { checkManifests } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import { stream } from "../src/core/rng.ts";
 
 const FIXTURE = "test/fixtures/reproduce_with_faults.ts";

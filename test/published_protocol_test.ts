@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { useBackend } from "../src/core/backend.ts";
 import {
-  compareProfiles,
   readExperimentManifest,
   writeExperiment,
   writeProfileManifest,
 } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import { runExperiments, type RunHooks } from "../src/experiments/reproduce.ts";
 import { spotVerify } from "../src/verification/spot_verify.ts";
 import { validateConfig } from "../src/training/config.ts";

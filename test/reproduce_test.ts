@@ -1,11 +1,8 @@
 // End to end: artefacts are byte-deterministic, independent of how the work is split, verified
 // byte for byte, and bad input is refused with a one-line error, exit code 2 and nothing written.
 import assert from "node:assert/strict";
-import {
-  checkManifests,
-  compareProfiles,
-  readProfileManifest,
-} from "../src/experiments/artifacts.ts";
+import { checkManifests, readProfileManifest } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import { useBackend } from "../src/core/backend.ts";
 import { type ExperimentConfig, validateConfig } from "../src/training/config.ts";
 import { workerSampler } from "../src/threads/parallel_sampler.ts";

@@ -2,7 +2,8 @@
 // times, with any worker count, gives the bytes of an uninterrupted run; damaged checkpoints
 // are passed over; finished experiments are kept; stale leftovers are removed.
 import assert from "node:assert/strict";
-import { checkManifests, compareProfiles } from "../src/experiments/artifacts.ts";
+import { checkManifests } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import { useBackend } from "../src/core/backend.ts";
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/training/checkpoint.ts";
 import type { ExperimentConfig } from "../src/training/config.ts";

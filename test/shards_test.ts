@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import {
   checkManifests,
-  compareProfiles,
   readProfileManifest,
   writeExperiment,
 } from "../src/experiments/artifacts.ts";
+import { compareProfiles } from "../src/experiments/compare.ts";
 import { withDirectoryLock } from "../src/experiments/directory_lock.ts";
 import { type ExperimentConfig, InputError } from "../src/training/config.ts";
 import { expandProfile, PROFILES } from "../src/training/profiles.ts";

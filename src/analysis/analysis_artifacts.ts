@@ -24,12 +24,11 @@
 import {
   type ArtifactFiles,
   checkManifests,
-  csvFormat,
-  csvParse,
   readExperimentManifest,
   writeExperiment,
   writeProfileManifest,
 } from "../experiments/artifacts.ts";
+import { csvFormat, csvParse } from "../core/csv.ts";
 import {
   analyseAt,
   ANALYSIS_ESTIMATORS,

@@ -1,5 +1,6 @@
 /**
- * Hashed result artefacts: writing, checking and comparing results directories.
+ * Hashed result artefacts: writing and checking results directories (comparing two is
+ * compare.ts; the CSV format, src/core/csv.ts).
  *
  * Layout of a results directory for one profile (e.g. `results/quick/`):
  *
@@ -53,7 +54,7 @@ export const MANIFEST_FILE = "manifest.json";
 /**
  * Name of the wall-clock timings file in the profile directory. It is neither
  * hashed nor listed in any manifest; {@linkcode checkManifests} and
- * {@linkcode compareProfiles} ignore it. It cannot be used as an experiment id.
+ * `compareProfiles` (compare.ts) ignore it. It cannot be used as an experiment id.
  *
  * @example
  * ```ts
@@ -141,36 +142,9 @@ export interface ProfileManifest {
   root: string;
 }
 
-/**
- * The first difference found by {@linkcode compareProfiles}.
- *
- * `file` is a path relative to the profile directory: `"<id>/<name>"` for an
- * experiment file, `"<id>/manifest.json"` for an experiment manifest,
- * `"manifest.json"` for the profile manifest, and `"<id>/"` for a whole
- * experiment directory that exists on one side only.
- *
- * @example
- * ```ts
- * import type { Difference } from "./artifacts.ts";
- *
- * const difference: Difference = { file: "fig2/metrics.csv", reason: "bytes differ" };
- * if (difference.detail !== undefined) throw new Error("no detail expected");
- * ```
- */
-export interface Difference {
-  /** Path relative to the profile directory. */
-  file: string;
-  /** What kind of difference was found. */
-  reason: "missing in regenerated" | "missing in committed" | "bytes differ";
-  /** Human-readable explanation; may span several lines. */
-  detail?: string;
-}
-
 const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 const PARTIAL_PREFIX = ".partial-";
-const TEXT_EXTENSIONS = new Set([".json", ".txt", ".md", ".tsv", ".yaml", ".yml", ".log"]);
-const MAX_SHOWN_LINE = 200;
 const encoder = new TextEncoder();
 
 export { sha256Hex };
@@ -210,7 +184,8 @@ export function validateName(kind: string, value: string): string {
   return value;
 }
 
-function validateExperimentId(id: string): string {
+/** For the sibling modules of src/experiments (compare.ts). */
+export function validateExperimentId(id: string): string {
   validateName("experiment id", id);
   if (id === MANIFEST_FILE || id === TIMINGS_FILE) {
     throw new TypeError(`invalid experiment id ${JSON.stringify(id)}: the name is reserved`);
@@ -318,12 +293,14 @@ async function removeIfPresent(path: string): Promise<void> {
  * A file of a results directory: null when absent; a symbolic link, a device or pipe, or a file
  * over {@linkcode MAX_ARTIFACT_BYTES} raises {@linkcode UnsafeFileError}.
  */
-async function readOptional(path: string): Promise<Uint8Array | null> {
+/** For the sibling modules of src/experiments (compare.ts). */
+export async function readOptional(path: string): Promise<Uint8Array | null> {
   return await readRegularFile(path, MAX_ARTIFACT_BYTES);
 }
 
 /** Whether `path` is a directory itself (a symbolic link to one is not). */
-async function isDirectory(path: string): Promise<boolean> {
+/** For the sibling modules of src/experiments (compare.ts). */
+export async function isDirectory(path: string): Promise<boolean> {
   try {
     const info = await Deno.lstat(path);
     return info.isDirectory && !info.isSymlink;
@@ -340,7 +317,8 @@ function entryProblem(path: string, entry: Deno.DirEntry): string | null {
   return null;
 }
 
-async function listDirectory(path: string): Promise<Deno.DirEntry[]> {
+/** For the sibling modules of src/experiments (compare.ts). */
+export async function listDirectory(path: string): Promise<Deno.DirEntry[]> {
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(path)) entries.push(entry);
   return entries.sort((a, b) => compareCodeUnits(a.name, b.name));
@@ -596,7 +574,8 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
+/** For the sibling modules of src/experiments (compare.ts). */
+export function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
   const value = parseJson(bytes);
   if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
   checkKeys(value, ["files", "format"], ["finalStateDigest"]);
@@ -612,7 +591,8 @@ function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
   return manifest;
 }
 
-function parseProfileManifest(bytes: Uint8Array): ProfileManifest {
+/** For the sibling modules of src/experiments (compare.ts). */
+export function parseProfileManifest(bytes: Uint8Array): ProfileManifest {
   const value = parseJson(bytes);
   if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
   checkKeys(value, ["experiments", "format", "profile", "root"]);
@@ -925,427 +905,6 @@ export async function checkManifests(root: string): Promise<string[]> {
     await checkExperiment(root, id, experiments[id], problems);
   }
   return problems;
-}
-
-// ---------------------------------------------------------------------------
-// Comparison
-
-async function experimentIds(dir: string, bytes: Uint8Array | null): Promise<string[]> {
-  if (bytes !== null) {
-    try {
-      return Object.keys(parseProfileManifest(bytes).experiments);
-    } catch (error) {
-      throw new TypeError(`${dir}/${MANIFEST_FILE}: ${(error as Error).message}`);
-    }
-  }
-  if (!(await isDirectory(dir))) return [];
-  const ids: string[] = [];
-  for (const entry of await listDirectory(dir)) {
-    if (entry.isDirectory && !entry.name.startsWith(".")) ids.push(entry.name);
-  }
-  return ids;
-}
-
-async function listedFiles(dir: string, id: string): Promise<string[]> {
-  const path = `${dir}/${id}/${MANIFEST_FILE}`;
-  const bytes = await readOptional(path);
-  if (bytes === null) return [];
-  try {
-    return Object.keys(parseExperimentManifest(bytes).files);
-  } catch (error) {
-    throw new TypeError(`${path}: ${(error as Error).message}`);
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function showLine(line: string | undefined): string {
-  if (line === undefined) return "(end of file)";
-  return line.length > MAX_SHOWN_LINE ? `${line.slice(0, MAX_SHOWN_LINE)}…` : line;
-}
-
-function decode(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes);
-}
-
-function lineDetail(committed: Uint8Array, regenerated: Uint8Array): string | null {
-  const a = decode(committed).split("\n");
-  const b = decode(regenerated).split("\n");
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) {
-      return `first differing line: ${i + 1}\ncommitted:   ${showLine(a[i])}\nregenerated: ${
-        showLine(b[i])
-      }`;
-    }
-  }
-  return null;
-}
-
-function byteDetail(committed: Uint8Array, regenerated: Uint8Array): string {
-  const sizes = `sizes ${committed.length} and ${regenerated.length} bytes`;
-  const common = Math.min(committed.length, regenerated.length);
-  for (let i = 0; i < common; i++) {
-    if (committed[i] !== regenerated[i]) {
-      const byte = (value: number) => `0x${value.toString(16).padStart(2, "0")}`;
-      return `first differing byte at offset ${i}: committed ${byte(committed[i])}, regenerated ${
-        byte(regenerated[i])
-      }; ${sizes}`;
-    }
-  }
-  const shorter = committed.length < regenerated.length ? "committed" : "regenerated";
-  return `${shorter} file ends at offset ${common}; ${sizes}`;
-}
-
-function sameFields(a: string[] | undefined, b: string[] | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((field, i) => field === b[i]);
-}
-
-function csvDetail(committed: Uint8Array, regenerated: Uint8Array): string | null {
-  let a: CsvRecord[];
-  let b: CsvRecord[];
-  try {
-    a = parseCsvRecords(decode(committed));
-    b = parseCsvRecords(decode(regenerated));
-  } catch {
-    return null;
-  }
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (sameFields(a[i]?.fields, b[i]?.fields)) continue;
-    const lines = `committed:   ${showLine(a[i]?.raw)}\nregenerated: ${showLine(b[i]?.raw)}`;
-    const line = (a[i] ?? b[i]).line;
-    if (i === 0) return `header differs (line ${line})\n${lines}`;
-    const column = a[0]?.fields[0] || "row";
-    const value = (a[i] ?? b[i]).fields[0];
-    return `first differing row: ${column} ${value} (line ${line})\n${lines}`;
-  }
-  return null;
-}
-
-function differenceDetail(name: string, committed: Uint8Array, regenerated: Uint8Array): string {
-  const dot = name.lastIndexOf(".");
-  const extension = dot < 0 ? "" : name.slice(dot).toLowerCase();
-  if (extension === ".csv") {
-    return csvDetail(committed, regenerated) ?? lineDetail(committed, regenerated) ??
-      byteDetail(committed, regenerated);
-  }
-  if (TEXT_EXTENSIONS.has(extension)) {
-    return lineDetail(committed, regenerated) ?? byteDetail(committed, regenerated);
-  }
-  return byteDetail(committed, regenerated);
-}
-
-async function compareFile(
-  file: string,
-  committedDir: string,
-  regeneratedDir: string,
-): Promise<Difference | null> {
-  const [committed, regenerated] = await Promise.all([
-    readOptional(`${committedDir}/${file}`),
-    readOptional(`${regeneratedDir}/${file}`),
-  ]);
-  if (committed === null && regenerated === null) return null;
-  if (regenerated === null) return { file, reason: "missing in regenerated" };
-  if (committed === null) return { file, reason: "missing in committed" };
-  if (sameBytes(committed, regenerated)) return null;
-  const name = file.slice(file.lastIndexOf("/") + 1);
-  return { file, reason: "bytes differ", detail: differenceDetail(name, committed, regenerated) };
-}
-
-function union(a: string[], b: string[]): string[] {
-  return [...new Set([...a, ...b])].sort(compareCodeUnits);
-}
-
-/**
- * Compares two profile directories byte for byte (typically the committed one
- * and a freshly regenerated one) and returns the first difference, or `null`
- * when they are identical.
- *
- * Compared: every file listed in either side's experiment manifests, the
- * experiment manifests themselves and the profile manifest; unlisted files and
- * `timings.json` are ignored (see {@linkcode checkManifests} for those). The
- * experiments are the union of those listed in both profile manifests (or, for
- * a side without a profile manifest, its non-hidden subdirectories).
- *
- * Order, so that the most specific difference is reported first: experiments
- * sorted by id; within an experiment, its listed files sorted by name, then its
- * `manifest.json`; finally the profile `manifest.json`. An experiment directory
- * present on one side only is reported as `"<id>/"`. A file absent on both
- * sides is not a difference.
- *
- * `detail` for `"bytes differ"`: for a `.csv` file, the first differing data
- * row named by its first column (e.g. `first differing row: iteration 17
- * (line 19)`) followed by the two lines; for `.json` and other text files, the
- * first differing line number and both lines; otherwise the first differing
- * byte offset. Lines longer than 200 characters are shortened.
- *
- * @param committedDir The reference profile directory.
- * @param regeneratedDir The profile directory to compare against it.
- * @returns The first difference, or `null` when identical.
- * @throws {TypeError} When a manifest present on either side is not a valid
- *   manifest (run {@linkcode checkManifests} for a diagnosis).
- *
- * @example
- * ```ts
- * import { compareProfiles, writeExperiment, writeProfileManifest } from "./artifacts.ts";
- *
- * const committed = await Deno.makeTempDir();
- * const regenerated = await Deno.makeTempDir();
- * try {
- *   for (const dir of [committed, regenerated]) {
- *     await writeExperiment(dir, "exp1", { "metrics.csv": "iteration,loss\n1,0.5\n" });
- *     await writeProfileManifest(dir, "quick");
- *   }
- *   if ((await compareProfiles(committed, regenerated)) !== null) throw new Error("differ");
- *   await writeExperiment(regenerated, "exp1", { "metrics.csv": "iteration,loss\n1,0.25\n" });
- *   const difference = await compareProfiles(committed, regenerated);
- *   if (difference?.file !== "exp1/metrics.csv") throw new Error(JSON.stringify(difference));
- *   if (!difference.detail?.startsWith("first differing row: iteration 1")) {
- *     throw new Error(difference.detail);
- *   }
- * } finally {
- *   await Deno.remove(committed, { recursive: true });
- *   await Deno.remove(regenerated, { recursive: true });
- * }
- * ```
- */
-export async function compareProfiles(
-  committedDir: string,
-  regeneratedDir: string,
-): Promise<Difference | null> {
-  const [committedRoot, regeneratedRoot] = await Promise.all([
-    readOptional(`${committedDir}/${MANIFEST_FILE}`),
-    readOptional(`${regeneratedDir}/${MANIFEST_FILE}`),
-  ]);
-  const ids = union(
-    await experimentIds(committedDir, committedRoot),
-    await experimentIds(regeneratedDir, regeneratedRoot),
-  );
-  for (const id of ids) {
-    validateExperimentId(id);
-    const [inCommitted, inRegenerated] = await Promise.all([
-      isDirectory(`${committedDir}/${id}`),
-      isDirectory(`${regeneratedDir}/${id}`),
-    ]);
-    if (!inCommitted && !inRegenerated) continue;
-    if (!inRegenerated) {
-      return {
-        file: `${id}/`,
-        reason: "missing in regenerated",
-        detail: `experiment ${id} exists in the committed profile only`,
-      };
-    }
-    if (!inCommitted) {
-      return {
-        file: `${id}/`,
-        reason: "missing in committed",
-        detail: `experiment ${id} exists in the regenerated profile only`,
-      };
-    }
-    const names = union(
-      await listedFiles(committedDir, id),
-      await listedFiles(regeneratedDir, id),
-    );
-    for (const name of [...names, MANIFEST_FILE]) {
-      const difference = await compareFile(`${id}/${name}`, committedDir, regeneratedDir);
-      if (difference !== null) return difference;
-    }
-  }
-  return await compareFile(MANIFEST_FILE, committedDir, regeneratedDir);
-}
-
-/**
- * Formats a {@linkcode Difference} for display: `"<file>: <reason>"`, followed
- * by the detail lines, each indented by two spaces.
- *
- * @param difference The difference to describe.
- * @returns The description, without a trailing newline.
- *
- * @example
- * ```ts
- * import { describeDifference } from "./artifacts.ts";
- *
- * const text = describeDifference({
- *   file: "exp1/evaluation.json",
- *   reason: "bytes differ",
- *   detail: "first differing line: 3\ncommitted:   a\nregenerated: b",
- * });
- * if (!text.startsWith("exp1/evaluation.json: bytes differ\n  first differing line: 3")) {
- *   throw new Error(text);
- * }
- * ```
- */
-export function describeDifference(difference: Difference): string {
-  const head = `${difference.file}: ${difference.reason}`;
-  if (difference.detail === undefined) return head;
-  return `${head}\n${difference.detail.split("\n").map((line) => `  ${line}`).join("\n")}`;
-}
-
-// ---------------------------------------------------------------------------
-// CSV
-
-function formatCsvField(value: number | string, where: string): string {
-  if (typeof value === "number") return String(value);
-  if (typeof value !== "string") {
-    throw new TypeError(`csvFormat: ${where} is ${typeof value}, expected number or string`);
-  }
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-function formatCsvRecord(fields: (number | string)[], where: string): string {
-  if (fields.length === 1 && fields[0] === "") return '""';
-  return fields.map((field, i) => formatCsvField(field, `${where} field ${i}`)).join(",");
-}
-
-/**
- * Formats a table as CSV deterministically: fields separated by `,`, records
- * terminated by `"\n"` (including the last one). Numbers are written in
- * JavaScript's shortest round-trip form (`String(n)`, so `-0` becomes `0`);
- * non-finite numbers as `NaN`, `Infinity` and `-Infinity`. Strings containing
- * a comma, a double quote, CR or LF are enclosed in double quotes with inner
- * quotes doubled (RFC 4180); a record consisting of a single empty string is
- * written as `""` so that it is not a blank line.
- *
- * @param header The column names; at least one.
- * @param rows The data rows, each with exactly `header.length` fields.
- * @returns The CSV text.
- * @throws {RangeError} When the header is empty or a row has the wrong width.
- *
- * @example
- * ```ts
- * import { csvFormat } from "./artifacts.ts";
- *
- * const text = csvFormat(["iteration", "loss", "note"], [[1, 0.1, "a,b"], [2, NaN, 'say "hi"']]);
- * if (text !== 'iteration,loss,note\n1,0.1,"a,b"\n2,NaN,"say ""hi"""\n') throw new Error(text);
- * ```
- */
-export function csvFormat(header: string[], rows: (number | string)[][]): string {
-  if (header.length === 0) throw new RangeError("csvFormat: the header has no columns");
-  let text = formatCsvRecord(header, "header") + "\n";
-  for (let i = 0; i < rows.length; i++) {
-    if (rows[i].length !== header.length) {
-      throw new RangeError(
-        `csvFormat: row ${i} has ${rows[i].length} fields, the header has ${header.length}`,
-      );
-    }
-    text += formatCsvRecord(rows[i], `row ${i}`) + "\n";
-  }
-  return text;
-}
-
-interface CsvRecord {
-  fields: string[];
-  /** 1-based line number on which the record starts. */
-  line: number;
-  /** The record's source text, without its line terminator. */
-  raw: string;
-}
-
-function parseCsvRecords(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  const n = text.length;
-  const atEnd = (i: number) =>
-    i >= n || text[i] === "," || text[i] === "\n" || (text[i] === "\r" && text[i + 1] === "\n");
-  let i = 0;
-  let line = 1;
-  while (i < n) {
-    const start = i;
-    const startLine = line;
-    const fields: string[] = [];
-    for (;;) {
-      if (text[i] === '"') {
-        const quoteLine = line;
-        let field = "";
-        i++;
-        for (;;) {
-          if (i >= n) {
-            throw new SyntaxError(
-              `csvParse: unterminated quoted field starting on line ${quoteLine}`,
-            );
-          }
-          if (text[i] === '"') {
-            if (text[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (text[i] === "\n") line++;
-          field += text[i++];
-        }
-        if (!atEnd(i)) {
-          throw new SyntaxError(
-            `csvParse: unexpected character after closing quote on line ${line}`,
-          );
-        }
-        fields.push(field);
-      } else {
-        const fieldStart = i;
-        while (!atEnd(i)) {
-          if (text[i] === '"') {
-            throw new SyntaxError(`csvParse: quote inside an unquoted field on line ${line}`);
-          }
-          i++;
-        }
-        fields.push(text.slice(fieldStart, i));
-      }
-      if (i < n && text[i] === ",") {
-        i++;
-        continue;
-      }
-      break;
-    }
-    const end = i;
-    if (i < n) {
-      i += text[i] === "\r" ? 2 : 1;
-      line++;
-    }
-    records.push({ fields, line: startLine, raw: text.slice(start, end) });
-  }
-  return records;
-}
-
-/**
- * Parses CSV text as written by {@linkcode csvFormat} (RFC 4180: quoted fields
- * may contain commas, doubled quotes and line breaks; records end in `"\n"` or
- * `"\r\n"`; the final terminator is optional). All fields are returned as
- * strings; converting them to numbers is left to the caller.
- *
- * @param text The CSV text.
- * @returns The first record as `header` and the remaining records as `rows`;
- *   both empty for empty text.
- * @throws {SyntaxError} For malformed quoting or a row whose width differs from
- *   the header's, naming the line.
- *
- * @example
- * ```ts
- * import { csvFormat, csvParse } from "./artifacts.ts";
- *
- * const { header, rows } = csvParse(csvFormat(["x", "label"], [[1.5, 'a "b",\nc']]));
- * if (header.join("|") !== "x|label") throw new Error("bad header");
- * if (rows[0][0] !== "1.5" || rows[0][1] !== 'a "b",\nc') throw new Error("bad row");
- * ```
- */
-export function csvParse(text: string): { header: string[]; rows: string[][] } {
-  const records = parseCsvRecords(text);
-  if (records.length === 0) return { header: [], rows: [] };
-  const header = records[0].fields;
-  const rows: string[][] = [];
-  for (const record of records.slice(1)) {
-    if (record.fields.length !== header.length) {
-      throw new SyntaxError(
-        `csvParse: the record on line ${record.line} has ${record.fields.length} fields, the header has ${header.length}`,
-      );
-    }
-    rows.push(record.fields);
-  }
-  return { header, rows };
 }
 
 /**

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { type ArtifactFiles, csvFormat, csvParse } from "./artifacts.ts";
+import type { ArtifactFiles } from "./artifacts.ts";
+import { csvFormat, csvParse } from "../core/csv.ts";
 import { canonicalJson } from "../core/canonical_json.ts";
 import { checkpointName, decodeCheckpoint, type TrainingState } from "../training/checkpoint.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "../training/config.ts";

@@ -20,7 +20,8 @@
  *
  * @module
  */
-import { csvFormat, readExperimentManifest } from "../experiments/artifacts.ts";
+import { readExperimentManifest } from "../experiments/artifacts.ts";
+import { csvFormat } from "../core/csv.ts";
 import { canonicalJson } from "../core/canonical_json.ts";
 import {
   checkpointIteration,

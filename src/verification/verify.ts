@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { compareProfiles, type Difference, readProfileManifest } from "../experiments/artifacts.ts";
+import { readProfileManifest } from "../experiments/artifacts.ts";
+import { compareProfiles, type Difference } from "../experiments/compare.ts";
 import { useBackend } from "../core/backend.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { runExperiments, type RunHooks } from "../experiments/reproduce.ts";
