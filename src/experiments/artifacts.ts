@@ -19,7 +19,9 @@
  * @module
  */
 
+import { z } from "zod";
 import { canonicalJson } from "../core/canonical_json.ts";
+import { formatIssue } from "../training/config.ts";
 import { hex, sha256Hex } from "../core/sha256.ts";
 import { isLockFileName } from "./directory_lock.ts";
 import { InputError } from "../core/errors.ts";
@@ -552,18 +554,34 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function checkKeys(value: Record<string, unknown>, expected: string[], optional: string[] = []) {
-  for (const key of Object.keys(value)) {
-    if (!expected.includes(key) && !optional.includes(key)) {
-      throw new TypeError(`unexpected key ${JSON.stringify(key)}`);
-    }
-  }
-  for (const key of expected) {
-    if (!Object.hasOwn(value, key)) throw new TypeError(`missing key ${JSON.stringify(key)}`);
-  }
-  if (value.format !== MANIFEST_FORMAT) {
-    throw new TypeError(`unsupported format ${JSON.stringify(value.format)}`);
-  }
+/** An object parsed from JSON, its entries still to be checked one by one. */
+const jsonObject = z.custom<Record<string, unknown>>(isPlainRecord, { message: "not an object" });
+
+/**
+ * The shape of an experiment manifest (zod): the keys and the format; file names and digests are
+ * checked entry by entry afterwards, on the parsed object itself (so that no name, not even
+ * `__proto__`, is lost or reinterpreted).
+ */
+const ExperimentManifestShape = z.strictObject({
+  format: z.literal(MANIFEST_FORMAT),
+  files: jsonObject,
+  finalStateDigest: z.unknown().optional(),
+});
+
+/** The shape of a profile manifest (zod); experiment ids and digests are checked afterwards. */
+const ProfileManifestShape = z.strictObject({
+  format: z.literal(MANIFEST_FORMAT),
+  profile: z.string(),
+  experiments: jsonObject,
+  root: z.string(),
+});
+
+/** `value` checked against `shape`; a `TypeError` with the first problem, naming its field. */
+function parseShape<T>(shape: z.ZodType<T>, value: unknown): T {
+  if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
+  const parsed = shape.safeParse(value);
+  if (!parsed.success) throw new TypeError(formatIssue("", parsed.error));
+  return parsed.data;
 }
 
 function parseJson(bytes: Uint8Array): unknown {
@@ -576,10 +594,7 @@ function parseJson(bytes: Uint8Array): unknown {
 
 /** For the sibling modules of src/experiments (compare.ts). */
 export function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
-  const value = parseJson(bytes);
-  if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
-  checkKeys(value, ["files", "format"], ["finalStateDigest"]);
-  if (!isPlainRecord(value.files)) throw new TypeError('"files" is not an object');
+  const value = parseShape(ExperimentManifestShape, parseJson(bytes));
   const files: [string, string][] = Object.entries(value.files).map(([name, digest]) => [
     validateFileName(name),
     validateDigest(`digest of ${name}`, digest),
@@ -593,12 +608,8 @@ export function parseExperimentManifest(bytes: Uint8Array): ExperimentManifest {
 
 /** For the sibling modules of src/experiments (compare.ts). */
 export function parseProfileManifest(bytes: Uint8Array): ProfileManifest {
-  const value = parseJson(bytes);
-  if (!isPlainRecord(value)) throw new TypeError("not a JSON object");
-  checkKeys(value, ["experiments", "format", "profile", "root"]);
-  if (typeof value.profile !== "string") throw new TypeError('"profile" is not a string');
+  const value = parseShape(ProfileManifestShape, parseJson(bytes));
   validateName("profile name", value.profile);
-  if (!isPlainRecord(value.experiments)) throw new TypeError('"experiments" is not an object');
   const experiments: [string, string][] = Object.entries(value.experiments).map((
     [id, digest],
   ) => [validateExperimentId(id), validateDigest(`digest of experiment ${id}`, digest)]);
