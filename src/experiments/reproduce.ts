@@ -353,8 +353,8 @@ export async function checkRunTargets(
     const other = seen.get(config.id);
     if (other !== undefined) {
       const fields = Object.keys(config).filter((k) =>
-        canonicalJson((config as Record<string, unknown>)[k]) !==
-          canonicalJson((other as Record<string, unknown>)[k])
+        canonicalJson(Reflect.get(config, k)) !==
+          canonicalJson(Reflect.get(other, k))
       );
       throw new InputError(
         `config: two experiments would share the id "${config.id}" (they differ in ${
@@ -382,8 +382,8 @@ export async function checkRunTargets(
         continue; // Not a configuration: damaged, so it is replaced.
       }
       const fields = Object.keys(config).filter((k) =>
-        canonicalJson((config as Record<string, unknown>)[k]) !==
-          canonicalJson((stored as Record<string, unknown>)[k] ?? null)
+        canonicalJson(Reflect.get(config, k)) !==
+          canonicalJson(Reflect.get(stored, k) ?? null)
       );
       throw new InputError(
         `out: "${dir}" holds ${what} of another configuration (${

@@ -23,10 +23,9 @@ export const MAX_LOGIT = 1e3;
 export const MAX_REWARD = 1e6;
 
 const TOLERANCE = 1e-9;
-const probability = z.number().min(0).max(1);
+const probability: z.ZodNumber = z.number().min(0).max(1);
 
-/** The schema of a problem file; shapes and sums are checked by {@linkcode parseTheoryInput}. */
-export const TheoryInputSchema = z.strictObject({
+const theoryInputShape = z.strictObject({
   states: z.number().int().min(1).max(64),
   actions: z.number().int().min(2, "at least 2 actions (one action has no policy to learn)")
     .max(64),
@@ -45,8 +44,37 @@ export const TheoryInputSchema = z.strictObject({
   theta: z.array(z.number().min(-MAX_LOGIT).max(MAX_LOGIT)),
 });
 
+/** One task of a problem file: its weight, initial distribution, transitions P[s][a][s'], rewards r[s][a]. */
+export interface TheoryTask {
+  weight: number;
+  mu: number[];
+  P: number[][][];
+  r: number[][];
+}
+
 /** A validated problem file. */
-export type TheoryInput = z.infer<typeof TheoryInputSchema>;
+export interface TheoryInput {
+  states: number;
+  actions: number;
+  /** H: the last step index (H + 1 steps). */
+  horizon: number;
+  gamma: number;
+  alpha: number;
+  innerSteps: number;
+  batchIn: number;
+  batchOut: number;
+  tasks: TheoryTask[];
+  /** The softmax policy's logits, states × actions. */
+  theta: number[];
+}
+
+/** The schema of a problem file; shapes and sums are checked by {@linkcode parseTheoryInput}. */
+export const TheoryInputSchema: z.ZodType<TheoryInput> = theoryInputShape;
+
+// The schema's inferred type and the interface are the same type (checked when compiling).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const inputTypesAgree: Same<z.infer<typeof theoryInputShape>, TheoryInput> = true;
+void inputTypesAgree;
 
 function checkLength(field: string, array: readonly unknown[], n: number): void {
   if (array.length !== n) {

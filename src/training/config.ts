@@ -4,12 +4,17 @@
  * @module
  */
 import { z } from "zod";
-import { BACKENDS } from "../core/backend.ts";
-import { DENSE_PRECISIONS } from "../core/dense_simd.ts";
+import { type BackendName, BACKENDS } from "../core/backend.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "../core/dense_simd.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
 import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";
-import { ALGORITHMS, HESSIANS } from "../estimators/meta_gradient.ts";
+import {
+  type Algorithm,
+  ALGORITHMS,
+  type HessianMode,
+  HESSIANS,
+} from "../estimators/meta_gradient.ts";
 
 export { ENVIRONMENTS } from "../envs/registry.ts";
 export { InputError } from "../core/errors.ts";
@@ -36,25 +41,12 @@ export const SAMPLERS = ["fixed", "budget"] as const;
  */
 export const EVALUATION_PROTOCOLS = ["package", "published"] as const;
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
-const unit = z.number().min(0).max(1);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodNumber =>
+  z.number().int().min(min).max(max);
+const unit: z.ZodNumber = z.number().min(0).max(1);
 
-/**
- * The zod schema of {@linkcode ExperimentConfig}; unknown keys are errors.
- *
- * @example
- * ```ts
- * import { ExperimentConfigSchema, PAPER_NAV2D } from "./config.ts";
- * const config = { ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none", innerSteps: 1,
- *   seed: 0 };
- * if (!ExperimentConfigSchema.safeParse(config).success) throw new Error("a valid configuration");
- * if (ExperimentConfigSchema.safeParse({ ...config, lr: 1 }).success) throw new Error("unknown key");
- * ```
- */
-export const ExperimentConfigSchema = z.strictObject({
-  /** Artefact directory name. */
+const experimentConfigShape = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_', '-'"),
-  /** A built-in environment id, or a task module pinned by its digest (src/envs/task_module.ts). */
   env: z.union([
     z.enum(ENVIRONMENTS),
     z.string().refine(isPinnedTaskModule, {
@@ -63,45 +55,27 @@ export const ExperimentConfigSchema = z.strictObject({
       }, or a task module (a .ts or .js file) pinned as path#sha256=<digest>`,
     }),
   ]),
-  /**
-   * A task module's own imports outside the package, path → SHA-256 (src/sandbox/module_graph.ts);
-   * absent when it has none (and for the built-in environments).
-   */
   envImports: z.record(
     // deno-lint-ignore no-control-regex
     z.string().regex(/^[^\u0000-\u001f]{1,500}$/, "a file path"),
     z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 digest"),
   ).refine((r) => Object.keys(r).length <= 100, "at most 100 files").optional(),
   algorithm: z.enum(ALGORITHMS),
-  /** "autodiff": second-order meta-gradient; "none": first order. */
   hessian: z.enum(HESSIANS),
-  /** ζ: inner adaptation steps. */
   innerSteps: int(1, 16),
-  /** α: inner step size. */
   innerLr: z.number().min(0).finite(),
-  /** β: Adam's step size for the meta-update. */
   outerLr: z.number().min(0).finite(),
-  /** Tasks per meta-batch. */
   metaBatchSize: int(1, 4096),
-  /** Trajectories per task and adaptation step. */
   trajectoriesPerTask: int(1, 100000),
-  /** Maximum steps per trajectory. */
   horizon: int(1, 100000),
-  /** Meta-iterations. */
   iterations: int(1, 1000000),
-  /**
-   * Keep a checkpoint (the full training state) after every this many iterations, and after the
-   * last one; resume and spot verification start from them.
-   */
   checkpointEvery: int(1, 1000000),
   seed: int(0, 2 ** 32 - 1),
   gamma: unit,
   gaeLambda: unit,
-  /** "gae" (reference training) or "reward-to-go" (eq. 4). */
   advantageEstimator: z.enum(["gae", "reward-to-go"]),
   baseline: z.enum(["linear", "none"]),
   normalizeAdvantages: z.boolean(),
-  /** "samples": mean over (s, a) samples (reference); "trajectories": eq. 5. */
   surrogateMean: z.enum(["samples", "trajectories"]),
   sgmrlBaseline: z.enum(["none", "leave-one-out"]),
   policy: z.strictObject({
@@ -110,21 +84,10 @@ export const ExperimentConfigSchema = z.strictObject({
     initStd: z.number().positive().finite(),
   }),
   evaluation: z.strictObject({
-    /** Fresh meta-test tasks (from their own stream). */
     tasks: int(1, 100000),
     trajectoriesPerTask: int(1, 100000),
-    /**
-     * The reference's protocol beside the final evaluation: after every `every` iterations,
-     * evaluate on `tasks` fresh tasks (evaluations.csv); the best one is what the reference reported.
-     */
     periodic: z.strictObject({ every: int(1, 1000000), tasks: int(1, 100000) }).optional(),
-    /**
-     * "package" when absent; "published": training also runs the published trainer's
-     * validations (src/training/validation.ts: its trigger, rounds of fresh meta-batches, the pooled
-     * return), one row each in validations.csv; the summary reports each seed's best.
-     */
     protocol: z.enum(EVALUATION_PROTOCOLS).optional(),
-    /** The published validation's constants, where they differ from the code's (80, 80, 50, 1.05). */
     validation: z.strictObject({
       rounds: int(1, 100000),
       every: int(1, 1000000),
@@ -136,18 +99,7 @@ export const ExperimentConfigSchema = z.strictObject({
     path: ["validation"],
   }),
   backend: z.enum(BACKENDS),
-  /**
-   * The arithmetic of the policy's mean while sampling: "float64" when absent (the same
-   * trajectories on every backend), or "float32" (as PyTorch samples: faster, other trajectories;
-   * still the same bytes on every machine and for any worker count).
-   */
   samplingPrecision: z.enum(DENSE_PRECISIONS).optional(),
-  /**
-   * How a batch is sampled: "fixed" when absent (exactly `trajectoriesPerTask` paths per task and
-   * adaptation step), or "budget" (the published code's sampler: `trajectoriesPerTask` environment
-   * slots per task step in lockstep, restarting ended episodes, until the completed paths hold
-   * tasks × trajectoriesPerTask × horizon steps; src/estimators/budget_sampler.ts).
-   */
   sampler: z.enum(SAMPLERS).optional(),
 });
 
@@ -162,7 +114,101 @@ export const ExperimentConfigSchema = z.strictObject({
  * if (config.horizon !== 100) throw new Error("the paper's horizon");
  * ```
  */
-export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
+export interface ExperimentConfig {
+  /** Artefact directory name: letters, digits, '.', '_', '-'. */
+  id: string;
+  /** A built-in environment id, or a task module pinned by its digest (src/envs/task_module.ts). */
+  env: string;
+  /**
+   * A task module's own imports outside the package, path → SHA-256 (src/sandbox/module_graph.ts);
+   * absent when it has none (and for the built-in environments).
+   */
+  envImports?: Record<string, string>;
+  algorithm: Algorithm;
+  /** "autodiff": second-order meta-gradient; "none": first order. */
+  hessian: HessianMode;
+  /** ζ: inner adaptation steps. */
+  innerSteps: number;
+  /** α: inner step size. */
+  innerLr: number;
+  /** β: Adam's step size for the meta-update. */
+  outerLr: number;
+  /** Tasks per meta-batch. */
+  metaBatchSize: number;
+  /** Trajectories per task and adaptation step. */
+  trajectoriesPerTask: number;
+  /** Maximum steps per trajectory. */
+  horizon: number;
+  /** Meta-iterations. */
+  iterations: number;
+  /**
+   * Keep a checkpoint (the full training state) after every this many iterations, and after the
+   * last one; resume and spot verification start from them.
+   */
+  checkpointEvery: number;
+  seed: number;
+  gamma: number;
+  gaeLambda: number;
+  /** "gae" (reference training) or "reward-to-go" (eq. 4). */
+  advantageEstimator: "gae" | "reward-to-go";
+  baseline: "linear" | "none";
+  normalizeAdvantages: boolean;
+  /** "samples": mean over (s, a) samples (reference); "trajectories": eq. 5. */
+  surrogateMean: "samples" | "trajectories";
+  sgmrlBaseline: "none" | "leave-one-out";
+  policy: { hidden: number[]; activation: "relu" | "tanh"; initStd: number };
+  evaluation: {
+    /** Fresh meta-test tasks (from their own stream). */
+    tasks: number;
+    trajectoriesPerTask: number;
+    /**
+     * The reference's protocol beside the final evaluation: after every `every` iterations,
+     * evaluate on `tasks` fresh tasks (evaluations.csv); the best one is what the reference reported.
+     */
+    periodic?: { every: number; tasks: number };
+    /**
+     * "package" when absent; "published": training also runs the published trainer's
+     * validations (src/training/validation.ts: its trigger, rounds of fresh meta-batches, the pooled
+     * return), one row each in validations.csv; the summary reports each seed's best.
+     */
+    protocol?: typeof EVALUATION_PROTOCOLS[number];
+    /** The published validation's constants, where they differ from the code's (80, 80, 50, 1.05). */
+    validation?: { rounds: number; every: number; after: number; margin: number };
+  };
+  backend: BackendName;
+  /**
+   * The arithmetic of the policy's mean while sampling: "float64" when absent (the same
+   * trajectories on every backend), or "float32" (as PyTorch samples: faster, other trajectories;
+   * still the same bytes on every machine and for any worker count).
+   */
+  samplingPrecision?: DensePrecision;
+  /**
+   * How a batch is sampled: "fixed" when absent (exactly `trajectoriesPerTask` paths per task and
+   * adaptation step), or "budget" (the published code's sampler: `trajectoriesPerTask` environment
+   * slots per task step in lockstep, restarting ended episodes, until the completed paths hold
+   * tasks × trajectoriesPerTask × horizon steps; src/estimators/budget_sampler.ts).
+   */
+  sampler?: typeof SAMPLERS[number];
+}
+
+/**
+ * The zod schema of {@linkcode ExperimentConfig}; unknown keys are errors.
+ *
+ * @example
+ * ```ts
+ * import { ExperimentConfigSchema, PAPER_NAV2D } from "./config.ts";
+ * const config = { ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none", innerSteps: 1,
+ *   seed: 0 };
+ * if (!ExperimentConfigSchema.safeParse(config).success) throw new Error("a valid configuration");
+ * if (ExperimentConfigSchema.safeParse({ ...config, lr: 1 }).success) throw new Error("unknown key");
+ * ```
+ */
+export const ExperimentConfigSchema: z.ZodType<ExperimentConfig> = experimentConfigShape;
+
+// The schema's inferred type and the interface are the same type (checked when compiling).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const configTypesAgree: Same<z.infer<typeof experimentConfigShape>, ExperimentConfig> = true;
+void configTypesAgree;
 
 /** Format the first zod issue as `field: message`. */
 export function formatIssue(prefix: string, error: z.ZodError): string {

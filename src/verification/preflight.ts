@@ -71,8 +71,8 @@ export function profileDifferences(
     }
     if (canonicalJson(config) === canonicalJson(expected)) continue;
     const fields = Object.keys(expected).filter((k) =>
-      canonicalJson((config as Record<string, unknown>)[k] ?? null) !==
-        canonicalJson((expected as Record<string, unknown>)[k])
+      canonicalJson(Reflect.get(config, k) ?? null) !==
+        canonicalJson(Reflect.get(expected, k))
     );
     lines.push(`${config.id}/config.json: ${fields.join(", ")} differ from the ${name} profile's`);
   }
