@@ -52,7 +52,7 @@
  *
  * @module
  */
-export { type BackendName, BACKENDS, useBackend } from "./src/core/backend.ts";
+export { type BackendName, BACKENDS, useBackend } from "./src/kernels/backend.ts";
 export {
   type BaseConfig,
   type ExperimentConfig,

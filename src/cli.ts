@@ -7,8 +7,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
-import { type BackendName, BACKENDS, isBackendName } from "./core/backend.ts";
-import { DENSE_PRECISIONS, type DensePrecision } from "./core/dense_simd.ts";
+import { type BackendName, BACKENDS, isBackendName } from "./kernels/backend.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "./kernels/dense_simd.ts";
 import { ENVIRONMENTS, isEnvironmentId } from "./envs/registry.ts";
 import { parseTaskModule, pinTaskModule } from "./envs/task_module.ts";
 import { taskModuleImports } from "./sandbox/module_graph.ts";

@@ -47,7 +47,8 @@ interface DocSymbol {
 
 /** The src/ folders in the order of the README's layout table, with a heading each. */
 const GROUPS: readonly [string, string][] = [
-  ["core", "Core: backends, random streams, errors"],
+  ["core", "Core: random streams, errors"],
+  ["kernels", "Kernels: the backends"],
   ["envs", "Environments and task families"],
   ["estimators", "The estimators: policy, sampling, returns, meta-gradients"],
   ["sandbox", "The task sandbox"],

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { backendDevice, type BackendName, BACKENDS, tf, useBackend } from "../src/core/backend.ts";
+import {
+  backendDevice,
+  type BackendName,
+  BACKENDS,
+  tf,
+  useBackend,
+} from "../src/kernels/backend.ts";
 import {
   backendOption,
   DEFAULT_WORKERS,
@@ -48,7 +54,7 @@ import {
   type Nav2dSamplingBench,
   type SamplingProfile,
 } from "../src/bench/sampling_bench.ts";
-import { DENSE_PRECISIONS, type DensePrecision } from "../src/core/dense_simd.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "../src/kernels/dense_simd.ts";
 import {
   findTorchPython,
   PYTHON_CANDIDATES,

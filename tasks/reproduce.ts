@@ -23,7 +23,7 @@ import { type ExperimentConfig, InputError } from "../src/training/config.ts";
 import { profileDifferences } from "../src/verification/preflight.ts";
 import { checkWritablePath, resolvedPath } from "../src/core/safe_fs.ts";
 import { createThreads } from "../src/training/trainer.ts";
-import { checkBackendAvailable } from "../src/core/backend.ts";
+import { checkBackendAvailable } from "../src/kernels/backend.ts";
 import { PROFILE_NAMES, PROFILES } from "../src/training/profiles.ts";
 import {
   checkRunTargets,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { ensureWritableDir, parseOptions, readJsonFile, runMain } from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import {

@@ -11,7 +11,7 @@ import {
   estimatesOn,
 } from "../src/analysis/analysis.ts";
 import { spotVerifyAnalysis, writeAnalysisArtifacts } from "../src/analysis/analysis_artifacts.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { stream } from "../src/core/rng.ts";

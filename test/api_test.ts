@@ -74,7 +74,7 @@ Deno.test("the API section: grouped by folder, functions with their parameters, 
   assert.equal(
     apiSection(doc),
     [
-      "**Core: backends, random streams, errors** (`src/core`)",
+      "**Core: random streams, errors** (`src/core`)",
       "",
       "- `stream(key)`: The stream of `StreamKey`: its draws.",
       "- `class InputError`: Bad input.",

@@ -3,7 +3,7 @@
 // Jacobians on the exact analysis's tabular policy), one and two inner steps, tasks whose batches
 // differ in length, on wasm and (in deno task test:webgpu) on webgpu.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import { stream } from "../src/core/rng.ts";
 import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {

@@ -2,7 +2,7 @@
 // measurement on a tiny batch, two backends timed side by side, the PyTorch anchor's own check (where torch is installed), and the
 // task's refusal of bad input.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
 import { benchPhysics } from "../src/bench/physics_bench.ts";

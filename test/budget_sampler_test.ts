@@ -10,7 +10,7 @@ import { initPolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
 import { train } from "../src/training/trainer.ts";
 import { tinyConfig } from "./helpers.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 
 /** A fake path whose only content is its identity (task, trajectory) and its length. */
 function fakePath(job: SampleJob, length: number): Path {

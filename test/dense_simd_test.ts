@@ -1,7 +1,7 @@
 // The WebAssembly dense layer: the plain loop's bits in float64 and float32 through memory growth,
 // and its refusal of inconsistent shapes.
 import assert from "node:assert/strict";
-import { DENSE_PRECISIONS, denseLayer, DenseStack } from "../src/core/dense_simd.ts";
+import { DENSE_PRECISIONS, denseLayer, DenseStack } from "../src/kernels/dense_simd.ts";
 import { plainLoopMean } from "../src/bench/sampling_bench.ts";
 import { stream } from "../src/core/rng.ts";
 

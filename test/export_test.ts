@@ -3,7 +3,7 @@
 // layout, and Python with numpy alone, reading the file as the specification describes, computes
 // the package's action means (ReLU and tanh policies, 2D navigation and HalfCheetah).
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { decodeParamsBin, exportExperiment } from "../src/experiments/export.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { meanActions, paramShapes } from "../src/estimators/policy.ts";

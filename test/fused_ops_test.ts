@@ -2,7 +2,7 @@
 // backend, one kernel each on native (those runs need FFI permission and run in `deno task
 // test:native`; elsewhere they are reported ignored).
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import {
   gaussianHead,
   gaussianScore,
@@ -10,14 +10,14 @@ import {
   matMulSum,
   reluWithOnes,
   withOnes,
-} from "../src/core/fused_ops.ts";
+} from "../src/kernels/fused_ops.ts";
 import {
   GAUSSIAN_HEAD,
   GAUSSIAN_SCORE,
   GAUSSIAN_SCORE_R,
   MAT_MUL_SUM,
   RELU_WITH_ONES,
-} from "../src/core/native_fused_kernels.ts";
+} from "../src/kernels/native_fused_kernels.ts";
 import { stream } from "../src/core/rng.ts";
 import { FFI_ALLOWED, product64 } from "./helpers.ts";
 

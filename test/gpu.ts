@@ -6,7 +6,7 @@
 // its library destructors, run by exit() while other threads were still ending, corrupted the heap
 // at the end of `deno task test` ("corrupted size vs. prev_size in fastbins", exit 134; docs/verification.md,
 // "--backend webgpu"). Other runs ask in a child process.
-import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/core/webgpu_backend.ts";
+import { ALLOW_SOFTWARE_GPU, checkGpuAdapter } from "../src/kernels/webgpu_backend.ts";
 
 /** Whether this is a WebGPU test run (the one that grants reading SGMRL_ALLOW_SOFTWARE_GPU). */
 export const WEBGPU_RUN: boolean =
@@ -21,7 +21,7 @@ export const WEBGPU_AVAILABLE: boolean = WEBGPU_RUN &&
  * asks), so that this process never loads a graphics library.
  */
 export async function hardwareGpu(): Promise<boolean> {
-  const module = new URL("../src/core/webgpu_backend.ts", import.meta.url).href;
+  const module = new URL("../src/kernels/webgpu_backend.ts", import.meta.url).href;
   const probe = `const { checkGpuAdapter } = await import(${JSON.stringify(module)});
 await checkGpuAdapter(false);`;
   const out = await new Deno.Command(Deno.execPath(), {

@@ -12,7 +12,7 @@ import { ANALYSIS_PROFILE } from "../src/analysis/analysis_artifacts.ts";
 import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
 import { experimentId } from "../src/training/profiles.ts";
 import { train } from "../src/training/trainer.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 
 /**
  * Whether this test run may load native libraries (`deno task test:native`): the tests that call

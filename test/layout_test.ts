@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 /** src/ folders from the bottom layer up; a module may import its own layer and those below. */
 const LAYERS: readonly (readonly string[])[] = [
   ["core"],
+  ["kernels"],
   ["envs"],
   ["estimators"],
   ["sandbox"],

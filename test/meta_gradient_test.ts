@@ -7,7 +7,7 @@
 // The explicit derivatives that the native learner runs in place of the tape
 // (src/estimators/explicit_meta_gradient.ts) must match them too, and the tape on MLPs.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import { type LearnerBatch, learnerBatch } from "../src/estimators/batch.ts";
 import {
   ALGORITHMS,

@@ -3,9 +3,9 @@
 // Debian when it can); without the permission they are reported as ignored. The broadcast rules,
 // the loader's errors and the task's refusal without FFI are checked everywhere.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
-import { broadcastBatchIndices } from "../src/core/native_backend.ts";
-import { loadOpenBlas, OPENBLAS_PACKAGE, openBlasCandidates } from "../src/core/openblas.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
+import { broadcastBatchIndices } from "../src/kernels/native_backend.ts";
+import { loadOpenBlas, OPENBLAS_PACKAGE, openBlasCandidates } from "../src/kernels/openblas.ts";
 import { InputError } from "../src/core/errors.ts";
 import { stream } from "../src/core/rng.ts";
 import {

@@ -3,7 +3,7 @@
 // the leave-one-out baselines see the whole meta-batch whatever the split, and errors inside a worker
 // arrive with their type and message.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { learnerBatch } from "../src/estimators/batch.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { loadTaskFamily } from "../src/envs/registry.ts";

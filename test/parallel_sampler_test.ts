@@ -15,7 +15,7 @@ import {
 import { initPolicyParams, type PolicySpec } from "../src/estimators/policy.ts";
 import { stream } from "../src/core/rng.ts";
 import { allJobs, gaussianSampling, type Path, samplePaths } from "../src/estimators/sampler.ts";
-import type { DensePrecision } from "../src/core/dense_simd.ts";
+import type { DensePrecision } from "../src/kernels/dense_simd.ts";
 
 const bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 

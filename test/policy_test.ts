@@ -3,7 +3,7 @@
 // the float64 mean, the initialisation's layout and distribution, and the spec's validation.
 import assert from "node:assert/strict";
 import type * as tfType from "@tensorflow/tfjs";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import {
   gaussianLogDensity,
   initPolicyParams,
@@ -20,7 +20,7 @@ import { stream } from "../src/core/rng.ts";
 import { PAPER_NAV2D } from "../src/training/config.ts";
 // The plain loop the artefacts were first produced with: the blocked pass must give its bits.
 import { plainLoopMean } from "../src/bench/sampling_bench.ts";
-import { DENSE_PRECISIONS } from "../src/core/dense_simd.ts";
+import { DENSE_PRECISIONS } from "../src/kernels/dense_simd.ts";
 
 await useBackend("wasm");
 

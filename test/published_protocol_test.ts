@@ -2,7 +2,7 @@
 // for 1 and 2 workers and after any interruption, spot verification replays them, and the summary
 // reports the pooled return and each seed's best validation.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import {
   readExperimentManifest,
   writeExperiment,

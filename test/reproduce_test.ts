@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { checkManifests, readProfileManifest } from "../src/experiments/artifacts.ts";
 import { compareProfiles } from "../src/experiments/compare.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { type ExperimentConfig, validateConfig } from "../src/training/config.ts";
 import { workerSampler } from "../src/threads/parallel_sampler.ts";
 import { workerLearner } from "../src/threads/parallel_learner.ts";

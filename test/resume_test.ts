@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { checkManifests } from "../src/experiments/artifacts.ts";
 import { compareProfiles } from "../src/experiments/compare.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/training/checkpoint.ts";
 import type { ExperimentConfig } from "../src/training/config.ts";
 import { tensorLengths } from "../src/experiments/experiment_files.ts";

@@ -3,7 +3,7 @@
 // evaluations in the intervals it draws; the draw is reproducible and uniform.
 import assert from "node:assert/strict";
 import { readProfileManifest } from "../src/experiments/artifacts.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { checkpointName, decodeCheckpoint, encodeCheckpoint } from "../src/training/checkpoint.ts";
 import { canonicalJson } from "../src/core/canonical_json.ts";
 import type { ExperimentConfig } from "../src/training/config.ts";

@@ -1,6 +1,6 @@
 // Tabular problems: exact enumeration in float64, and the softmax policy's log-density.
 import assert from "node:assert/strict";
-import { tf, useBackend } from "../src/core/backend.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
 import {
   EXACT_ESTIMATORS,
   exactExpectation,

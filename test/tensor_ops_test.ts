@@ -6,8 +6,8 @@
 // tanh'' = −2t(1 − t²), tanh''' = −2(1 − t²)(1 − 3t²).
 import assert from "node:assert/strict";
 import type * as tfType from "@tensorflow/tfjs";
-import { tf, useBackend } from "../src/core/backend.ts";
-import { exp, matMul, tanh } from "../src/core/tensor_ops.ts";
+import { tf, useBackend } from "../src/kernels/backend.ts";
+import { exp, matMul, tanh } from "../src/kernels/tensor_ops.ts";
 
 await useBackend("wasm");
 

@@ -1,6 +1,6 @@
 // The exact bias analysis: problem-file validation, the size limit, and the two-task mixture.
 import assert from "node:assert/strict";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { InputError } from "../src/training/config.ts";
 import {
   analyseBias,

@@ -4,7 +4,7 @@
 // should not show.
 import assert from "node:assert/strict";
 import { checkManifests, readProfileManifest } from "../src/experiments/artifacts.ts";
-import { useBackend } from "../src/core/backend.ts";
+import { useBackend } from "../src/kernels/backend.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { forgeExperiment, runDenoTask, tinyConfig } from "./helpers.ts";
 

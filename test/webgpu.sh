@@ -14,7 +14,7 @@ ensure_debian_packages \
   mesa-vulkan-drivers libvulkan1
 runtime=$(mktemp -d /tmp/sgmrl-webgpu.XXXXXX)
 trap 'rm -rf "$runtime"' EXIT
-# Vulkan only (lavapipe): OpenGL through EGL is never probed (see src/core/webgpu_backend.ts).
+# Vulkan only (lavapipe): OpenGL through EGL is never probed (see src/kernels/webgpu_backend.ts).
 XDG_RUNTIME_DIR=$runtime SGMRL_ALLOW_SOFTWARE_GPU=1 DENO_WEBGPU_BACKEND=vulkan deno test --allow-read \
   --allow-write --allow-run --allow-sys=cpus --allow-env=SGMRL_ALLOW_SOFTWARE_GPU \
   test/webgpu_backend_test.ts test/meta_gradient_test.ts test/batched_meta_gradient_test.ts

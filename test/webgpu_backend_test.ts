@@ -3,7 +3,7 @@
 // software Vulkan, lavapipe, and allows it); elsewhere they are reported as ignored. The refusal
 // of a software adapter that was not allowed is checked wherever the only adapter is one.
 import assert from "node:assert/strict";
-import { ALLOW_SOFTWARE_GPU } from "../src/core/webgpu_backend.ts";
+import { ALLOW_SOFTWARE_GPU } from "../src/kernels/webgpu_backend.ts";
 import {
   assertBackendRefusedBeforeWriting,
   assertTrainingRepeatsAndFollowsWasm,

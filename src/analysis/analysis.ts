@@ -261,7 +261,7 @@ export function analysisStats(
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "at-init", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, metaBatchSize: 2, trajectoriesPerTask: 2,
@@ -298,7 +298,7 @@ export interface PointAnalysis {
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "at-init", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, metaBatchSize: 2, trajectoriesPerTask: 2,

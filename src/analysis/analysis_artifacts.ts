@@ -51,7 +51,7 @@ import { expandProfile, PROFILES } from "../training/profiles.ts";
 import { readRegularFile } from "../core/safe_fs.ts";
 import { drawWithoutReplacement } from "../core/rng.ts";
 import { initialTrainingState, type Threads } from "../training/trainer.ts";
-import { useBackend } from "../core/backend.ts";
+import { useBackend } from "../kernels/backend.ts";
 
 /** The profile name of the analysis artefacts. */
 export const ANALYSIS_PROFILE = "analysis";

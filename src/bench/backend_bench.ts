@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackendName, tf, useBackend } from "../core/backend.ts";
+import { type BackendName, tf, useBackend } from "../kernels/backend.ts";
 import { median } from "../core/stats.ts";
 import { type ExperimentConfig, validateConfig } from "../training/config.ts";
 import { type IterationTiming, type Threads, train } from "../training/trainer.ts";
@@ -88,7 +88,7 @@ export interface BackendRow {
  * @example
  * ```ts
  * import { compareBackends } from "./backend_bench.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * await useBackend("wasm");
  * const config = validateConfig({

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import { learnerBatch } from "../estimators/batch.ts";
 import type { ExperimentConfig } from "../training/config.ts";
 import { loadTaskFamily } from "../envs/registry.ts";

@@ -19,8 +19,8 @@
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { tf } from "../core/backend.ts";
-import { tanh } from "../core/tensor_ops.ts";
+import { tf } from "../kernels/backend.ts";
+import { tanh } from "../kernels/tensor_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
   combineTaskGradients,
@@ -49,7 +49,7 @@ import {
  * ```ts
  * import { logProbBatched } from "./batched_meta_gradient.ts";
  * import { logProbTensor } from "./policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * const params = [tf.tensor2d([[2]]), tf.tensor1d([0.5]), tf.tensor1d([0])];
@@ -89,7 +89,7 @@ export function logProbBatched(
  * @example
  * ```ts
  * import type { BatchedPolicy } from "./batched_meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("cpu");
  * // A one-action-dimension policy with a fixed unit Gaussian around 0: log N(a; 0, 1).
  * const logDensity = (a: ReturnType<typeof tf.tensor>) =>
@@ -204,7 +204,7 @@ function innerStepStacked(
  * import { innerStepsBatched } from "./batched_meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [3], activation: "tanh", initStd: 1 } as const;
  * const batch = (s: number[], a: number[]) => ({
@@ -275,7 +275,7 @@ export async function innerStepsBatched(
  * import { metaGradientBatched } from "./batched_meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { metaGradient } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [3], activation: "tanh", initStd: 1 } as const;
  * const theta = initPolicyParams(spec, 1);
@@ -406,7 +406,7 @@ function graphChunks(samples: readonly number[], options: BatchedOptions): [numb
  * import { gaussianMlpBatched, taskGradientTensors } from "./batched_meta_gradient.ts";
  * import { initPolicyParams } from "./policy.ts";
  * import { taskGradients } from "./meta_gradient.ts";
- * import { tf, useBackend } from "../core/backend.ts";
+ * import { tf, useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * const policy = gaussianMlpBatched(spec);

@@ -25,7 +25,7 @@
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import {
   gaussianHead,
   gaussianScore,
@@ -33,7 +33,7 @@ import {
   matMulSum,
   reluWithOnes,
   withOnes,
-} from "../core/fused_ops.ts";
+} from "../kernels/fused_ops.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
   type EstimatorConfig,
@@ -301,7 +301,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
  * @example
  * ```ts
  * import { explicitInnerSteps, explicitTaskGradients, InnerStepCache } from "./explicit_meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "relu", initStd: 1 } as const;
  * const theta = [[0.5, -0.3], [0.1, 0.2], [0.4, -0.6], [0.05], [-0.1]]
@@ -537,7 +537,7 @@ function explicitTaskGradient(
  * import { explicitTaskGradients } from "./explicit_meta_gradient.ts";
  * import { gaussianMlp } from "./policy.ts";
  * import { taskGradients } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [3], activation: "tanh", initStd: 1 } as const;
  * const theta = [[0.5, -0.3, 0.8], [0.1, 0, -0.2], [0.4, -0.6, 0.2], [0.05], [-0.1]]
@@ -609,7 +609,7 @@ export async function explicitTaskGradients(
  * import { explicitInnerSteps } from "./explicit_meta_gradient.ts";
  * import { gaussianMlp } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "relu", initStd: 1 } as const;
  * const params = [[0.5, -0.3], [0.1, 0.2], [0.4, -0.6], [0.05], [-0.1]]

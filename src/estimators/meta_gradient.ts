@@ -29,7 +29,7 @@
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import type { LearnerBatch } from "./batch.ts";
 import {
   type DifferentiablePolicy,
@@ -146,7 +146,7 @@ export interface TaskBatches {
  * ```ts
  * import { gaussianMlp } from "./policy.ts";
  * import { type MetaGradient, metaGradient } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -237,7 +237,7 @@ function innerStepAndScore(
  * ```ts
  * import { innerStep } from "./meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * const theta = initPolicyParams(spec, 0);
@@ -269,7 +269,7 @@ export function innerStep(
  * ```ts
  * import { innerStep, innerStepAsync } from "./meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "tanh", initStd: 1 } as const;
  * const theta = initPolicyParams(spec, 3);
@@ -434,7 +434,7 @@ export function metaGradientBaselines(
  * import {
  *   combineTaskGradients, metaGradient, metaGradientBaselines, taskGradients,
  * } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -485,7 +485,7 @@ export function taskGradients(
  * ```ts
  * import { gaussianMlp } from "./policy.ts";
  * import { taskGradients, taskGradientsAsync } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const batch = (s: number, a: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -566,7 +566,7 @@ export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradie
  * ```ts
  * import { gaussianMlp } from "./policy.ts";
  * import { metaGradient } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -604,7 +604,7 @@ export function metaGradient(
  * ```ts
  * import { gaussianMlp } from "./policy.ts";
  * import { metaGradient, metaGradientAsync } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const batch = (s: number, a: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),

@@ -18,10 +18,10 @@
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import { stream } from "../core/rng.ts";
-import { exp, matMul, tanh } from "../core/tensor_ops.ts";
-import { DENSE_PRECISIONS, type DensePrecision, DenseStack } from "../core/dense_simd.ts";
+import { exp, matMul, tanh } from "../kernels/tensor_ops.ts";
+import { DENSE_PRECISIONS, type DensePrecision, DenseStack } from "../kernels/dense_simd.ts";
 
 /**
  * Architecture of a Gaussian MLP policy.
@@ -242,7 +242,7 @@ export function gaussianLogDensity(
  * ```ts
  * import type { DifferentiablePolicy } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("wasm");
  * // An own policy: a ~ N(θ, 1) whatever the observation, one parameter array of one entry.
  * const constantMean: DifferentiablePolicy = {
@@ -344,7 +344,7 @@ export function meanActionsTensor(
  * @example
  * ```ts
  * import { logProbTensor } from "./policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("wasm");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * // μ = 2·s + 0.5, σ = 1: log N(1; 0.5, 1) at s = 0.

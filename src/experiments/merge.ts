@@ -18,7 +18,7 @@ import { RUN_PREFIX } from "./resume.ts";
  * import { type MergeOutcome, mergeShards } from "./merge.ts";
  * import { runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,

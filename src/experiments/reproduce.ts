@@ -28,7 +28,7 @@ import {
   UnsafeFileError,
 } from "../core/safe_fs.ts";
 import { type ExperimentConfig, InputError, validateConfig } from "../training/config.ts";
-import { backendDevice, useBackend } from "../core/backend.ts";
+import { backendDevice, useBackend } from "../kernels/backend.ts";
 import {
   evaluate,
   type IterationMetrics,
@@ -43,7 +43,7 @@ import {
  * ```ts
  * import { type RunHooks, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -89,7 +89,7 @@ export interface RunHooks {
  * ```ts
  * import { type RunOutcome, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -139,7 +139,7 @@ export interface RunOutcome {
  * ```ts
  * import { runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import { type LearnerBatch, learnerBatch, type SurrogateConfig } from "../estimators/batch.ts";
 import { type BatchedPolicy, taskGradientTensors } from "../estimators/batched_meta_gradient.ts";
 import {

@@ -12,11 +12,11 @@
  * @module
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { tf } from "../core/backend.ts";
+import { tf } from "../kernels/backend.ts";
 import type { Episode, TaskFamily } from "../envs/env.ts";
 import type { BatchedPolicy } from "../estimators/batched_meta_gradient.ts";
 import type { SamplingPolicy } from "../estimators/sampler.ts";
-import { exp } from "../core/tensor_ops.ts";
+import { exp } from "../kernels/tensor_ops.ts";
 
 /** One task of a tabular problem. */
 export interface TabularTask {
@@ -276,7 +276,7 @@ export function exactMetaGradient(
  * @example
  * ```ts
  * import { tabularSoftmax } from "./tabular.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("wasm");
  * // Uniform logits: log π(a | s) = −log 2 for every state and action.
  * const lp = tabularSoftmax(2, 2).logProb([tf.zeros([2, 2])], tf.tensor2d([[0, 1]]),

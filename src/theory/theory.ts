@@ -180,7 +180,7 @@ export interface BiasReport {
  * @example
  * ```ts
  * import { analyseBias, parseTheoryInput } from "./theory.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // One state, two actions, one step: action 0 pays 1, action 1 pays 0; α = 0.5, one sample per
  * // batch, the uniform policy θ = (0, 0).

@@ -6,7 +6,7 @@
  */
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
-import { useBackend } from "../core/backend.ts";
+import { useBackend } from "../kernels/backend.ts";
 import type { TaskGradient } from "../estimators/meta_gradient.ts";
 import { type LearnerResult, type LearnerWork, runLearnerWork } from "./parallel_learner.ts";
 import type { PolicyParams } from "../estimators/policy.ts";

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { type BackendName, tf } from "../core/backend.ts";
+import { type BackendName, tf } from "../kernels/backend.ts";
 import type { LearnerBatch } from "../estimators/batch.ts";
 import {
   combineTaskGradients,
@@ -50,7 +50,7 @@ import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
  * ```ts
  * import { createLearner, type Learner } from "./parallel_learner.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({

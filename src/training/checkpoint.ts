@@ -48,7 +48,7 @@ import type { PolicyParams } from "../estimators/policy.ts";
  * import { initialTrainingState, trainIterations } from "./trainer.ts";
  * import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from "./checkpoint.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import { type BackendName, BACKENDS } from "../core/backend.ts";
-import { DENSE_PRECISIONS, type DensePrecision } from "../core/dense_simd.ts";
+import { type BackendName, BACKENDS } from "../kernels/backend.ts";
+import { DENSE_PRECISIONS, type DensePrecision } from "../kernels/dense_simd.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
 import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";

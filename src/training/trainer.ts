@@ -70,7 +70,7 @@ export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
  * ```ts
  * import { type IterationMetrics, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -106,7 +106,7 @@ export interface IterationMetrics {
  * ```ts
  * import { type Evaluation, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -148,7 +148,7 @@ export interface Evaluation {
  * ```ts
  * import { train, type TrainResult } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -196,7 +196,7 @@ export interface IterationTiming {
  * ```ts
  * import { DivergenceError, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -234,7 +234,7 @@ interface Rollout {
  * import { createSampler } from "../threads/parallel_sampler.ts";
  * import { type Threads, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -286,7 +286,7 @@ export function createThreads(workers: number): Required<Threads> & { close(): v
  * ```ts
  * import { train, type TrainOptions } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -319,7 +319,7 @@ export interface TrainOptions extends Threads {
  * ```ts
  * import { initialTrainingState, type IterationOptions, trainIterations } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -473,7 +473,7 @@ export async function sampleMetaBatch(
  * ```ts
  * import { train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,
@@ -549,7 +549,7 @@ export async function initialTrainingState(config: ExperimentConfig): Promise<Tr
  * ```ts
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { initialTrainingState, trainIterations } from "./trainer.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none",
  *   innerSteps: 1, seed: 0, iterations: 3, checkpointEvery: 1, metaBatchSize: 2,
@@ -688,7 +688,7 @@ async function iterate(
  * ```ts
  * import { evaluate, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0, iterations: 2, metaBatchSize: 2,

@@ -29,7 +29,7 @@ import {
   type TrainingState,
 } from "../training/checkpoint.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
-import { useBackend } from "../core/backend.ts";
+import { useBackend } from "../kernels/backend.ts";
 import {
   checkedCheckpoint,
   evaluationsCsv,
@@ -97,7 +97,7 @@ export interface SpotFailure {
  * import { type SpotReport, spotVerify } from "./spot_verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -316,7 +316,7 @@ export interface SpotOptions {
  * import { spotVerify } from "./spot_verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,

@@ -8,7 +8,7 @@
  */
 import { readProfileManifest } from "../experiments/artifacts.ts";
 import { compareProfiles, type Difference } from "../experiments/compare.ts";
-import { useBackend } from "../core/backend.ts";
+import { useBackend } from "../kernels/backend.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { runExperiments, type RunHooks } from "../experiments/reproduce.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "../theory/theory_artifacts.ts";
@@ -26,7 +26,7 @@ import { InputError } from "../core/errors.ts";
  * import { verifyProfile, type VerifyOutcome } from "./verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,
@@ -66,7 +66,7 @@ export interface VerifyOutcome {
  * import { verifyProfile } from "./verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
- * import { useBackend } from "../core/backend.ts";
+ * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
  * // SG-MRL and MAML on 2D navigation, one seed each, two iterations of a tiny meta-batch.
  * const configs = expandProfile(PROFILES.compare, { seeds: 1, overrides: { iterations: 2,

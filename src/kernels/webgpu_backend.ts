@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { InputError } from "./errors.ts";
+import { InputError } from "../core/errors.ts";
 
 /** The environment variable that allows a software (fallback) WebGPU adapter. */
 export const ALLOW_SOFTWARE_GPU = "SGMRL_ALLOW_SOFTWARE_GPU";

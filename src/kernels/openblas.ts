@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { InputError } from "./errors.ts";
+import { InputError } from "../core/errors.ts";
 
 /** The Debian package that provides the OpenBLAS this module loads first. */
 export const OPENBLAS_PACKAGE = "libopenblas0-pthread";
@@ -146,7 +146,7 @@ const loaded = new Map<string, OpenBlas>();
  * @example
  * ```ts
  * import { loadOpenBlas } from "./openblas.ts";
- * import { InputError } from "./errors.ts";
+ * import { InputError } from "../core/errors.ts";
  * try {
  *   loadOpenBlas(["/usr/lib/nonexistent-openblas/libopenblas.so.0"]);
  *   throw new Error("unreachable");
