@@ -659,31 +659,18 @@ function taskGradientResult(
     // The SG-MRL sums kept past their gradient scopes (see innerStepAndScore).
     const kept: tfType.Tensor[] = [];
     const objective = (...th: tfType.Tensor[]): tfType.Scalar => {
+      const terms = algorithmTerms(policy, task, baseline, config.algorithm);
       let total: tfType.Tensor = tf.scalar(0);
       let current: tfType.Tensor[] = th;
-      let scoreSum: tfType.Tensor = tf.scalar(0);
       for (let t = 0; t < config.innerSteps; t++) {
         const b = d.inner[t];
         // With the inner step differentiated, its forward pass also gives the SG-MRL term.
-        const step = config.hessian === "none" ? undefined : innerStepAndScore(
-          policy,
-          current,
-          b,
-          config.innerLr,
-          config.algorithm === "sgmrl" ? kept : null,
-        );
-        if (config.algorithm === "sgmrl") {
-          const score = step?.score ?? tf.sum(policy.logProb(current, b.obs, b.act));
-          scoreSum = tf.add(scoreSum, score);
-        }
-        if (config.algorithm === "emaml" && t === 0) {
-          const ll = tf.mean(policy.logProb(th, b.obs, b.act));
-          total = tf.add(total, tf.mul(ll, task.explorationWeight));
-        }
-        if (config.algorithm === "sgmrl-published" && t === 0) {
-          const ll = tf.sum(policy.logProb(th, b.obs, b.act));
-          total = tf.add(total, tf.mul(ll, task.outer.meanAdvantage));
-        }
+        const step = config.hessian === "none"
+          ? undefined
+          : innerStepAndScore(policy, current, b, config.innerLr, terms.keepsScore ? kept : null);
+        const added = terms.atInnerStep(t, th, current, b, step?.score);
+        if (added !== null) total = tf.add(total, added);
+        // θᵗ: realised (first order), differentiated (autodiff), or with eq. 13's extra term.
         if (step === undefined) {
           current = th.map((p, k) => tf.add(p, d.offsets[t][k]));
         } else {
@@ -692,11 +679,10 @@ function taskGradientResult(
             : addEq13Term(policy, current, step.next, b, d.scoreTerms[t], config.innerLr);
         }
       }
+      // MAML's term, the outer surrogate at θ^ζ, and what the algorithm adds at the end.
       total = tf.add(total, surrogate(policy, current, d.outer));
-      if (config.algorithm === "sgmrl") {
-        const factor = task.outer.scale * (task.outer.returnEstimate - baseline);
-        total = tf.add(total, tf.mul(scoreSum, factor));
-      }
+      const last = terms.atEnd();
+      if (last !== null) total = tf.add(total, last);
       return total as tfType.Scalar;
     };
     try {
@@ -708,6 +694,70 @@ function taskGradientResult(
       for (const t of kept) t.dispose();
     }
   });
+}
+
+/**
+ * What an algorithm adds to the meta-objective O beyond MAML's surrogate L(θ^ζ; D_o), read per
+ * inner step t = 0 … ζ − 1 (with that step's batch D_{t+1}, drawn at θᵗ) and at the end:
+ *
+ * - `maml`: nothing;
+ * - `sgmrl`: at every step the score Σ_{τ∈D_{t+1}} log q(τ; θᵗ), and at the end their sum times
+ *   c_o·(J̃(θ^ζ, D_o) − b) (its gradient is J̃ · Σ_t M_tᵀ Σ_τ s(τ; θᵗ));
+ * - `emaml`: at step 0, e · mean_{(s,a)∈D_1} log π(a|s; θ) (the reference's exploration term);
+ * - `sgmrl-published`: at step 0, Ā_o · Σ_{(s,a)∈D_1} log π(a|s; θ) (what the published code adds).
+ */
+interface AlgorithmTerms {
+  /** Whether the differentiated inner step must keep its score (for `atInnerStep`). */
+  readonly keepsScore: boolean;
+  /** The term added at inner step t (θ, θᵗ, D_{t+1}, the step's score when computed), or null. */
+  atInnerStep(
+    t: number,
+    theta: readonly tfType.Tensor[],
+    current: readonly tfType.Tensor[],
+    batch: BatchTensors,
+    score: tfType.Tensor | undefined,
+  ): tfType.Tensor | null;
+  /** The term added after the inner steps, or null. */
+  atEnd(): tfType.Tensor | null;
+}
+
+/** {@linkcode AlgorithmTerms} of `algorithm` for one task (fresh state per objective evaluation). */
+function algorithmTerms(
+  policy: DifferentiablePolicy,
+  task: TaskBatches,
+  baseline: number,
+  algorithm: Algorithm,
+): AlgorithmTerms {
+  const firstStepOnly = (
+    term: (theta: readonly tfType.Tensor[], b: BatchTensors) => tfType.Tensor,
+  ): AlgorithmTerms => ({
+    keepsScore: false,
+    atInnerStep: (t, theta, _current, b) => (t === 0 ? term(theta, b) : null),
+    atEnd: () => null,
+  });
+  switch (algorithm) {
+    case "maml":
+      return { keepsScore: false, atInnerStep: () => null, atEnd: () => null };
+    case "sgmrl": {
+      let scores: tfType.Tensor = tf.scalar(0);
+      return {
+        keepsScore: true,
+        atInnerStep: (_t, _theta, current, b, score) => {
+          scores = tf.add(scores, score ?? tf.sum(policy.logProb(current, b.obs, b.act)));
+          return null;
+        },
+        atEnd: () => tf.mul(scores, task.outer.scale * (task.outer.returnEstimate - baseline)),
+      };
+    }
+    case "emaml":
+      return firstStepOnly((theta, b) =>
+        tf.mul(tf.mean(policy.logProb(theta, b.obs, b.act)), task.explorationWeight)
+      );
+    case "sgmrl-published":
+      return firstStepOnly((theta, b) =>
+        tf.mul(tf.sum(policy.logProb(theta, b.obs, b.act)), task.outer.meanAdvantage)
+      );
+  }
 }
 
 /** What the eq. 13 Jacobian needs of one inner batch, evaluated at the realised θᵗ⁻¹. */
