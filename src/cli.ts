@@ -74,9 +74,138 @@ export function stopOnSignals(): { requested(): boolean; dispose(): void } {
 }
 
 /**
- * Parse `args` strictly (unknown options and stray positionals are input errors).
+ * One command-line option: its kind, its short form, the name of its value in `--help`, and its
+ * help text (one paragraph, wrapped by {@linkcode optionsHelp}; a `\n` starts a new line).
+ *
+ * @example
+ * ```ts
+ * import type { OptionSpec } from "./cli.ts";
+ * const out: OptionSpec = { type: "string", value: "DIR", help: "where to write" };
+ * if (out.type !== "string") throw new Error("a string option");
+ * ```
  */
-export function parseOptions<T extends ParseArgsConfig["options"]>(
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** The value's name in `--help` (string options), e.g. `DIR`. */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/**
+ * A task's options by name: one table gives the parser ({@linkcode parseOptionTable}), the parsed
+ * values' types ({@linkcode ParsedOptions}) and the help text ({@linkcode optionsHelp}).
+ *
+ * @example
+ * ```ts
+ * import type { OptionTable } from "./cli.ts";
+ * const table = { help: { type: "boolean", short: "h", help: "show this help" } } as const;
+ * const t: OptionTable = table;
+ * if (Object.keys(t).join() !== "help") throw new Error("one option");
+ * ```
+ */
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+/**
+ * The values {@linkcode parseOptionTable} returns for table `T`: a string or a boolean by the
+ * option's type, undefined when absent.
+ *
+ * @example
+ * ```ts
+ * import type { ParsedOptions } from "./cli.ts";
+ * const table = { dir: { type: "string", help: "a directory" },
+ *   json: { type: "boolean", help: "print JSON" } } as const;
+ * const parsed: ParsedOptions<typeof table> = { dir: "results", json: true };
+ * const dir: string | undefined = parsed.dir;
+ * if (dir !== "results") throw new Error("typed");
+ * ```
+ */
+export type ParsedOptions<T extends OptionTable> = {
+  readonly [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : string;
+};
+
+/**
+ * Parse `args` strictly by `table` (unknown options and stray positionals are input errors).
+ *
+ * @example
+ * ```ts
+ * import { parseOptionTable } from "./cli.ts";
+ * const table = { out: { type: "string", value: "DIR", help: "where" },
+ *   list: { type: "boolean", help: "only list" } } as const;
+ * const o = parseOptionTable(["--out", "results/x", "--list"], table);
+ * if (o.out !== "results/x" || o.list !== true) throw new Error(JSON.stringify(o));
+ * let message = "";
+ * try { parseOptionTable(["--nope"], table); } catch (e) { message = (e as Error).message; }
+ * if (!message.includes("--nope")) throw new Error(message);
+ * ```
+ */
+export function parseOptionTable<T extends OptionTable>(
+  args: string[],
+  table: T,
+): ParsedOptions<T> {
+  const options: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    options[name] = spec.short === undefined
+      ? { type: spec.type }
+      : { type: spec.type, short: spec.short };
+  }
+  return parseOptions(args, options) as ParsedOptions<T>;
+}
+
+/** Width of the option column of {@linkcode optionsHelp}, and of its whole lines. */
+const HELP_INDENT = 19, HELP_WIDTH = 100;
+
+/**
+ * The "Options:" lines of `--help` for `table`: `--name VALUE` (and `-s, `), its help text beside
+ * it, wrapped to 100 columns under itself.
+ *
+ * @example
+ * ```ts
+ * import { optionsHelp } from "./cli.ts";
+ * const text = optionsHelp({
+ *   out: { type: "string", value: "DIR", help: "output directory" },
+ *   help: { type: "boolean", short: "h", help: "show this help" },
+ * });
+ * if (text !== "  --out DIR        output directory\n  -h, --help       show this help") {
+ *   throw new Error(text);
+ * }
+ * ```
+ */
+export function optionsHelp(table: OptionTable): string {
+  const lines: string[] = [];
+  for (const [name, spec] of Object.entries(table)) {
+    const flag = `  ${spec.short === undefined ? "" : `-${spec.short}, `}--${name}${
+      spec.value === undefined ? "" : ` ${spec.value}`
+    }`;
+    const text = wrapHelp(spec.help, HELP_WIDTH - HELP_INDENT);
+    if (flag.length < HELP_INDENT - 1) {
+      lines.push(flag.padEnd(HELP_INDENT) + text[0]);
+    } else {
+      lines.push(flag, " ".repeat(HELP_INDENT) + text[0]);
+    }
+    for (const line of text.slice(1)) lines.push(" ".repeat(HELP_INDENT) + line);
+  }
+  return lines.join("\n");
+}
+
+/** `text` wrapped to `width` columns at spaces; a `\n` in it starts a new line. */
+function wrapHelp(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line = "";
+    for (const word of paragraph.split(" ").filter((w) => w !== "")) {
+      if (line !== "" && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line === "" ? word : `${line} ${word}`;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** Parse `args` strictly (unknown options and stray positionals are input errors). */
+function parseOptions<T extends ParseArgsConfig["options"]>(
   args: string[],
   options: T,
 ): Record<string, string | boolean | undefined> {
@@ -277,51 +406,57 @@ export function progressHooks(): RunHooks & { stop(): void } {
 
 /**
  * The options that select a grid of experiments, shared by `reproduce` and `merge` (a sharded
- * run's merge takes the arguments its shards ran with).
+ * run's merge takes the arguments its shards ran with); each task adds its own `--profile`.
  */
 export const GRID_OPTIONS = {
-  profile: { type: "string" },
-  only: { type: "string" },
-  seeds: { type: "string" },
-  backend: { type: "string" },
-  "sampling-precision": { type: "string" },
-  config: { type: "string" },
-} as const;
-
-/** Help lines of {@linkcode GRID_OPTIONS} except `--profile`. */
-export const GRID_HELP =
-  `  --only PATTERN   run only experiments whose id matches (substring, or * wildcards),
-                   e.g. --only 'sgmrl-so-*'
-  --seeds N        number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)
-  --backend B      ${BACKENDS.join(" | ")} (default: wasm); native: matrix products on the
-                   system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine;
-                   webgpu: the learner on a GPU through WebGPU (a software adapter only with
-                   SGMRL_ALLOW_SOFTWARE_GPU=1)
-  --sampling-precision P
-                   ${DENSE_PRECISIONS.join(" | ")} (default: float64): the policy's arithmetic while
-                   sampling; float64 gives the same trajectories on every backend, float32
-                   samples as PyTorch does (faster, other trajectories, the same bytes on every
-                   machine and for any --workers)
-  --config FILE    JSON object of configuration fields that override the profile's shared ones,
-                   e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors`;
+  only: {
+    type: "string",
+    value: "PATTERN",
+    help:
+      "run only experiments whose id matches (substring, or * wildcards), e.g. --only 'sgmrl-so-*'",
+  },
+  seeds: {
+    type: "string",
+    value: "N",
+    help: `number of seeds 0..N-1, at most ${MAX_SEEDS} (default: the profile's)`,
+  },
+  backend: {
+    type: "string",
+    value: "B",
+    help: `${
+      BACKENDS.join(" | ")
+    } (default: wasm); native: matrix products on the system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine; webgpu: the learner on a GPU through WebGPU (a software adapter only with SGMRL_ALLOW_SOFTWARE_GPU=1)`,
+  },
+  "sampling-precision": {
+    type: "string",
+    value: "P",
+    help: `${
+      DENSE_PRECISIONS.join(" | ")
+    } (default: float64): the policy's arithmetic while sampling; float64 gives the same trajectories on every backend, float32 samples as PyTorch does (faster, other trajectories, the same bytes on every machine and for any --workers)`,
+  },
+  config: {
+    type: "string",
+    value: "FILE",
+    help:
+      'JSON object of configuration fields that override the profile\'s shared ones, e.g. {"iterations": 50, "metaBatchSize": 10}; unknown keys are errors',
+  },
+} as const satisfies OptionTable;
 
 /**
  * The profile and the validated, selected configurations that parsed {@linkcode GRID_OPTIONS}
  * name (`profile` falls back to `defaultProfile`).
  */
 export async function selectGrid(
-  o: Record<string, string | boolean | undefined>,
+  o: ParsedOptions<typeof GRID_OPTIONS> & { readonly profile?: string },
   defaultProfile: string,
 ): Promise<{ profile: Profile; configs: ExperimentConfig[] }> {
-  const profile = getProfile((o.profile as string | undefined) ?? defaultProfile);
+  const profile = getProfile(o.profile ?? defaultProfile);
   const overrides: Record<string, unknown> = o.config === undefined
     ? {}
-    : await readOverrides(o.config as string);
-  if (o.backend !== undefined) overrides.backend = backendOption(o.backend as string);
+    : await readOverrides(o.config);
+  if (o.backend !== undefined) overrides.backend = backendOption(o.backend);
   const precision = o["sampling-precision"];
-  if (precision !== undefined) {
-    overrides.samplingPrecision = samplingPrecisionOption(`${precision}`);
-  }
+  if (precision !== undefined) overrides.samplingPrecision = samplingPrecisionOption(precision);
   // An own task family: pinned to its file's digest, and loaded (its dimensions are needed).
   if (typeof overrides.env === "string" && !isEnvironmentId(overrides.env)) {
     if (parseTaskModule(overrides.env) === null) {
@@ -341,10 +476,10 @@ export async function selectGrid(
   }
   const configs = selectExperiments(
     expandProfile(profile, {
-      seeds: boundedInt("seeds", o.seeds as string | undefined, 1, MAX_SEEDS),
+      seeds: boundedInt("seeds", o.seeds, 1, MAX_SEEDS),
       overrides,
     }),
-    o.only as string | undefined,
+    o.only,
   );
   return { profile, configs };
 }
@@ -357,27 +492,41 @@ async function readOverrides(path: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
+/** `--workers N`, shared by the tasks that train or replay. */
+export const WORKERS_OPTION = {
+  workers: {
+    type: "string",
+    value: "N",
+    help:
+      `sampling threads and learner threads, N of each, taking turns (default: the number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N`,
+  },
+} as const satisfies OptionTable;
+
+/** `-h, --help`, every task's last option. */
+export const HELP_OPTION = {
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const satisfies OptionTable;
+
 /** The options that say how task modules run, shared by `reproduce` and `verify`. */
 export const SANDBOX_OPTIONS = {
-  "allow-task-modules": { type: "boolean" },
-  "task-timeout": { type: "string" },
-} as const;
-
-/** Help lines of {@linkcode SANDBOX_OPTIONS}. */
-export const SANDBOX_HELP = `  --allow-task-modules
-                   run task modules that are not part of the package (outside examples/ and src/),
-                   such as a results directory's own; without it they are listed and refused
-                   (exit 2). They run only in the task sandbox: a Worker that may read the
-                   package and the module's own pinned files, and nothing else (no write, FFI,
-                   subprocess, network or environment access)
-  --task-timeout S a task module that makes no progress for S seconds is stopped, naming the
-                   module and experiment (exit 2; default ${DEFAULT_STALL_SECONDS})`;
+  "allow-task-modules": {
+    type: "boolean",
+    help:
+      "run task modules that are not part of the package (outside examples/ and src/), such as a results directory's own; without it they are listed and refused (exit 2). They run only in the task sandbox: a Worker that may read the package and the module's own pinned files, and nothing else (no write, FFI, subprocess, network or environment access)",
+  },
+  "task-timeout": {
+    type: "string",
+    value: "S",
+    help:
+      `a task module that makes no progress for S seconds is stopped, naming the module and experiment (exit 2; default ${DEFAULT_STALL_SECONDS})`,
+  },
+} as const satisfies OptionTable;
 
 /** Apply parsed {@linkcode SANDBOX_OPTIONS} to this process's task sandbox. */
-export function applySandboxOptions(o: Record<string, string | boolean | undefined>): void {
+export function applySandboxOptions(o: ParsedOptions<typeof SANDBOX_OPTIONS>): void {
   configureTaskSandbox({
     allow: o["allow-task-modules"] === true ? "all" : "package",
-    stallSeconds: boundedInt("task-timeout", o["task-timeout"] as string | undefined, 1, 86_400) ??
+    stallSeconds: boundedInt("task-timeout", o["task-timeout"], 1, 86_400) ??
       DEFAULT_STALL_SECONDS,
   });
 }

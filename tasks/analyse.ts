@@ -14,14 +14,32 @@ import { ANALYSIS_ESTIMATORS } from "../src/analysis/analysis.ts";
 import { checkOutputLabel } from "../src/experiments/artifacts.ts";
 import {
   boundedInt,
-  DEFAULT_WORKERS,
   ensureWritableDir,
-  parseOptions,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
   runMain,
+  WORKERS_OPTION,
   workersOption,
 } from "../src/cli.ts";
 import { checkWritablePath } from "../src/core/safe_fs.ts";
 import { createThreads } from "../src/training/trainer.ts";
+
+const OPTIONS = {
+  batches: {
+    type: "string",
+    value: "K",
+    help: `meta-batches per point, 2 to 1000 (default ${ANALYSIS_BATCHES})`,
+  },
+  out: {
+    type: "string",
+    value: "DIR",
+    help: `output directory (default: results/${ANALYSIS_PROFILE})`,
+  },
+  ...WORKERS_OPTION,
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task analyse [options]
 
@@ -39,33 +57,24 @@ size of SG-MRL's score term against the policy-gradient term. Writes hashed arte
 (verified by deno task verify --profile ${ANALYSIS_PROFILE}, in full or with --spot).
 
 Options:
-  --batches K    meta-batches per point, 2 to 1000 (default ${ANALYSIS_BATCHES})
-  --out DIR      output directory (default: results/${ANALYSIS_PROFILE})
-  --workers N    sampling threads and learner threads, N of each (default: the number of cores,
-                 here ${DEFAULT_WORKERS})
-  -h, --help     show this help
+${optionsHelp(OPTIONS)}
 
 Exit codes: 0 done; 1 a failure while computing; 2 bad input (for example results/paper lacks the
 MAML run's checkpoints).
 `;
 
 async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    batches: { type: "string" },
-    out: { type: "string" },
-    workers: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
-  const batches = boundedInt("batches", o.batches as string | undefined, 2, 1000);
-  const out = (o.out as string | undefined) ?? `results/${ANALYSIS_PROFILE}`;
+  const batches = boundedInt("batches", o.batches, 2, 1000);
+  const out = o.out ?? `results/${ANALYSIS_PROFILE}`;
   await checkWritablePath("out", out);
   await checkOutputLabel("out", out, ANALYSIS_PROFILE);
   await ensureWritableDir("out", out);
-  const threads = createThreads(workersOption(o.workers as string | undefined));
+  const threads = createThreads(workersOption(o.workers));
   try {
     const root = await writeAnalysisArtifacts(out, {
       batches,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseOptions, runMain } from "../src/cli.ts";
+import { HELP_OPTION, parseOptionTable, runMain } from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 
 const HELP = `Usage: deno task api
@@ -167,7 +167,7 @@ export function withApiSection(readme: string, section: string): string {
 }
 
 async function main(): Promise<number> {
-  const args = parseOptions(Deno.args, { help: { type: "boolean", short: "h" } });
+  const args = parseOptionTable(Deno.args, HELP_OPTION);
   if (args.help) {
     console.log(HELP);
     return 0;

@@ -13,7 +13,10 @@ import {
 import {
   backendOption,
   DEFAULT_WORKERS,
-  parseOptions,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
   positiveInt,
   runMain,
   samplingPrecisionOption,
@@ -64,6 +67,45 @@ import {
 } from "../src/bench/torch_anchor.ts";
 
 const PARTS = ["all", "nav2d", "learner", "mujoco", "memory", "anchor", "backends"] as const;
+
+const OPTIONS = {
+  part: { type: "string", value: "P", help: `${PARTS.join(" | ")} (default: all)` },
+  iterations: {
+    type: "string",
+    value: "N",
+    help: "timed nav2d, anchor and backends rounds per algorithm (default 3)",
+  },
+  "memory-iterations": {
+    type: "string",
+    value: "N",
+    help: "iterations of the memory measurement (default 2)",
+  },
+  workers: {
+    type: "string",
+    value: "N",
+    help:
+      `nav2d, backends and memory: sampling and learner threads; mujoco: the largest sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})`,
+  },
+  backend: {
+    type: "string",
+    value: "B",
+    help: `${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)`,
+  },
+  "sampling-precision": {
+    type: "string",
+    value: "P",
+    help: `nav2d, learner and backends: sample in ${
+      DENSE_PRECISIONS.join(" | ")
+    } (default: float64; the anchor reports native in both)`,
+  },
+  json: { type: "boolean", help: "print exactly one JSON object on stdout (the report)" },
+  render: {
+    type: "string",
+    value: "FILE",
+    help: "print the tables of a report saved from --json, measuring nothing",
+  },
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task bench [options]
 
@@ -116,19 +158,7 @@ memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20
 size after each iteration (flat when nothing accumulates). Several minutes per iteration.
 
 Options:
-  --part P         ${PARTS.join(" | ")} (default: all)
-  --iterations N   timed nav2d, anchor and backends rounds per algorithm (default 3)
-  --memory-iterations N
-                   iterations of the memory measurement (default 2)
-  --workers N      nav2d, backends and memory: sampling and learner threads; mujoco: the largest
-                   sampling thread count timed (default: the number of cores, here ${DEFAULT_WORKERS})
-  --backend B      ${BACKENDS.join(" | ")} (default: wasm; native needs OpenBLAS, webgpu an adapter)
-  --sampling-precision P
-                   nav2d, learner and backends: sample in ${DENSE_PRECISIONS.join(" | ")} (default:
-                   float64; the anchor reports native in both)
-  --json           print exactly one JSON object on stdout (the report)
-  --render FILE    print the tables of a report saved from --json, measuring nothing
-  -h, --help       show this help
+${optionsHelp(OPTIONS)}
 `;
 
 /**
@@ -189,37 +219,24 @@ const ANCHOR_ROWS: readonly { label: string; backend: BackendName; precision?: D
   ];
 
 async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    part: { type: "string", default: "all" },
-    workers: { type: "string" },
-    iterations: { type: "string" },
-    "memory-iterations": { type: "string" },
-    backend: { type: "string", default: "wasm" },
-    "sampling-precision": { type: "string" },
-    json: { type: "boolean" },
-    render: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
   if (o.render !== undefined) {
-    printReport(await readReport(o.render as string));
+    printReport(await readReport(o.render));
     return 0;
   }
-  const part = o.part as string;
+  const part = o.part ?? "all";
   if (!(PARTS as readonly string[]).includes(part)) {
     throw new InputError(`part must be one of ${PARTS.join(", ")}, got "${part}"`);
   }
-  const iterations = positiveInt("iterations", o.iterations as string | undefined) ?? 3;
-  const maxWorkers = workersOption(o.workers as string | undefined);
-  const memoryIterations = positiveInt(
-    "memory-iterations",
-    o["memory-iterations"] as string | undefined,
-  ) ?? 2;
-  const backend = backendOption(o.backend as string);
-  const precisionOption = o["sampling-precision"] as string | undefined;
+  const iterations = positiveInt("iterations", o.iterations) ?? 3;
+  const maxWorkers = workersOption(o.workers);
+  const memoryIterations = positiveInt("memory-iterations", o["memory-iterations"]) ?? 2;
+  const backend = backendOption(o.backend ?? "wasm");
+  const precisionOption = o["sampling-precision"];
   const samplingPrecision = precisionOption === undefined
     ? undefined
     : samplingPrecisionOption(precisionOption);

@@ -4,7 +4,15 @@
  *
  * @module
  */
-import { parseOptions, readJsonFile, runMain } from "../src/cli.ts";
+import {
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  type ParsedOptions,
+  parseOptionTable,
+  readJsonFile,
+  runMain,
+} from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import {
   type BoundsInput,
@@ -13,6 +21,46 @@ import {
   theoryBounds,
 } from "../src/theory/bounds.ts";
 import { parseTheoryInput } from "../src/theory/theory.ts";
+
+const OPTIONS = {
+  G: {
+    type: "string",
+    value: "G",
+    help: "bound on ‖∇log π‖ (Assumption 2), > 0 (tabular softmax, one-hot features: √2)",
+  },
+  L: {
+    type: "string",
+    value: "L",
+    help: "bound on ‖∇²log π‖ (Assumption 2), > 0 (tabular softmax, one-hot features: 1)",
+  },
+  rho: { type: "string", value: "RHO", help: "Lipschitz constant of ∇²log π (Assumption 3), > 0" },
+  R: { type: "string", value: "R", help: "reward bound, 0 ≤ r ≤ R (Assumption 1), > 0" },
+  gamma: { type: "string", value: "GAMMA", help: "discount, in [0, 1)" },
+  H: { type: "string", value: "H", help: "horizon: steps h = 0..H, integer ≥ 0" },
+  Din: { type: "string", value: "DIN", help: "inner batch size |D_t|, integer ≥ 1" },
+  B: { type: "string", value: "B", help: "task batch size, integer ≥ 1" },
+  Do: { type: "string", value: "DO", help: "outer batch size, integer ≥ 1" },
+  epsilon: { type: "string", value: "EPS", help: "target accuracy, in (0, 1)" },
+  zeta: { type: "string", value: "ZETA", help: "inner steps ζ, integer ≥ 1 (default: 1)" },
+  alpha: {
+    type: "string",
+    value: "A",
+    help: "inner step size, > 0 (default: the largest admissible, 1/η_H)",
+  },
+  beta: {
+    type: "string",
+    value: "B",
+    help: "outer step size, > 0 (default: the largest admissible, 1/L_V(ζ))",
+  },
+  mdp: {
+    type: "string",
+    value: "FILE",
+    help:
+      "a tabular problem file (the format of deno task theory --mdp): takes G = √2 and L = 1 (tabular softmax with one-hot features), R = max |r|, γ, H, D_in, D_o, ζ and α from it; options given explicitly override those values",
+  },
+  json: { type: "boolean", help: "exactly one JSON object on stdout instead of the table" },
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task bounds --G G --L L --rho RHO --R R --gamma GAMMA --H H --Din DIN
                         --B B --Do DO --epsilon EPS [--zeta ZETA] [--alpha A] [--beta B] [--json]
@@ -23,24 +71,7 @@ comparison), the largest admissible outer step size 1/L_V(ζ), the bound on E‖
 (eq. 70) and the iteration bounds (eq. 71 with O(1) = 1, and eq. 83).
 
 Options:
-  --G G          bound on ‖∇log π‖ (Assumption 2), > 0 (tabular softmax, one-hot features: √2)
-  --L L          bound on ‖∇²log π‖ (Assumption 2), > 0 (tabular softmax, one-hot features: 1)
-  --rho RHO      Lipschitz constant of ∇²log π (Assumption 3), > 0
-  --R R          reward bound, 0 ≤ r ≤ R (Assumption 1), > 0
-  --gamma GAMMA  discount, in [0, 1)
-  --H H          horizon: steps h = 0..H, integer ≥ 0
-  --Din DIN      inner batch size |D_t|, integer ≥ 1
-  --B B          task batch size, integer ≥ 1
-  --Do DO        outer batch size, integer ≥ 1
-  --epsilon EPS  target accuracy, in (0, 1)
-  --zeta ZETA    inner steps ζ, integer ≥ 1 (default: 1)
-  --alpha A      inner step size, > 0 (default: the largest admissible, 1/η_H)
-  --beta B       outer step size, > 0 (default: the largest admissible, 1/L_V(ζ))
-  --mdp FILE     a tabular problem file (the format of deno task theory --mdp): takes G = √2 and
-                 L = 1 (tabular softmax with one-hot features), R = max |r|, γ, H, D_in, D_o,
-                 ζ and α from it; options given explicitly override those values
-  --json         exactly one JSON object on stdout instead of the table
-  -h, --help     show this help
+${optionsHelp(OPTIONS)}
 
 A given α or β is used as given and reported as admissible or not.
 
@@ -86,12 +117,12 @@ export function constantsFromProblem(value: unknown): Record<string, number> {
 }
 
 function parseInput(
-  o: Record<string, string | boolean | undefined>,
+  o: ParsedOptions<typeof OPTIONS>,
   fromProblem: Record<string, number> = {},
 ): BoundsInput {
   const input: Record<string, number> = {};
   for (const [option, field] of NUMERIC) {
-    const text = o[option] as string | undefined;
+    const text = o[option];
     if (text === undefined) {
       if (field in fromProblem) {
         input[field] = fromProblem[field];
@@ -204,31 +235,14 @@ function table(b: TheoryBounds): string {
 }
 
 async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    G: { type: "string" },
-    L: { type: "string" },
-    rho: { type: "string" },
-    R: { type: "string" },
-    gamma: { type: "string" },
-    H: { type: "string" },
-    Din: { type: "string" },
-    B: { type: "string" },
-    Do: { type: "string" },
-    epsilon: { type: "string" },
-    zeta: { type: "string" },
-    alpha: { type: "string" },
-    beta: { type: "string" },
-    mdp: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
   const fromProblem = o.mdp === undefined
     ? {}
-    : constantsFromProblem(await readJsonFile("mdp", o.mdp as string));
+    : constantsFromProblem(await readJsonFile("mdp", o.mdp));
   const bounds = compute(parseInput(o, fromProblem));
   console.log(o.json ? JSON.stringify(bounds) : table(bounds));
   return 0;

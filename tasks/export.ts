@@ -3,11 +3,22 @@
  *
  * @module
  */
-import { parseOptions, runMain } from "../src/cli.ts";
+import { optionsHelp, type OptionTable, parseOptionTable, runMain } from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import { exportExperiment } from "../src/experiments/export.ts";
 import { writeFileAtomically } from "../src/experiments/artifacts.ts";
 import { checkWritablePath } from "../src/core/safe_fs.ts";
+
+const OPTIONS = {
+  dir: { type: "string", value: "DIR", help: "a results directory, e.g. results/paper (required)" },
+  id: { type: "string", value: "ID", help: "the experiment, e.g. nav2d-maml-so-z1-s0 (required)" },
+  out: {
+    type: "string",
+    value: "FILE",
+    help: "where to write (default: results/exports/ID.safetensors)",
+  },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task export --dir DIR --id ID [--out FILE]
 
@@ -19,30 +30,22 @@ layer but the last), log_std, and in the header's metadata the architecture, the
 configuration, and the SHA-256 of params.bin. Built-in environments only.
 
 Options:
-  --dir DIR     a results directory, e.g. results/paper (required)
-  --id ID       the experiment, e.g. nav2d-maml-so-z1-s0 (required)
-  --out FILE    where to write (default: results/exports/ID.safetensors)
-  -h, --help    show this help
+${optionsHelp(OPTIONS)}
 
 Exit codes: 0 written; 2 bad input (nothing written).
 `;
 
 /** The task's entry point; returns its exit code. */
 export async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    dir: { type: "string" },
-    id: { type: "string" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
-  const dir = o.dir as string | undefined, id = o.id as string | undefined;
+  const { dir, id } = o;
   if (dir === undefined) throw new InputError("dir: required (a results directory)");
   if (id === undefined) throw new InputError("id: required (an experiment of DIR)");
-  const out = (o.out as string | undefined) ?? `results/exports/${id}.safetensors`;
+  const out = o.out ?? `results/exports/${id}.safetensors`;
   const slash = out.lastIndexOf("/");
   const folder = slash < 0 ? "." : out.slice(0, slash) || "/";
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {

@@ -4,12 +4,35 @@
  * @module
  */
 import { checkOutputLabel, profileLabel } from "../src/experiments/artifacts.ts";
-import { GRID_HELP, GRID_OPTIONS, parseOptions, runMain, selectGrid } from "../src/cli.ts";
+import {
+  GRID_OPTIONS,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
+  runMain,
+  selectGrid,
+} from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import { mergeShards } from "../src/experiments/merge.ts";
 import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
 import { PROFILE_NAMES } from "../src/training/profiles.ts";
 import { checkWritablePath } from "../src/core/safe_fs.ts";
+
+const OPTIONS = {
+  dir: {
+    type: "string",
+    value: "DIR",
+    help: "the results directory the shards wrote into (required)",
+  },
+  profile: {
+    type: "string",
+    value: "NAME",
+    help: `${PROFILE_NAMES.join(" | ")} (default: the profile DIR's manifest names)`,
+  },
+  ...GRID_OPTIONS,
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task merge --dir DIR [grid options of the sharded run]
 
@@ -22,10 +45,7 @@ interrupted writes are removed, except those of experiments a shard may still be
 is safe to run while shards are running (they are then reported as unfinished).
 
 Options:
-  --dir DIR        the results directory the shards wrote into (required)
-  --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: the profile DIR's manifest names)
-${GRID_HELP}
-  -h, --help       show this help
+${optionsHelp(OPTIONS)}
 
 Exit codes: 0 every experiment of the grid is finished and every file checks; 1 experiments
 missing or unfinished (rerun their shards; a rerun resumes them), or a file that does not check;
@@ -34,16 +54,12 @@ missing or unfinished (rerun their shards; a rerun resumes them), or a file that
 
 /** The task's entry point; returns its exit code. */
 export async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    ...GRID_OPTIONS,
-    dir: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
-  const dir = o.dir as string | undefined;
+  const dir = o.dir;
   if (dir === undefined) {
     throw new InputError("dir: required (the directory the shards wrote into)");
   }

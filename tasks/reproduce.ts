@@ -5,18 +5,19 @@
  */
 import {
   applySandboxOptions,
-  DEFAULT_WORKERS,
   ensureWritableDir,
   EXIT_INTERRUPTED,
-  GRID_HELP,
   GRID_OPTIONS,
-  parseOptions,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
   progressHooks,
   runMain,
-  SANDBOX_HELP,
   SANDBOX_OPTIONS,
   selectGrid,
   stopOnSignals,
+  WORKERS_OPTION,
   workersOption,
 } from "../src/cli.ts";
 import { type ExperimentConfig, InputError } from "../src/training/config.ts";
@@ -33,6 +34,37 @@ import {
 import { compareWithCommitted, describeComparison } from "../src/experiments/committed.ts";
 import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
 import { parseShard, selectShard, shardCost } from "../src/experiments/shards.ts";
+
+const OPTIONS = {
+  profile: {
+    type: "string",
+    value: "NAME",
+    help: `${PROFILE_NAMES.join(" | ")} (default: quick)\n${
+      Object.values(PROFILES).map((p) => `  ${p.name}: ${p.description}`).join("\n")
+    }`,
+  },
+  ...GRID_OPTIONS,
+  ...SANDBOX_OPTIONS,
+  shard: {
+    type: "string",
+    value: "I/N",
+    help:
+      "run only the I-th of N parts of the selected grid (1 <= I <= N): shards balanced by estimated cost, stable when seeds are added; shards running at once into one --out (on one machine or several sharing a file system) add up to the bytes of one run; each prints its experiments' digests and says whether the grid is complete (then deno task merge --dir OUT checks it all)",
+  },
+  list: {
+    type: "boolean",
+    help:
+      "check everything as for a run, then print the ids it would run (with the shard), each with the relative cost estimate that balances shards, and exit without writing anything",
+  },
+  out: {
+    type: "string",
+    value: "DIR",
+    help:
+      "output directory (default: results/runs/PROFILE, and at the end every experiment is compared with the committed results/PROFILE: exit 1 when one of the same configuration differs); tasks may write only under results/",
+  },
+  ...WORKERS_OPTION,
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 const HELP = `Usage: deno task reproduce [options]
 
@@ -51,24 +83,7 @@ code ${EXIT_INTERRUPTED}; a second one, a second or more later, exits at once (a
 second is taken as the same request, as batch schedulers deliver a stop to every process).
 
 Options:
-  --profile NAME   ${PROFILE_NAMES.join(" | ")} (default: quick)
-${Object.values(PROFILES).map((p) => `                     ${p.name}: ${p.description}`).join("\n")}
-${GRID_HELP}
-${SANDBOX_HELP}
-  --shard I/N      run only the I-th of N parts of the selected grid (1 <= I <= N): shards
-                   balanced by estimated cost, stable when seeds are added; shards running at
-                   once into one --out (on one machine or several sharing a file system) add up
-                   to the bytes of one run; each prints its experiments' digests and says whether
-                   the grid is complete (then deno task merge --dir OUT checks it all)
-  --list           check everything as for a run, then print the ids it would run (with the
-                   shard), each with the relative cost estimate that balances shards, and exit
-                   without writing anything
-  --out DIR        output directory (default: results/runs/PROFILE, and at the end every
-                   experiment is compared with the committed results/PROFILE: exit 1 when one of
-                   the same configuration differs); tasks may write only under results/
-  --workers N      sampling threads and learner threads, N of each, taking turns (default: the
-                   number of cores, here ${DEFAULT_WORKERS}); the artefacts are the same bytes for any N
-  -h, --help       show this help
+${optionsHelp(OPTIONS)}
 
 Exit codes: 0 done; 1 a run failed (for example a non-finite loss), or without --out an
 experiment differs from the committed one of its configuration; 2 bad input (nothing
@@ -78,27 +93,19 @@ resume; a batch scheduler may requeue on it).
 
 /** The task's entry point; returns its exit code. */
 export async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    ...GRID_OPTIONS,
-    ...SANDBOX_OPTIONS,
-    shard: { type: "string" },
-    list: { type: "boolean" },
-    out: { type: "string" },
-    workers: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
   applySandboxOptions(o);
   const { profile, configs: grid } = await selectGrid(o, "quick");
-  const shard = o.shard === undefined ? null : parseShard(o.shard as string);
+  const shard = o.shard === undefined ? null : parseShard(o.shard);
   const configs = shard === null ? grid : selectShard(grid, shard);
-  const workers = workersOption(o.workers as string | undefined);
+  const workers = workersOption(o.workers);
   // Without --out a run is the user's own, beside the committed results it is compared with.
   const ownRun = o.out === undefined;
-  const out = (o.out as string | undefined) ?? `results/runs/${profile.name}`;
+  const out = o.out ?? `results/runs/${profile.name}`;
   // Every check before the first write: nothing is written when one fails.
   await checkWritablePath("out", out);
   await checkProfileHome(out, profile.name, grid);

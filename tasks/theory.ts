@@ -4,7 +4,15 @@
  * @module
  */
 import { useBackend } from "../src/kernels/backend.ts";
-import { ensureWritableDir, parseOptions, readJsonFile, runMain } from "../src/cli.ts";
+import {
+  ensureWritableDir,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
+  readJsonFile,
+  runMain,
+} from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
 import {
   analyseBias,
@@ -20,6 +28,34 @@ import { THEORY_PROFILE, writeTheoryArtifacts } from "../src/theory/theory_artif
 import { checkOutputLabel } from "../src/experiments/artifacts.ts";
 import { checkWritablePath } from "../src/core/safe_fs.ts";
 
+const OPTIONS = {
+  mdp: {
+    type: "string",
+    value: "FILE",
+    help: `JSON problem:
+  {"states": S, "actions": A, "horizon": H, "gamma": γ, "alpha": α,
+  "innerSteps": ζ, "batchIn": |D_t|, "batchOut": |D_o|,
+  "tasks": [{"weight": p, "mu": [S], "P": [S][A][S], "r": [S][A]}],
+  "theta": [S·A logits, row-major: state, then action]}
+Trajectories have steps h = 0..H; batches are ordered draws with replacement. Inner batches are enumerated as multisets and the outer batch one trajectory at a time (exact: every quantity is a sum or mean over a batch, the estimates linear in the outer batch): at most ${MAX_EVALUATIONS} estimator evaluations per estimator, C(T + batchIn − 1, batchIn)^innerSteps × T per task with T = (states·actions)^(horizon+1), whatever batchOut.
+Without --mdp: the built-in problems (${
+      Object.keys(THEORY_SUITE).join(", ")
+    }) and sweeps of every estimator's bias over α and over the inner batch size on the worked example, written as hashed artefacts to --out (bias tables, bias.md, bias-vs-alpha.svg, batch-size.svg).`,
+  },
+  out: {
+    type: "string",
+    value: "DIR",
+    help:
+      "where the built-in analysis is written (default: results/theory); verified by deno task verify --profile theory",
+  },
+  json: {
+    type: "boolean",
+    help:
+      'with --mdp: exactly one JSON object on stdout: {"gradV": [...], "estimators": {name: {"mean", "bias", "variance", "mse"}}}',
+  },
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
+
 const HELP = `Usage: deno task theory [--mdp FILE [--json]] [--out DIR]
 
 Enumerate every trajectory batch of a tabular meta-RL problem exactly and compare each
@@ -32,24 +68,7 @@ advantage times the summed log-likelihood of the first inner batch; in raw mode 
 the reward-to-go, where training normalises it to mean 0).
 
 Options:
-  --mdp FILE   JSON problem: {"states": S, "actions": A, "horizon": H, "gamma": γ, "alpha": α,
-               "innerSteps": ζ, "batchIn": |D_t|, "batchOut": |D_o|,
-               "tasks": [{"weight": p, "mu": [S], "P": [S][A][S], "r": [S][A]}],
-               "theta": [S·A logits, row-major: state, then action]}
-               Trajectories have steps h = 0..H; batches are ordered draws with replacement.
-               Inner batches are enumerated as multisets and the outer batch one trajectory
-               at a time (exact: every quantity is a sum or mean over a batch, the estimates
-               linear in the outer batch): at most ${MAX_EVALUATIONS} estimator evaluations
-               per estimator, C(T + batchIn − 1, batchIn)^innerSteps × T per task with
-               T = (states·actions)^(horizon+1), whatever batchOut.
-               Without --mdp: the built-in problems (${Object.keys(THEORY_SUITE).join(", ")})
-               and a sweep of every estimator's bias over α on the worked example, written as
-               hashed artefacts to --out (bias tables, bias.md, bias-vs-alpha.svg).
-  --out DIR    where the built-in analysis is written (default: results/theory); verified by
-               deno task verify --profile theory
-  --json       with --mdp: exactly one JSON object on stdout: {"gradV": [...], "estimators":
-               {name: {"mean", "bias", "variance", "mse"}}}
-  -h, --help   show this help
+${optionsHelp(OPTIONS)}
 
 Bounds: 2 to 64 actions, 1 to 64 states; 0 ≤ α ≤ ${MAX_ALPHA}; |θ| ≤ ${MAX_LOGIT}; |r| ≤ ${MAX_REWARD}.
 The problem file is read only as a regular file of at most 1 MiB inside what the task may read.
@@ -60,26 +79,21 @@ whose analysis overflows to a non-finite value; an --out directory of another pr
 `;
 
 async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    mdp: { type: "string" },
-    json: { type: "boolean" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
   await useBackend("wasm");
   if (o.mdp !== undefined) {
-    const report = analyseBias(parseTheoryInput(await readJsonFile("mdp", o.mdp as string)));
+    const report = analyseBias(parseTheoryInput(await readJsonFile("mdp", o.mdp)));
     console.log(o.json ? JSON.stringify(report) : biasTable(report));
     return 0;
   }
   if (o.json) {
     throw new InputError("json: only with --mdp (the built-in analysis writes artefacts)");
   }
-  const out = (o.out as string | undefined) ?? "results/theory";
+  const out = o.out ?? "results/theory";
   await checkWritablePath("out", out);
   await checkOutputLabel("out", out, THEORY_PROFILE);
   await ensureWritableDir("out", out);

@@ -10,13 +10,15 @@ import { describeDifference } from "../src/experiments/compare.ts";
 import { checkReadablePath } from "../src/core/safe_fs.ts";
 import {
   applySandboxOptions,
-  DEFAULT_WORKERS,
-  parseOptions,
+  HELP_OPTION,
+  optionsHelp,
+  type OptionTable,
+  parseOptionTable,
   positiveInt,
   progressHooks,
   runMain,
-  SANDBOX_HELP,
   SANDBOX_OPTIONS,
+  WORKERS_OPTION,
   workersOption,
 } from "../src/cli.ts";
 import { InputError } from "../src/training/config.ts";
@@ -37,6 +39,44 @@ const ALL_SPOTS = 1;
 /** Profiles that `--all` regenerates in full (minutes); every other one is spot-checked. */
 const FULL_PROFILES = ["quick", "theory"];
 
+const OPTIONS = {
+  profile: {
+    type: "string",
+    value: "NAME",
+    help:
+      "profile whose results to verify: quick, paper, multistep, published, compare, theory, analysis (default: quick)",
+  },
+  dir: {
+    type: "string",
+    value: "DIR",
+    help: "results directory to verify (default: results/PROFILE)",
+  },
+  spot: {
+    type: "string",
+    value: "N",
+    help: "spot-check N intervals and N evaluations instead of regenerating everything",
+  },
+  "spot-seed": {
+    type: "string",
+    value: "S",
+    help: "seed of the spot draw, an integer in [0, 2^32) (default: random, printed)",
+  },
+  all: {
+    type: "boolean",
+    help: `verify every results/NAME/ directory holding a manifest: ${
+      FULL_PROFILES.join(" and ")
+    } in full, every other one with --spot (N default ${ALL_SPOTS}); a directory named after a built-in profile must hold that profile's own configurations`,
+  },
+  "allow-expensive": {
+    type: "boolean",
+    help:
+      "also run experiments that are not a built-in profile's own and cost more than the paper's 2D-navigation experiment (iterations, environment steps or learner work; refused by default: a directory's config.json decides what runs)",
+  },
+  ...SANDBOX_OPTIONS,
+  ...WORKERS_OPTION,
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
+
 const HELP = `Usage: deno task verify [options]
 
 Regenerate every experiment of a results directory (training runs from their stored
@@ -51,23 +91,7 @@ lies on its experiment's digest chain; an interval not drawn is not checked (wit
 interval among M, N draws find it with probability N/M; see docs/verification.md).
 
 Options:
-  --profile NAME   profile whose results to verify: quick, paper, multistep, published,
-                   compare, theory, analysis (default: quick)
-  --dir DIR        results directory to verify (default: results/PROFILE)
-  --spot N         spot-check N intervals and N evaluations instead of regenerating everything
-  --spot-seed S    seed of the spot draw, an integer in [0, 2^32) (default: random, printed)
-  --all            verify every results/NAME/ directory holding a manifest: ${
-  FULL_PROFILES.join(" and ")
-} in
-                   full, every other one with --spot (N default ${ALL_SPOTS}); a directory named
-                   after a built-in profile must hold that profile's own configurations
-  --allow-expensive  also run experiments that are not a built-in profile's own and cost more
-                   than the paper's 2D-navigation experiment (iterations, environment steps or
-                   learner work; refused by default: a directory's config.json decides what runs)
-${SANDBOX_HELP}
-  --workers N      sampling threads and learner threads, N of each (default: the number of cores,
-                   here ${DEFAULT_WORKERS})
-  -h, --help       show this help
+${optionsHelp(OPTIONS)}
 
 Before running anything, verify checks every manifest and digest, refuses symbolic links,
 devices and files nobody listed, validates every config.json, compares the configurations with
@@ -84,24 +108,14 @@ the cost budget).
 `;
 
 async function main(): Promise<number> {
-  const o = parseOptions(Deno.args, {
-    profile: { type: "string" },
-    dir: { type: "string" },
-    spot: { type: "string" },
-    "spot-seed": { type: "string" },
-    all: { type: "boolean" },
-    "allow-expensive": { type: "boolean" },
-    ...SANDBOX_OPTIONS,
-    workers: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const o = parseOptionTable(Deno.args, OPTIONS);
   if (o.help) {
     console.log(HELP);
     return 0;
   }
   applySandboxOptions(o);
-  const spots = positiveInt("spot", o.spot as string | undefined);
-  const seedText = o["spot-seed"] as string | undefined;
+  const spots = positiveInt("spot", o.spot);
+  const seedText = o["spot-seed"];
   if (seedText !== undefined && spots === undefined && !o.all) {
     throw new InputError("spot-seed: needs --spot N (or --all)");
   }
@@ -110,10 +124,10 @@ async function main(): Promise<number> {
     throw new InputError("all: verifies every results/NAME/ directory; drop --profile and --dir");
   }
   const allowExpensive = o["allow-expensive"] === true;
-  const workers = workersOption(o.workers as string | undefined);
+  const workers = workersOption(o.workers);
   const targets: { dir: string; spots?: number; strict: boolean }[] = [];
   if (!o.all) {
-    const dir = (o.dir as string | undefined) ?? `results/${o.profile ?? "quick"}`;
+    const dir = o.dir ?? `results/${o.profile ?? "quick"}`;
     targets.push({ dir, spots, strict: false });
   } else {
     const names = await profileDirectories("results");
