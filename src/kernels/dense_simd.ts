@@ -368,9 +368,18 @@ const kernels: Partial<Record<DensePrecision, Kernel>> = {};
 const elementView = (precision: DensePrecision, buffer: ArrayBufferLike) =>
   precision === "float64" ? new Float64Array(buffer) : new Float32Array(buffer);
 
-function compiled(precision: DensePrecision): Kernel {
-  const made = kernels[precision];
-  if (made !== undefined) return made;
+/**
+ * The WebAssembly module of the dense layers in `precision`, as assembled (its text form is
+ * src/kernels/wat/dense-PRECISION.wat, which a test ties to these bytes).
+ *
+ * @example
+ * ```ts
+ * import { denseKernelBytes } from "./dense_simd.ts";
+ * const bytes = denseKernelBytes("float32");
+ * if (!WebAssembly.validate(bytes)) throw new Error("a valid module");
+ * ```
+ */
+export function denseKernelBytes(precision: DensePrecision): Uint8Array<ArrayBuffer> {
   const e = ELEMENTS[precision];
   const dense = (name: string, keep: Code) => ({
     name,
@@ -378,10 +387,16 @@ function compiled(precision: DensePrecision): Kernel {
     locals: locals(e),
     body: denseBody(e, keep),
   });
-  const bytes = wasmModule([
+  return wasmModule([
     dense("dense", keepNonZero(e)),
     dense("denseAfterRelu", keepPositive(e)),
   ], 1);
+}
+
+function compiled(precision: DensePrecision): Kernel {
+  const made = kernels[precision];
+  if (made !== undefined) return made;
+  const bytes = denseKernelBytes(precision);
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
   const memory = exports.memory as WebAssembly.Memory;
   const kernel: Kernel = {

@@ -168,9 +168,18 @@ interface Passes {
   multiplyInPlace(dst: number, src: number, count: number): void;
 }
 
-/** The passes compiled against `memory` (the WebAssembly backend's). */
-function compilePasses(memory: WebAssembly.Memory): Passes {
-  const bytes = wasmModule(
+/**
+ * The WebAssembly module of the fused kernels' passes, as assembled (its text form is
+ * src/kernels/wat/fused-passes.wat, which a test ties to these bytes); it imports its memory.
+ *
+ * @example
+ * ```ts
+ * import { fusedPassesBytes } from "./native_fused_kernels.ts";
+ * if (!WebAssembly.validate(fusedPassesBytes())) throw new Error("a valid module");
+ * ```
+ */
+export function fusedPassesBytes(): Uint8Array<ArrayBuffer> {
+  return wasmModule(
     [{
       name: "reluWithOnes",
       params: [I32, I32, I32, I32, I32],
@@ -185,6 +194,11 @@ function compilePasses(memory: WebAssembly.Memory): Passes {
     1,
     { importMemory: true },
   );
+}
+
+/** The passes compiled against `memory` (the WebAssembly backend's). */
+function compilePasses(memory: WebAssembly.Memory): Passes {
+  const bytes = fusedPassesBytes();
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   return instance.exports as unknown as Passes;
 }
