@@ -41,6 +41,7 @@ export interface CommittedComparison {
  *   const c = await compareWithCommitted(committed, run, ["a", "b"]);
  *   if (c.equal.join() !== "a" || c.absent.join() !== "b" || c.sameRoot) throw new Error();
  *   await writeExperiment(run, "a", { "config.json": "{}", "metrics.csv": "x\n2\n" });
+ *   await writeProfileManifest(run, "quick");
  *   const d = await compareWithCommitted(committed, run, ["a"]);
  *   if (d.differ[0]?.files.join() !== "metrics.csv") throw new Error(JSON.stringify(d));
  * } finally {
