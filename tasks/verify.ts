@@ -126,6 +126,7 @@ async function main(): Promise<number> {
   const allowExpensive = o["allow-expensive"] === true;
   const workers = workersOption(o.workers);
   const targets: { dir: string; spots?: number; strict: boolean }[] = [];
+  let announce: string | undefined;
   if (!o.all) {
     const dir = o.dir ?? `results/${o.profile ?? "quick"}`;
     targets.push({ dir, spots, strict: false });
@@ -142,11 +143,10 @@ async function main(): Promise<number> {
       ? spotted[(seed ?? crypto.getRandomValues(new Uint32Array(1))[0]) % spotted.length]
       : undefined;
     if (drawn !== undefined) {
-      console.log(
+      announce =
         `--all: results/${drawn} replays ${ALL_SPOTS} interval and ${ALL_SPOTS} evaluation; ${
           spotted.filter((n) => n !== drawn).map((n) => `results/${n}`).join(", ") || "no other"
-        } integrity only (--spot N replays N in each)`,
-      );
+        } integrity only (--spot N replays N in each)`;
     }
     for (const name of names) {
       targets.push({
@@ -168,6 +168,7 @@ async function main(): Promise<number> {
     }
     await checkTaskModulesAllowed(named);
   }
+  if (announce !== undefined) console.log(announce);
   const threads = createThreads(workers);
   try {
     for (const { dir, spots, strict } of targets) {
