@@ -214,7 +214,8 @@ function validateDigest(kind: string, value: unknown): string {
   return value;
 }
 
-function compareCodeUnits(a: string, b: string): number {
+/** Strings in code unit order (for sibling modules: compare.ts). */
+export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  compareCodeUnits,
   isDirectory,
   listDirectory,
   MANIFEST_FILE,
@@ -171,7 +172,7 @@ async function compareFile(
 }
 
 function union(a: string[], b: string[]): string[] {
-  return [...new Set([...a, ...b])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return [...new Set([...a, ...b])].sort(compareCodeUnits);
 }
 
 /**

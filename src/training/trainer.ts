@@ -37,7 +37,13 @@ import {
   type SamplingPurpose,
 } from "../estimators/sampler.ts";
 import { sampleWithBudget } from "../estimators/budget_sampler.ts";
-import { bestTrainReturn, type Validation, validationDue, validationRule } from "./validation.ts";
+import {
+  bestTrainReturn,
+  type Validation,
+  validationDue,
+  type ValidationRule,
+  validationRule,
+} from "./validation.ts";
 
 /** The policy architecture of an experiment, with the precision it samples in where set. */
 export function policySpec(config: ExperimentConfig): PolicySpec {
@@ -502,7 +508,7 @@ export async function train(
         await options.onIteration?.(m, timing, s, periodic, validation);
       },
     });
-    const evaluation = await evaluateWith(config, state.params, threads);
+    const evaluation = await finalEvaluation(config, state.params, threads);
     return {
       params: cloneParams(state.params),
       metrics,
@@ -651,19 +657,19 @@ async function iterate(
       }
       : undefined;
     let validation: Validation | undefined;
-    const trainReturn = pooledReturn(taskBatches.map((t) => t.outer));
-    if (rule !== undefined && validationDue(iteration, trainReturn, bestTrain, rule)) {
-      bestTrain = Math.max(bestTrain, trainReturn);
-      const rounds = await evaluateRounds(config, params, threads, {
-        iteration: state.completed,
-        tasks: rule.rounds * config.metaBatchSize,
-        streams: "validation",
-      });
-      validation = {
-        iteration: state.completed,
-        trainReturn,
-        pooledReturnsByStep: rounds.pooledReturnsByStep,
-      };
+    if (rule !== undefined) {
+      const trainReturn = pooledReturn(taskBatches.map((t) => t.outer));
+      if (validationDue(iteration, trainReturn, bestTrain, rule)) {
+        bestTrain = Math.max(bestTrain, trainReturn);
+        const pooledReturnsByStep = await validationReturns(
+          config,
+          params,
+          threads,
+          rule,
+          state.completed,
+        );
+        validation = { iteration: state.completed, trainReturn, pooledReturnsByStep };
+      }
     }
     await options.onIteration?.(
       m,
@@ -706,7 +712,7 @@ export async function evaluate(
   threads: Threads = {},
 ): Promise<Evaluation> {
   await prepareTaskModules([config]);
-  return await withThreads(threads, (t) => evaluateWith(config, params, t));
+  return await withThreads(threads, (t) => finalEvaluation(config, params, t));
 }
 
 /** Which evaluation: the final one (iteration 0 of the evaluation streams) or a periodic one. */
@@ -737,7 +743,7 @@ async function evaluateWith(
   config: ExperimentConfig,
   params: PolicyParams,
   threads: Required<Threads>,
-  at: EvaluationPoint = { iteration: 0, tasks: config.evaluation.tasks },
+  at: EvaluationPoint,
 ): Promise<Evaluation> {
   const { tasks, returnsByStep, pooledReturnsByStep } = await evaluateRounds(
     config,
@@ -745,16 +751,6 @@ async function evaluateWith(
     threads,
     at,
   );
-  // The final parameters under the published protocol's metric: one validation, on the
-  // validation streams' key 0 (the validations during training use 1 … iterations).
-  const rule = validationRule(config);
-  const published = rule !== undefined && at.iteration === 0
-    ? (await evaluateRounds(config, params, threads, {
-      iteration: 0,
-      tasks: rule.rounds * config.metaBatchSize,
-      streams: "validation",
-    })).pooledReturnsByStep
-    : undefined;
   return {
     tasks,
     returnsByStep,
@@ -763,8 +759,45 @@ async function evaluateWith(
     // With the fixed sampler every task has the same number of paths and the pooled mean is the
     // per-task mean; it is reported where the two differ.
     ...(config.sampler === "budget" ? { pooledReturnsByStep } : {}),
-    ...(published !== undefined ? { publishedReturnsByStep: published } : {}),
   };
+}
+
+/**
+ * The meta-test of the final parameters (iteration 0 of the evaluation streams) and, with the
+ * published protocol, their score under its metric: one more validation, on the validation
+ * streams' key 0 (the validations during training use 1 … iterations).
+ */
+async function finalEvaluation(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  threads: Required<Threads>,
+): Promise<Evaluation> {
+  const evaluation = await evaluateWith(config, params, threads, {
+    iteration: 0,
+    tasks: config.evaluation.tasks,
+  });
+  const rule = validationRule(config);
+  if (rule === undefined) return evaluation;
+  return {
+    ...evaluation,
+    publishedReturnsByStep: await validationReturns(config, params, threads, rule, 0),
+  };
+}
+
+/** One validation of the published protocol on the streams keyed `iteration`: pooled returns. */
+async function validationReturns(
+  config: ExperimentConfig,
+  params: PolicyParams,
+  threads: Required<Threads>,
+  rule: ValidationRule,
+  iteration: number,
+): Promise<number[]> {
+  const rounds = await evaluateRounds(config, params, threads, {
+    iteration,
+    tasks: rule.rounds * config.metaBatchSize,
+    streams: "validation",
+  });
+  return rounds.pooledReturnsByStep;
 }
 
 /** The rounds of an evaluation (see {@linkcode evaluateWith}). */
