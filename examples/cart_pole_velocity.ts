@@ -11,7 +11,12 @@
  *
  * @module
  */
-import { compileModelXml, loadMujoco, locomotionFamily, type LocomotionSpec } from "../mod.ts";
+import {
+  compileModelXml,
+  loadMujoco,
+  locomotionFamily,
+  type LocomotionSpec,
+} from "../src/envs/mod.ts";
 
 /** The MJCF model: a 1 kg cart on a slide joint, a 0.1 kg pole on a hinge, one motor. */
 export const CART_POLE_MJCF = `<mujoco model="cart-pole">

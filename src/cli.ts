@@ -79,9 +79,10 @@ export function stopOnSignals(): { requested(): boolean; dispose(): void } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { OptionSpec } from "./cli.ts";
  * const out: OptionSpec = { type: "string", value: "DIR", help: "where to write" };
- * if (out.type !== "string") throw new Error("a string option");
+ * assert.equal(out.type, "string", "a string option");
  * ```
  */
 export interface OptionSpec {
@@ -98,10 +99,11 @@ export interface OptionSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { OptionTable } from "./cli.ts";
  * const table = { help: { type: "boolean", short: "h", help: "show this help" } } as const;
  * const t: OptionTable = table;
- * if (Object.keys(t).join() !== "help") throw new Error("one option");
+ * assert.equal(Object.keys(t).join(), "help", "one option");
  * ```
  */
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -112,12 +114,13 @@ export type OptionTable = Readonly<Record<string, OptionSpec>>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ParsedOptions } from "./cli.ts";
  * const table = { dir: { type: "string", help: "a directory" },
  *   json: { type: "boolean", help: "print JSON" } } as const;
  * const parsed: ParsedOptions<typeof table> = { dir: "results", json: true };
  * const dir: string | undefined = parsed.dir;
- * if (dir !== "results") throw new Error("typed");
+ * assert.equal(dir, "results", "typed");
  * ```
  */
 export type ParsedOptions<T extends OptionTable> = {
@@ -129,14 +132,16 @@ export type ParsedOptions<T extends OptionTable> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseOptionTable } from "./cli.ts";
  * const table = { out: { type: "string", value: "DIR", help: "where" },
  *   list: { type: "boolean", help: "only list" } } as const;
  * const o = parseOptionTable(["--out", "results/x", "--list"], table);
- * if (o.out !== "results/x" || o.list !== true) throw new Error(JSON.stringify(o));
+ * assert.equal(o.out, "results/x", JSON.stringify(o));
+ * assert.equal(o.list, true, JSON.stringify(o));
  * let message = "";
  * try { parseOptionTable(["--nope"], table); } catch (e) { message = (e as Error).message; }
- * if (!message.includes("--nope")) throw new Error(message);
+ * assert.ok(message.includes("--nope"), message);
  * ```
  */
 export function parseOptionTable<T extends OptionTable>(
@@ -161,14 +166,13 @@ const HELP_INDENT = 19, HELP_WIDTH = 100;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { optionsHelp } from "./cli.ts";
  * const text = optionsHelp({
  *   out: { type: "string", value: "DIR", help: "output directory" },
  *   help: { type: "boolean", short: "h", help: "show this help" },
  * });
- * if (text !== "  --out DIR        output directory\n  -h, --help       show this help") {
- *   throw new Error(text);
- * }
+ * assert.equal(text, "  --out DIR        output directory\n  -h, --help       show this help");
  * ```
  */
 export function optionsHelp(table: OptionTable): string {
@@ -230,11 +234,12 @@ export function positiveInt(name: string, value: string | undefined): number | u
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { boundedInt } from "./cli.ts";
- * if (boundedInt("seeds", "3", 1, 1000) !== 3) throw new Error("parse");
+ * assert.equal(boundedInt("seeds", "3", 1, 1000), 3, "parse");
  * let message = "";
  * try { boundedInt("seeds", "1000000000", 1, 1000); } catch (e) { message = (e as Error).message; }
- * if (message !== 'seeds must be an integer in [1, 1000], got "1000000000"') throw new Error(message);
+ * assert.equal(message, 'seeds must be an integer in [1, 1000], got "1000000000"', message);
  * ```
  */
 export function boundedInt(

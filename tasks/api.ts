@@ -1,6 +1,7 @@
 /**
- * `deno task api`: write the README's API section from mod.ts's documentation. The task pipes
- * `deno doc --json mod.ts` into this module, then formats docs/api.md.
+ * `deno task api`: write docs/api.md's API section from the documentation of the package's entry
+ * points. The task pipes `deno doc --json mod.ts src/*\/mod.ts` (the root and the subpath
+ * modules that deno.json exports) into this module, then formats docs/api.md.
  *
  * @module
  */
@@ -10,8 +11,8 @@ import { InputError } from "../src/training/config.ts";
 const HELP = `Usage: deno task api
 
 Write the API section of docs/api.md (between <!-- api:begin --> and <!-- api:end -->) from the
-documentation of every symbol that mod.ts exports, grouped by the src/ folder that defines it,
-then format docs/api.md. test/api_test.ts fails when the section and mod.ts disagree.
+documentation of every symbol that the root (mod.ts) and the subpath modules (src/*/mod.ts)
+export, then format docs/api.md. test/api_test.ts fails when the section and the code disagree.
 
 Options:
   -h, --help  show this help
@@ -45,7 +46,7 @@ interface DocSymbol {
   readonly declarations: readonly DocDeclaration[];
 }
 
-/** The src/ folders in the order of the README's layout table, with a heading each. */
+/** The src/ folders in the order of the layout table, with a heading each. */
 const GROUPS: readonly [string, string][] = [
   ["core", "Core: random streams, errors"],
   ["kernels", "Kernels: the backends"],
@@ -81,9 +82,10 @@ const ABBREVIATIONS = /(?:^|[\s(])(?:App|eq|eqs|Fig|Sec|cf|vs|e\.g|i\.e|etc)$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { firstSentence } from "./api.ts";
  * const s = firstSentence("The setup (paper App. H; see {@linkcode train}). More.\n\nDetail.");
- * if (s !== "The setup (paper App. H; see `train`).") throw new Error(s);
+ * assert.equal(s, "The setup (paper App. H; see `train`).", s);
  * ```
  */
 export function firstSentence(doc: string): string {
@@ -105,29 +107,10 @@ export function firstSentence(doc: string): string {
   return text;
 }
 
-/**
- * The README's API section for the symbols of `deno doc --json mod.ts`: per src/ folder, each
- * function, class and constant with its parameters and first sentence, then its types.
- *
- * @example
- * ```ts
- * import { apiSection } from "./api.ts";
- * const doc = { nodes: { "file:///p/mod.ts": { symbols: [{ name: "train", declarations: [{
- *   kind: "function", location: { filename: "file:///p/src/training/trainer.ts" },
- *   jsDoc: { doc: "Run one experiment. More detail." },
- *   def: { params: [{ kind: "identifier", name: "config" }] } }] }] } } };
- * const md = apiSection(doc);
- * if (!md.includes("- `train(config)`: Run one experiment.")) throw new Error(md);
- * ```
- */
-export function apiSection(docJson: unknown): string {
-  const nodes = (docJson as { nodes?: Record<string, { symbols?: DocSymbol[] }> }).nodes;
-  const entry = Object.entries(nodes ?? {}).find(([file]) => file.endsWith("/mod.ts"));
-  if (entry === undefined || !Array.isArray(entry[1].symbols)) {
-    throw new InputError("stdin: not the output of deno doc --json mod.ts");
-  }
+/** The entries of `symbols`: per folder, functions, classes and constants, then types. */
+function entries(symbols: readonly DocSymbol[], heading: (folder: string) => string): string[] {
   const byGroup = new Map<string, { values: string[]; types: string[] }>();
-  for (const symbol of entry[1].symbols) {
+  for (const symbol of symbols) {
     const decl = symbol.declarations[0];
     const folder = /\/src\/([^/]+)\//.exec(decl.location.filename)?.[1];
     if (folder === undefined || !GROUPS.some(([g]) => g === folder)) {
@@ -147,12 +130,79 @@ export function apiSection(docJson: unknown): string {
     group.values.push(`- \`${name}\`: ${firstSentence(decl.jsDoc?.doc ?? "")}`);
   }
   const lines: string[] = [];
-  for (const [folder, heading] of GROUPS) {
+  for (const [folder] of GROUPS) {
     const group = byGroup.get(folder);
     if (group === undefined) continue;
-    lines.push(`**${heading}** (\`src/${folder}\`)`, "", ...group.values);
+    const title = heading(folder);
+    if (title !== "") lines.push(title, "");
+    lines.push(...group.values);
     if (group.types.length > 0) lines.push(`- types: ${group.types.join(", ")}`);
     lines.push("");
+  }
+  return lines;
+}
+
+/**
+ * The API section for `deno doc --json mod.ts src/*\/mod.ts`: the root's symbols by the src/
+ * folder that defines them, then each subpath module's symbols that the root does not export
+ * (functions, classes and constants with their parameters and first sentence, then types).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { apiSection } from "./api.ts";
+ * const train = { name: "train", declarations: [{
+ *   kind: "function", location: { filename: "file:///p/src/training/trainer.ts" },
+ *   jsDoc: { doc: "Run one experiment. More detail." },
+ *   def: { params: [{ kind: "identifier", name: "config" }] } }] };
+ * const md = apiSection({ nodes: {
+ *   "file:///p/mod.ts": { symbols: [train] },
+ *   "file:///p/src/training/mod.ts": { symbols: [train] },
+ * } });
+ * assert.ok(md.includes("- `train(config)`: Run one experiment."));
+ * assert.ok(md.includes("also in the root: `train`"));
+ * ```
+ */
+export function apiSection(docJson: unknown): string {
+  const nodes = Object.entries(
+    (docJson as { nodes?: Record<string, { symbols?: DocSymbol[] }> }).nodes ?? {},
+  );
+  const subpath = (file: string) => /\/src\/([^/]+)\/mod\.ts$/.exec(file)?.[1];
+  const root = nodes.find(([file]) => file.endsWith("/mod.ts") && subpath(file) === undefined);
+  if (root === undefined || !Array.isArray(root[1].symbols)) {
+    throw new InputError("stdin: not the output of deno doc --json mod.ts src/*/mod.ts");
+  }
+  // A symbol exported by several entry points is declared in the first and referenced by the
+  // others (`kind: "reference"`): read every symbol by its declaration.
+  const declared = new Map<string, DocSymbol>();
+  for (const [, node] of nodes) {
+    for (const symbol of node.symbols ?? []) {
+      if (symbol.declarations.some((d) => d.kind !== "reference")) {
+        declared.set(symbol.name, symbol);
+      }
+    }
+  }
+  const resolve = (symbols: readonly DocSymbol[]) =>
+    symbols.map((s) =>
+      s.declarations.every((d) => d.kind === "reference") ? declared.get(s.name) ?? s : s
+    );
+  const rootNames = new Set(root[1].symbols.map((s) => s.name));
+  const headings = new Map(GROUPS);
+  const lines = [
+    "### `@sgmrl/sgmrl` (mod.ts): the root",
+    "",
+    ...entries(
+      resolve(root[1].symbols),
+      (folder) => `**${headings.get(folder)}** (\`src/${folder}\`)`,
+    ),
+  ];
+  for (const [folder, heading] of GROUPS) {
+    const module = nodes.find(([file]) => subpath(file) === folder)?.[1].symbols;
+    if (module === undefined) continue;
+    lines.push(`### \`@sgmrl/sgmrl/${folder}\` (src/${folder}/mod.ts): ${heading}`, "");
+    lines.push(...entries(resolve(module.filter((s) => !rootNames.has(s.name))), () => ""));
+    const shared = module.filter((s) => rootNames.has(s.name)).map((s) => `\`${s.name}\``);
+    if (shared.length > 0) lines.push(`- also in the root: ${shared.join(", ")}`, "");
   }
   return lines.join("\n").trimEnd();
 }

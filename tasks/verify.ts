@@ -27,7 +27,8 @@ import { verifyProfile } from "../src/verification/verify.ts";
 import { createScratch } from "../src/verification/scratch.ts";
 import { readStoredConfigs } from "../src/experiments/experiment_files.ts";
 import { checkTaskModulesAllowed } from "../src/sandbox/task_sandbox.ts";
-import { spotVerify } from "../src/verification/spot_verify.ts";
+import { spotPlan, spotVerify } from "../src/verification/spot_verify.ts";
+import { paperIntervalCost, type ReplayCost } from "../src/training/budget.ts";
 import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis/analysis_artifacts.ts";
 
 /**
@@ -35,6 +36,13 @@ import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis/analysis_a
  * spot-checked profiles, drawn (successive runs cover different profiles and intervals).
  */
 const ALL_SPOTS = 1;
+/**
+ * Under `--all` without `--spot`, what is drawn costs at most this many intervals of the paper's
+ * 2D-navigation experiment (enough for ζ ≤ 3 on 2D navigation; a published-protocol interval,
+ * whose 80-round validations cost many times more, is checked for integrity only), so that the
+ * whole check stays within minutes.
+ */
+const ALL_COST_CAP = 2;
 /** Profiles that `--all` regenerates in full (minutes); every other one is spot-checked. */
 const FULL_PROFILES = ["quick", "theory"];
 
@@ -64,7 +72,7 @@ const OPTIONS = {
     type: "boolean",
     help: `verify every results/NAME/ directory holding a manifest: ${
       FULL_PROFILES.join(" and ")
-    } in full; of the others, every manifest and digest chain, and one of them, drawn, replays ${ALL_SPOTS} interval and ${ALL_SPOTS} final evaluation (with --spot N: N in each); a directory named after a built-in profile must hold that profile's own configurations`,
+    } in full; of the others, every manifest and digest chain, and one of them, drawn, replays ${ALL_SPOTS} interval and ${ALL_SPOTS} final evaluation, each costing at most ${ALL_COST_CAP} intervals of the paper's 2D-navigation experiment (with --spot N: N in each, whatever they cost); a directory named after a built-in profile must hold that profile's own configurations`,
   },
 
   "allow-expensive": {
@@ -125,7 +133,7 @@ async function main(): Promise<number> {
   }
   const allowExpensive = o["allow-expensive"] === true;
   const workers = workersOption(o.workers);
-  const targets: { dir: string; spots?: number; strict: boolean }[] = [];
+  const targets: { dir: string; spots?: number; maxCost?: ReplayCost; strict: boolean }[] = [];
   let announce: string | undefined;
   if (!o.all) {
     const dir = o.dir ?? `results/${o.profile ?? "quick"}`;
@@ -139,19 +147,32 @@ async function main(): Promise<number> {
     // others have every manifest and digest chain checked, so that the cost stays one interval
     // however many profiles are committed and however costly their intervals are.
     const spotted = names.filter((name) => !FULL_PROFILES.includes(name));
-    const drawn = spots === undefined && spotted.length > 0
-      ? spotted[(seed ?? crypto.getRandomValues(new Uint32Array(1))[0]) % spotted.length]
+    // The draw is among the profiles with something within the cost cap to replay.
+    const unit = paperIntervalCost();
+    const cap = spots === undefined
+      ? {
+        environmentSteps: ALL_COST_CAP * unit.environmentSteps,
+        learnerWork: ALL_COST_CAP * unit.learnerWork,
+      }
+      : undefined;
+    const candidates = [];
+    for (const name of spotted) {
+      if (cap === undefined || await hasReplayWithin(`results/${name}`, cap)) candidates.push(name);
+    }
+    const drawn = spots === undefined && candidates.length > 0
+      ? candidates[(seed ?? crypto.getRandomValues(new Uint32Array(1))[0]) % candidates.length]
       : undefined;
     if (drawn !== undefined) {
       announce =
-        `--all: results/${drawn} replays ${ALL_SPOTS} interval and ${ALL_SPOTS} evaluation; ${
+        `--all: results/${drawn} replays ${ALL_SPOTS} interval and ${ALL_SPOTS} evaluation, drawn among those costing at most ${ALL_COST_CAP} intervals of the paper's 2D-navigation experiment; ${
           spotted.filter((n) => n !== drawn).map((n) => `results/${n}`).join(", ") || "no other"
-        } integrity only (--spot N replays N in each)`;
+        } integrity only (--spot N replays N in each, whatever they cost)`;
     }
     for (const name of names) {
       targets.push({
         dir: `results/${name}`,
         spots: FULL_PROFILES.includes(name) ? undefined : spots ?? (name === drawn ? ALL_SPOTS : 0),
+        maxCost: name === drawn ? cap : undefined,
         strict: true,
       });
     }
@@ -171,8 +192,8 @@ async function main(): Promise<number> {
   if (announce !== undefined) console.log(announce);
   const threads = createThreads(workers);
   try {
-    for (const { dir, spots, strict } of targets) {
-      const options = { threads, allowExpensive, strict };
+    for (const { dir, spots, maxCost, strict } of targets) {
+      const options = { threads, allowExpensive, strict, maxCost };
       const code = spots === undefined
         ? await verifyInFull(dir, options)
         : await verifyBySpots(dir, spots, seed, options);
@@ -187,6 +208,8 @@ async function main(): Promise<number> {
 interface VerifyOptions {
   readonly threads: Required<Threads>;
   readonly allowExpensive: boolean;
+  /** Spot checks draw only what costs at most this. */
+  readonly maxCost?: ReplayCost;
   /** A directory named after a built-in profile must hold its configurations (`--all`). */
   readonly strict: boolean;
 }
@@ -293,6 +316,22 @@ async function verifyInFull(dir: string, options: VerifyOptions): Promise<number
   return 1;
 }
 
+/**
+ * Whether results directory `dir` has a checkpoint interval or a final evaluation within `cap`
+ * (an estimator-analysis directory always does; one whose configurations cannot be read does too,
+ * so that its own check reports why).
+ */
+async function hasReplayWithin(dir: string, cap: ReplayCost): Promise<boolean> {
+  try {
+    if ((await readProfileManifest(dir)).profile === ANALYSIS_PROFILE) return true;
+    const configs = await readStoredConfigs(dir);
+    const plan = spotPlan(configs, 1, 0, cap);
+    return plan.intervals.length + plan.evaluations.length > 0;
+  } catch {
+    return true;
+  }
+}
+
 async function verifyBySpots(
   dir: string,
   spots: number,
@@ -322,6 +361,7 @@ async function verifyBySpots(
     seed: drawSeed,
     threads: options.threads,
     allowExpensive: options.allowExpensive,
+    maxCost: options.maxCost,
     log: (line) => console.log(line),
   });
   const { failure, plan } = report;

@@ -10,6 +10,7 @@ import type { ExperimentConfig } from "../src/training/config.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { checkpointIntervals, spotPlan, spotVerify } from "../src/verification/spot_verify.ts";
 import { SUMMARY_ID } from "../src/experiments/profile_summary.ts";
+import { finalEvaluationCost, intervalCost } from "../src/training/budget.ts";
 import { forgeExperiment, runTaskFile, tinyConfig } from "./helpers.ts";
 
 await useBackend("wasm");
@@ -81,6 +82,37 @@ Deno.test("the draw is reproducible from its seed, without replacement, and unif
   const sd = Math.sqrt(0.25 * 0.75 / trials);
   for (const [k, n] of seen) assert.ok(Math.abs(n / trials - 0.25) < 4.5 * sd, `${k}: ${n}`);
   assert.equal(seen.size, 12);
+});
+
+Deno.test("a cost cap draws only intervals and evaluations within it; the draw of a seed is otherwise unchanged", () => {
+  const cheap = [tiny("sgmrl", 0), tiny("maml", 1), tiny("emaml", 2)];
+  // Ten times the horizon: every interval and the final evaluation cost ten times as much.
+  const dear = { ...tiny("sgmrl", 3), horizon: 10 * tiny("sgmrl", 3).horizon };
+  const configs = [...cheap, dear];
+  const cap = { environmentSteps: 0, learnerWork: 0 };
+  for (const c of cheap) {
+    for (const i of checkpointIntervals([c])) {
+      const cost = intervalCost(c, i.to - i.from);
+      cap.environmentSteps = Math.max(cap.environmentSteps, cost.environmentSteps);
+      cap.learnerWork = Math.max(cap.learnerWork, cost.learnerWork);
+    }
+    const evaluation = finalEvaluationCost(c).environmentSteps;
+    cap.environmentSteps = Math.max(cap.environmentSteps, evaluation);
+  }
+  for (let seed = 0; seed < 50; seed++) {
+    const capped = spotPlan(configs, 3, seed, cap);
+    // The dear experiment's intervals and evaluation are left out, and the draw among the rest is
+    // the draw of a directory without it.
+    assert.deepEqual(capped.overCost, { intervals: 3, evaluations: 1 });
+    const without = spotPlan(cheap, 3, seed);
+    assert.deepEqual(capped.intervals, without.intervals);
+    assert.deepEqual(capped.evaluations, without.evaluations);
+    assert.equal(capped.totalIntervals, 12);
+    assert.equal(capped.totalExperiments, 4);
+    // A cap that everything is within changes nothing.
+    const huge = { environmentSteps: Infinity, learnerWork: Infinity };
+    assert.deepEqual(spotPlan(configs, 3, seed, huge), spotPlan(configs, 3, seed));
+  }
 });
 
 Deno.test("integrity: a broken chain link is found even when every manifest was rewritten to match", async () => {

@@ -37,10 +37,18 @@ import { policySpec, sampleMetaBatch, type Threads } from "../training/trainer.t
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ANALYSIS_ESTIMATORS } from "./analysis.ts";
- * if (ANALYSIS_ESTIMATORS[0] !== "sgmrl" || ANALYSIS_ESTIMATORS.length !== 8) {
- *   throw new Error("SG-MRL first, the reference the others are compared with");
- * }
+ * assert.equal(
+ *   ANALYSIS_ESTIMATORS[0],
+ *   "sgmrl",
+ *   "SG-MRL first, the reference the others are compared with",
+ * );
+ * assert.equal(
+ *   ANALYSIS_ESTIMATORS.length,
+ *   8,
+ *   "SG-MRL first, the reference the others are compared with",
+ * );
  * ```
  */
 export const ANALYSIS_ESTIMATORS = [
@@ -176,14 +184,17 @@ export interface BatchRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analysisStats, type EstimatorStats } from "./analysis.ts";
  * // The reference estimator alone, g₁ = (1, 0) and g₂ = (0, 1): mean (½, ½), ‖m‖² = ½,
  * // tr Cov = (Σ‖gₖ‖² − K‖m‖²)/(K − 1) = 1, SNR = ½, and cosine 1 with itself.
  * const rec = (batch: number) => ({ batch, estimator: "sgmrl" as const, digest: "", squaredNorm: 1,
  *   dotOwnMean: 0.5, dotReferenceMean: 0.5, referenceDotMean: 0.5 });
  * const s: EstimatorStats = analysisStats([rec(0), rec(1)]).sgmrl!;
- * if (s.traceCovariance !== 1 || s.snr !== 0.5 || s.snrUnbiased !== 0) throw new Error("stats");
- * if (Math.abs(s.cosine - 1) > 1e-15) throw new Error("cosine");
+ * assert.equal(s.traceCovariance, 1, "stats");
+ * assert.equal(s.snr, 0.5, "stats");
+ * assert.equal(s.snrUnbiased, 0, "stats");
+ * assert.ok(Math.abs(s.cosine - 1) <= 1e-15, "cosine");
  * ```
  */
 export interface EstimatorStats {
@@ -204,15 +215,17 @@ export interface EstimatorStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analysisStats } from "./analysis.ts";
  * // One estimator equal to the reference, two meta-batches g₁ = (1, 0), g₂ = (0, 1): m = (½, ½).
  * const rec = (batch: number) => ({ batch, estimator: "sgmrl" as const, digest: "", squaredNorm: 1,
  *   dotOwnMean: 0.5, dotReferenceMean: 0.5, referenceDotMean: 0.5 });
  * const s = analysisStats([rec(0), rec(1)]).sgmrl!;
  * // ‖m‖² = ½, tr Cov = (2 − 2·½)/1 = 1, SNR = ½ (unbiased: ½ − 1/K = 0), cosine with itself 1.
- * if (s.traceCovariance !== 1 || s.snr !== 0.5 || s.snrUnbiased !== 0 || Math.abs(s.cosine - 1) > 1e-12) {
- *   throw new Error(JSON.stringify(s));
- * }
+ * assert.equal(s.traceCovariance, 1, JSON.stringify(s));
+ * assert.equal(s.snr, 0.5, JSON.stringify(s));
+ * assert.equal(s.snrUnbiased, 0, JSON.stringify(s));
+ * assert.ok(Math.abs(s.cosine - 1) <= 1e-12, JSON.stringify(s));
  * ```
  */
 export function analysisStats(
@@ -257,6 +270,7 @@ export function analysisStats(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analyseAt, type PointAnalysis } from "./analysis.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
@@ -271,7 +285,8 @@ export function analysisStats(
  * const at: PointAnalysis = await analyseAt(config, threads, params, 2);
  * threads.close();
  * // SG-MRL minus MAML is the score term: its size is what separates the two estimators.
- * if (!(at.termNorms.scoreTerm > 0) || at.returns.length !== 2) throw new Error("term norms");
+ * assert.ok(at.termNorms.scoreTerm > 0, "term norms");
+ * assert.equal(at.returns.length, 2, "term norms");
  * ```
  */
 export interface PointAnalysis {
@@ -294,6 +309,7 @@ export interface PointAnalysis {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analyseAt, ANALYSIS_ESTIMATORS } from "./analysis.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
  * import { createThreads } from "../training/trainer.ts";
@@ -307,8 +323,8 @@ export interface PointAnalysis {
  * const threads = createThreads(1);
  * const at = await analyseAt(config, threads, params, 3);
  * threads.close();
- * if (at.records.length !== 3 * ANALYSIS_ESTIMATORS.length) throw new Error("3 meta-batches");
- * if (at.means.maml.length !== 2 * 4 + 4 + 4 * 2 + 2 + 2) throw new Error("one entry per parameter");
+ * assert.equal(at.records.length, 3 * ANALYSIS_ESTIMATORS.length, "3 meta-batches");
+ * assert.equal(at.means.maml.length, 2 * 4 + 4 + 4 * 2 + 2 + 2, "one entry per parameter");
  * ```
  */
 export async function analyseAt(

@@ -25,13 +25,16 @@ export interface StageMedians {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stageMedians } from "./backend_bench.ts";
  * const m = stageMedians([
  *   { samplingSeconds: 1, learningSeconds: 2 },
  *   { samplingSeconds: 3, learningSeconds: 1 },
  *   { samplingSeconds: 2, learningSeconds: 5 },
  * ]);
- * if (m.samplingSeconds !== 2 || m.learningSeconds !== 2 || m.iterSeconds !== 4) throw new Error();
+ * assert.equal(m.samplingSeconds, 2);
+ * assert.equal(m.learningSeconds, 2);
+ * assert.equal(m.iterSeconds, 4);
  * ```
  */
 export function stageMedians(timings: readonly IterationTiming[]): StageMedians {
@@ -87,6 +90,7 @@ export interface BackendRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareBackends } from "./backend_bench.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * import { PAPER_NAV2D, validateConfig } from "../training/config.ts";
@@ -98,7 +102,7 @@ export interface BackendRow {
  *   evaluation: { tasks: 1, trajectoriesPerTask: 1 },
  * });
  * const [row] = await compareBackends([{ name: "tiny", config }], ["wasm", "cpu"], 1, {});
- * if (!(row.medians.cpu.iterSeconds > 0 && row.iterationSpeedup > 0)) throw new Error();
+ * assert.ok(row.medians.cpu.iterSeconds > 0 && row.iterationSpeedup > 0);
  * ```
  */
 export async function compareBackends(

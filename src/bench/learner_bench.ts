@@ -50,12 +50,13 @@ export interface LearnerBench {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matmulFlops } from "./learner_bench.ts";
  * // [2000 × 100]ᵀ · [2000 × 2] → [100 × 2]: k = 2000.
- * if (matmulFlops([[2000, 100], [2000, 2]], [100, 2]) !== 2 * 100 * 2 * 2000) throw new Error();
+ * assert.equal(matmulFlops([[2000, 100], [2000, 2]], [100, 2]), 2 * 100 * 2 * 2000);
  * // [5 × 3]·[3 × 4] + [5 × 7]·[7 × 4], masked by a [5 × 4].
  * const sum = matmulFlops([[5, 3], [3, 4], [5, 7], [7, 4], [5, 4]], [5, 4]);
- * if (sum !== 2 * 20 * 3 + 2 * 20 * 7) throw new Error();
+ * assert.equal(sum, 2 * 20 * 3 + 2 * 20 * 7);
  * ```
  */
 export function matmulFlops(

@@ -20,12 +20,13 @@ export interface RssMonitor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startRssMonitor } from "./memory_bench.ts";
  * const monitor = startRssMonitor(5);
  * await new Promise((r) => setTimeout(r, 50));
  * const peak = monitor.peakBytes();
  * monitor.stop();
- * if (!(peak >= Deno.memoryUsage().rss / 2)) throw new Error("a peak was sampled");
+ * assert.ok(peak >= Deno.memoryUsage().rss / 2, "a peak was sampled");
  * ```
  */
 export function startRssMonitor(intervalMs = 10): RssMonitor {

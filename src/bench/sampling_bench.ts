@@ -33,6 +33,7 @@ export interface SamplingProfile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { profileSampling } from "./sampling_bench.ts";
  * import { allJobs, gaussianSampling } from "../estimators/sampler.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
@@ -41,7 +42,7 @@ export interface SamplingProfile {
  * const p = profileSampling({ family: nav2d, policy: gaussianSampling(spec),
  *   tasks: [{ goal: [0.2, 0.1] }], params: [initPolicyParams(spec, 0)], horizon: 20, seed: 0,
  *   purpose: "action", iteration: 0, phase: 0 }, allJobs(1, 4));
- * if (!(p.policySeconds <= p.seconds && p.policyShare >= 0 && p.policyShare <= 1)) throw new Error();
+ * assert.ok(p.policySeconds <= p.seconds && p.policyShare >= 0 && p.policyShare <= 1);
  * ```
  */
 export function profileSampling<Task>(
@@ -83,6 +84,7 @@ export function profileSampling<Task>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plainLoopMean } from "./sampling_bench.ts";
  * import { meanActions } from "../estimators/policy.ts";
  * const spec = { obsDim: 1, actDim: 1, hidden: [2], activation: "relu", initStd: 1 } as const;
@@ -90,12 +92,12 @@ export function profileSampling<Task>(
  *   new Float32Array([0.5]), new Float32Array([0])];
  * // ReLU(x·[1, −1]) · [2, 3] + 0.5 at x = −2: 0·2 + 2·3 + 0.5
  * const x = new Float64Array([-2]);
- * if (plainLoopMean(spec, params, x, 1)[0] !== 6.5) throw new Error("by hand");
- * if (meanActions(spec, params, x, 1)[0] !== 6.5) throw new Error("the same");
+ * assert.equal(plainLoopMean(spec, params, x, 1)[0], 6.5, "by hand");
+ * assert.equal(meanActions(spec, params, x, 1)[0], 6.5, "the same");
  * // In float32, 0.1 is rounded first: 0 + 3·fround(0.1) rounded, + 0.5 rounded.
  * const f32 = { ...spec, samplingPrecision: "float32" } as const;
  * const y = plainLoopMean(f32, params, new Float64Array([-0.1]), 1)[0];
- * if (y !== Math.fround(0.5 + Math.fround(3 * Math.fround(0.1)))) throw new Error(`${y}`);
+ * assert.equal(y, Math.fround(0.5 + Math.fround(3 * Math.fround(0.1))), `${y}`);
  * ```
  */
 export function plainLoopMean(

@@ -37,19 +37,25 @@
  *
  * @example Sorted keys and a trailing newline
  * ```ts
+ * import assert from "node:assert/strict";
  * import { canonicalJson } from "./canonical_json.ts";
  *
  * const text = canonicalJson({ b: 1, a: [0.1, new Float64Array([2.5])], skip: undefined });
- * if (text !== '{\n  "a": [\n    0.1,\n    [\n      2.5\n    ]\n  ],\n  "b": 1\n}\n') {
- *   throw new Error("unexpected canonical text");
- * }
- * if (canonicalJson({ a: 1, b: 2 }) !== canonicalJson({ b: 2, a: 1 })) {
- *   throw new Error("key order leaked into the text");
- * }
+ * assert.equal(
+ *   text,
+ *   '{\n  "a": [\n    0.1,\n    [\n      2.5\n    ]\n  ],\n  "b": 1\n}\n',
+ *   "unexpected canonical text",
+ * );
+ * assert.equal(
+ *   canonicalJson({ a: 1, b: 2 }),
+ *   canonicalJson({ b: 2, a: 1 }),
+ *   "key order leaked into the text",
+ * );
  * ```
  *
  * @example Non-finite numbers are rejected with their path
  * ```ts
+ * import assert from "node:assert/strict";
  * import { canonicalJson } from "./canonical_json.ts";
  *
  * let message = "";
@@ -58,7 +64,7 @@
  * } catch (error) {
  *   message = (error as Error).message;
  * }
- * if (!message.includes("$.metrics[1].loss")) throw new Error(message);
+ * assert.ok(message.includes("$.metrics[1].loss"), message);
  * ```
  */
 export function canonicalJson(value: unknown): string {

@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chunkBounds } from "./chunks.ts";
  * const bounds = chunkBounds(7, 3);
- * if (JSON.stringify(bounds) !== "[[0,3],[3,5],[5,7]]") throw new Error("3 + 2 + 2 items");
+ * assert.equal(JSON.stringify(bounds), "[[0,3],[3,5],[5,7]]", "3 + 2 + 2 items");
  * ```
  */
 export function chunkBounds(n: number, parts: number): [number, number][] {

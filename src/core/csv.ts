@@ -33,10 +33,11 @@ function formatCsvRecord(fields: (number | string)[], where: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { csvFormat } from "./csv.ts";
  *
  * const text = csvFormat(["iteration", "loss", "note"], [[1, 0.1, "a,b"], [2, NaN, 'say "hi"']]);
- * if (text !== 'iteration,loss,note\n1,0.1,"a,b"\n2,NaN,"say ""hi"""\n') throw new Error(text);
+ * assert.equal(text, 'iteration,loss,note\n1,0.1,"a,b"\n2,NaN,"say ""hi"""\n', text);
  * ```
  */
 export function csvFormat(header: string[], rows: (number | string)[][]): string {
@@ -143,11 +144,13 @@ export function parseCsvRecords(text: string): CsvRecord[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { csvFormat, csvParse } from "./csv.ts";
  *
  * const { header, rows } = csvParse(csvFormat(["x", "label"], [[1.5, 'a "b",\nc']]));
- * if (header.join("|") !== "x|label") throw new Error("bad header");
- * if (rows[0][0] !== "1.5" || rows[0][1] !== 'a "b",\nc') throw new Error("bad row");
+ * assert.equal(header.join("|"), "x|label", "bad header");
+ * assert.equal(rows[0][0], "1.5", "bad row");
+ * assert.equal(rows[0][1], 'a "b",\nc', "bad row");
  * ```
  */
 export function csvParse(text: string): { header: string[]; rows: string[][] } {

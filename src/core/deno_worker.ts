@@ -13,8 +13,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenoWorker } from "./deno_worker.ts";
- * if (typeof DenoWorker !== "function") throw new Error("Deno provides Worker");
+ * assert.equal(typeof DenoWorker, "function", "Deno provides Worker");
  * ```
  */
 export const DenoWorker: typeof Worker = globalThis.Worker;

@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InputError } from "./errors.ts";
  * const e = new InputError("seeds: must be a positive integer");
- * if (e.name !== "InputError") throw new Error("unexpected name");
+ * assert.equal(e.name, "InputError", "unexpected name");
  * ```
  */
 export class InputError extends Error {

@@ -52,10 +52,11 @@ const TWO_PI = 2 * Math.PI;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mulhi32 } from "./rng.ts";
  * // (2^32 - 1)^2 = 2^64 - 2^33 + 1, whose high word is 2^32 - 2.
- * if (mulhi32(0xffffffff, 0xffffffff) !== 0xfffffffe) throw new Error("mulhi32");
- * if (mulhi32(0x10000, 0x10000) !== 1) throw new Error("mulhi32");
+ * assert.equal(mulhi32(0xffffffff, 0xffffffff), 0xfffffffe, "mulhi32");
+ * assert.equal(mulhi32(0x10000, 0x10000), 1, "mulhi32");
  * ```
  */
 export function mulhi32(a: number, b: number): number {
@@ -130,10 +131,12 @@ function philoxInto(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { philox4x32 } from "./rng.ts";
  * // Known-answer vector from Random123 (all-zero counter and key).
  * const out = philox4x32([0, 0, 0, 0], [0, 0]);
- * if (out[0] !== 0x6627e8d5 || out[3] !== 0x9b00dbd8) throw new Error("Philox KAT");
+ * assert.equal(out[0], 0x6627e8d5, "Philox KAT");
+ * assert.equal(out[3], 0x9b00dbd8, "Philox KAT");
  * ```
  */
 export function philox4x32(
@@ -164,9 +167,11 @@ export function philox4x32(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Purpose, stream } from "./rng.ts";
  * const purpose: Purpose = "action";
- * stream({ seed: 0, purpose }).uniform();
+ * const u = stream({ seed: 0, purpose }).uniform();
+ * assert.ok(u >= 0 && u < 1);
  * ```
  */
 export type Purpose =
@@ -196,8 +201,9 @@ export type Purpose =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PURPOSE_IDS } from "./rng.ts";
- * if (PURPOSE_IDS.action !== 5) throw new Error("purpose table changed");
+ * assert.equal(PURPOSE_IDS.action, 5, "purpose table changed");
  * ```
  */
 export const PURPOSE_IDS: Readonly<Record<Purpose, number>> = Object.freeze({
@@ -223,10 +229,11 @@ export const PURPOSE_IDS: Readonly<Record<Purpose, number>> = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type StreamKey, stream } from "./rng.ts";
  * const key: StreamKey = { seed: 7, purpose: "reset", iteration: 3, task: 12, trajectory: 5 };
  * const u = stream(key).uniform();
- * if (!(u >= 0 && u < 1)) throw new Error("uniform out of range");
+ * assert.ok(u >= 0 && u < 1, "uniform out of range");
  * ```
  */
 export interface StreamKey {
@@ -280,10 +287,11 @@ function checkPurpose(value: unknown): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RandomStream } from "./rng.ts";
  * const a = new RandomStream({ seed: 1, purpose: "action", trajectory: 2 });
  * const b = new RandomStream({ seed: 1, purpose: "action", trajectory: 2 });
- * if (a.normal() !== b.normal()) throw new Error("streams must be reproducible");
+ * assert.equal(a.normal(), b.normal(), "streams must be reproducible");
  * ```
  */
 export class RandomStream {
@@ -312,6 +320,7 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RandomStream } from "./rng.ts";
    * let threw = false;
    * try {
@@ -319,7 +328,7 @@ export class RandomStream {
    * } catch (e) {
    *   threw = e instanceof RangeError && e.message.includes('"task"');
    * }
-   * if (!threw) throw new Error("expected a RangeError");
+   * assert.ok(threw, "expected a RangeError");
    * ```
    */
   constructor(key: StreamKey) {
@@ -353,10 +362,11 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const s = stream({ seed: 0, purpose: "test" });
    * for (let i = 0; i < 5; i++) s.nextUint32();
-   * if (s.blockIndex !== 1) throw new Error("word 5 is in block 1");
+   * assert.equal(s.blockIndex, 1, "word 5 is in block 1");
    * ```
    */
   get blockIndex(): number {
@@ -373,11 +383,12 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const a = stream({ seed: 3, purpose: "test" });
    * for (let i = 0; i < 8; i++) a.nextUint32();
    * const b = stream({ seed: 3, purpose: "test" }).seekBlock(2);
-   * if (a.nextUint32() !== b.nextUint32()) throw new Error("seek mismatch");
+   * assert.equal(a.nextUint32(), b.nextUint32(), "seek mismatch");
    * ```
    */
   seekBlock(block: number): this {
@@ -397,9 +408,12 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const w = stream({ seed: 0, purpose: "test" }).nextUint32();
-   * if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new Error("not a uint32");
+   * assert.ok(Number.isInteger(w), "not a uint32");
+   * assert.ok(w >= 0, "not a uint32");
+   * assert.ok(w <= 0xffffffff, "not a uint32");
    * ```
    */
   nextUint32(): number {
@@ -413,10 +427,11 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const s = stream({ seed: 0, purpose: "test" });
    * const u = s.uniform();
-   * if (!(u >= 0 && u < 1)) throw new Error("uniform out of range");
+   * assert.ok(u >= 0 && u < 1, "uniform out of range");
    * ```
    */
   uniform(): number {
@@ -432,9 +447,10 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const x = stream({ seed: 0, purpose: "task" }).uniformIn(-2, 3);
-   * if (!(x >= -2 && x < 3)) throw new Error("out of range");
+   * assert.ok(x >= -2 && x < 3, "out of range");
    * ```
    */
   uniformIn(lo: number, hi: number): number {
@@ -449,9 +465,10 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const z = stream({ seed: 0, purpose: "action" }).normal();
-   * if (!Number.isFinite(z)) throw new Error("normal must be finite");
+   * assert.ok(Number.isFinite(z), "normal must be finite");
    * ```
    */
   normal(): number {
@@ -474,9 +491,10 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const noise = stream({ seed: 0, purpose: "action" }).fillNormal(new Float32Array(6));
-   * if (noise.length !== 6) throw new Error("length");
+   * assert.equal(noise.length, 6, "length");
    * ```
    */
   fillNormal<T extends Float64Array | Float32Array>(out: T): T {
@@ -492,9 +510,10 @@ export class RandomStream {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { stream } from "./rng.ts";
    * const xs = stream({ seed: 0, purpose: "init" }).fillUniform(new Float64Array(4), -1, 1);
-   * if (xs.some((x) => x < -1 || x >= 1)) throw new Error("out of range");
+   * assert.ok(!xs.some((x) => x < -1 || x >= 1), "out of range");
    * ```
    */
   fillUniform<T extends Float64Array | Float32Array>(out: T, lo = 0, hi = 1): T {
@@ -509,9 +528,10 @@ export class RandomStream {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stream } from "./rng.ts";
  * const key = { seed: 42, purpose: "action", iteration: 1, task: 0, phase: 0, trajectory: 9 } as const;
- * if (stream(key).uniform() !== stream(key).uniform()) throw new Error("not reproducible");
+ * assert.equal(stream(key).uniform(), stream(key).uniform(), "not reproducible");
  * ```
  */
 export function stream(key: StreamKey): RandomStream {
@@ -525,11 +545,13 @@ export function stream(key: StreamKey): RandomStream {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drawWithoutReplacement } from "./rng.ts";
  * const a = drawWithoutReplacement(10, 4, 7, 0);
- * if (new Set(a).size !== 4 || a.some((i) => i < 0 || i >= 10)) throw new Error("not distinct");
- * if (a.join() !== drawWithoutReplacement(10, 4, 7, 0).join()) throw new Error("not reproducible");
- * if (drawWithoutReplacement(3, 5, 7, 0).length !== 3) throw new Error("all when k ≥ n");
+ * assert.equal(new Set(a).size, 4, "not distinct");
+ * assert.ok(!a.some((i) => i < 0 || i >= 10), "not distinct");
+ * assert.equal(a.join(), drawWithoutReplacement(10, 4, 7, 0).join(), "not reproducible");
+ * assert.equal(drawWithoutReplacement(3, 5, 7, 0).length, 3, "all when k ≥ n");
  * ```
  */
 export function drawWithoutReplacement(

@@ -62,16 +62,17 @@ async function readBounded(file: Deno.FsFile, path: string, maxBytes: number): P
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readRegularFile, UnsafeFileError } from "./safe_fs.ts";
  * const dir = await Deno.makeTempDir();
  * try {
  *   await Deno.writeTextFile(`${dir}/a.txt`, "hello");
  *   await Deno.symlink(`${dir}/a.txt`, `${dir}/link`);
- *   if ((await readRegularFile(`${dir}/a.txt`))?.length !== 5) throw new Error("read");
- *   if (await readRegularFile(`${dir}/none`) !== null) throw new Error("absent is null");
+ *   assert.equal((await readRegularFile(`${dir}/a.txt`))?.length, 5, "read");
+ *   assert.equal(await readRegularFile(`${dir}/none`), null, "absent is null");
  *   let refused = false;
  *   try { await readRegularFile(`${dir}/link`); } catch (e) { refused = e instanceof UnsafeFileError; }
- *   if (!refused) throw new Error("a link must be refused");
+ *   assert.ok(refused, "a link must be refused");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -238,10 +239,11 @@ export async function readInputFile(option: string, path: string): Promise<strin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJsonQuietly } from "./safe_fs.ts";
  * let message = "";
  * try { parseJsonQuietly("secret text"); } catch (e) { message = (e as Error).message; }
- * if (message.includes("secret")) throw new Error(message);
+ * assert.ok(!message.includes("secret"), message);
  * ```
  */
 export function parseJsonQuietly(text: string): unknown {

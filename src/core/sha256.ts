@@ -12,8 +12,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hex } from "./sha256.ts";
- * if (hex(new Uint8Array([0, 15, 255])) !== "000fff") throw new Error("hex");
+ * assert.equal(hex(new Uint8Array([0, 15, 255])), "000fff", "hex");
  * ```
  */
 export function hex(bytes: Uint8Array): string {
@@ -31,15 +32,16 @@ export function hex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex } from "./sha256.ts";
  *
  * const digest = await sha256Hex("abc");
- * if (digest !== "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") {
- *   throw new Error(digest);
- * }
- * if ((await sha256Hex(new Uint8Array([0x61, 0x62, 0x63]))) !== digest) {
- *   throw new Error("bytes and string disagree");
- * }
+ * assert.equal(digest, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", digest);
+ * assert.equal(
+ *   (await sha256Hex(new Uint8Array([0x61, 0x62, 0x63]))),
+ *   digest,
+ *   "bytes and string disagree",
+ * );
  * ```
  */
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {

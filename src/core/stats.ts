@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { median } from "./stats.ts";
- * if (median([3, 1, 2]) !== 2 || median([4, 1, 2, 3]) !== 2.5) throw new Error("median");
+ * assert.equal(median([3, 1, 2]), 2, "median");
+ * assert.equal(median([4, 1, 2, 3]), 2.5, "median");
  * ```
  */
 export function median(xs: readonly number[]): number {

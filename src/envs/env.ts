@@ -10,6 +10,7 @@ import type { RandomStream } from "../core/rng.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Episode } from "./env.ts";
  * // A one-dimensional episode whose reward is minus the distance travelled from 1.
  * class Walk implements Episode {
@@ -20,7 +21,7 @@ import type { RandomStream } from "../core/rng.ts";
  *   }
  * }
  * const walk = new Walk();
- * if (walk.step(new Float64Array([0.25])).reward !== -0.75) throw new Error("reward");
+ * assert.equal(walk.step(new Float64Array([0.25])).reward, -0.75, "reward");
  * ```
  */
 export interface Episode {
@@ -37,6 +38,7 @@ export interface Episode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Episode, TaskFamily } from "./env.ts";
  * import { stream } from "../core/rng.ts";
  * // Tasks are target points on a line; every random draw comes from the streams passed in.
@@ -57,7 +59,7 @@ export interface Episode {
  * };
  * const task = line.sampleTask(stream({ seed: 0, purpose: "task" }));
  * const episode = line.reset(task, stream({ seed: 0, purpose: "reset" }));
- * if (!(episode.step(new Float64Array([0.5])).reward <= 0)) throw new Error("a distance");
+ * assert.ok(episode.step(new Float64Array([0.5])).reward <= 0, "a distance");
  * ```
  */
 export interface TaskFamily<Task = unknown> {
@@ -91,10 +93,12 @@ export const POLICY_ACTION_BOUND = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scaleAction } from "./env.ts";
  * const out = new Float64Array(2);
  * scaleAction(new Float64Array([5, 30]), [-0.1, -0.1], [0.1, 0.1], out);
- * if (Math.abs(out[0] - 0.05) > 1e-15 || out[1] !== 0.1) throw new Error("bad scaling");
+ * assert.ok(Math.abs(out[0] - 0.05) <= 1e-15, "bad scaling");
+ * assert.equal(out[1], 0.1, "bad scaling");
  * ```
  */
 export function scaleAction(

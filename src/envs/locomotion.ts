@@ -26,9 +26,10 @@ import type { RandomStream } from "../core/rng.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOCOMOTION_TASKS, type LocomotionId } from "./locomotion.ts";
  * const id: LocomotionId = "swimmer-vel-goal";
- * if (LOCOMOTION_TASKS[id].model !== "swimmer.xml") throw new Error("the swimmer's model");
+ * assert.equal(LOCOMOTION_TASKS[id].model, "swimmer.xml", "the swimmer's model");
  * ```
  */
 export type LocomotionId =
@@ -42,11 +43,12 @@ export type LocomotionId =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadLocomotionFamily, type LocomotionTask } from "./locomotion.ts";
  * import { stream } from "../core/rng.ts";
  * const family = await loadLocomotionFamily("half-cheetah-dir");
  * const task: LocomotionTask = family.sampleTask(stream({ seed: 1, purpose: "task" }));
- * if (Math.abs(task.goal) !== 1) throw new Error("a running direction, ±1");
+ * assert.equal(Math.abs(task.goal), 1, "a running direction, ±1");
  * ```
  */
 export interface LocomotionTask {
@@ -59,6 +61,7 @@ export interface LocomotionTask {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOCOMOTION_TASKS, type LocomotionSpec } from "./locomotion.ts";
  * // HalfCheetah-Vel rewarding speed towards the goal twice as much, as an own family.
  * const spec: LocomotionSpec = {
@@ -66,7 +69,8 @@ export interface LocomotionTask {
  *   id: "half-cheetah-vel-x2",
  *   reward: (velocity, goal, control) => -2 * Math.abs(velocity - goal) - 0.05 * control,
  * };
- * if (spec.reward(1, 1, 0) !== 0 || spec.reward(0, 1, 2) !== -2.1) throw new Error("reward");
+ * assert.equal(spec.reward(1, 1, 0), -0, "reward (−0: minus a zero speed error)");
+ * assert.equal(spec.reward(0, 1, 2), -2.1, "reward");
  * ```
  */
 export interface LocomotionSpec {
@@ -117,9 +121,11 @@ const SWIMMER = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOCOMOTION_TASKS } from "./locomotion.ts";
  * const { frameSkip, obsDim } = LOCOMOTION_TASKS["swimmer-vel"];
- * if (frameSkip !== 4 || obsDim !== 8) throw new Error("Swimmer: frame skip 4, 8 observations");
+ * assert.equal(frameSkip, 4, "Swimmer: frame skip 4, 8 observations");
+ * assert.equal(obsDim, 8, "Swimmer: frame skip 4, 8 observations");
  * ```
  */
 export const LOCOMOTION_TASKS: Readonly<Record<LocomotionId, LocomotionSpec>> = {
@@ -242,6 +248,7 @@ class LocomotionEpisode implements Episode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { locomotionFamily, LOCOMOTION_TASKS } from "./locomotion.ts";
  * import { compileModelXml, loadMujoco } from "./mujoco.ts";
  * const xml = `<mujoco><worldbody><body><joint name="s" type="slide" axis="1 0 0"/>
@@ -252,7 +259,8 @@ class LocomotionEpisode implements Episode {
  *     qposStart: 1 },
  *   compileModelXml(await loadMujoco(), xml, "slider"),
  * );
- * if (family.obsDim !== 1 || family.id !== "slider") throw new Error("an own model");
+ * assert.equal(family.obsDim, 1, "an own model");
+ * assert.equal(family.id, "slider", "an own model");
  * ```
  */
 export function locomotionFamily(
@@ -284,6 +292,7 @@ export function locomotionFamily(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadLocomotionFamily } from "./locomotion.ts";
  * import { stream } from "../core/rng.ts";
  * const family = await loadLocomotionFamily("half-cheetah-vel");
@@ -291,7 +300,8 @@ export function locomotionFamily(
  * const episode = family.reset(task, stream({ seed: 0, purpose: "reset" }));
  * const { reward, done } = episode.step(new Float64Array(6));
  * episode.close?.();
- * if (!Number.isFinite(reward) || done) throw new Error("a finite reward, no termination");
+ * assert.ok(Number.isFinite(reward), "a finite reward, no termination");
+ * assert.ok(!done, "a finite reward, no termination");
  * ```
  */
 export async function loadLocomotionFamily(id: LocomotionId): Promise<TaskFamily<LocomotionTask>> {

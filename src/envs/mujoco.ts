@@ -29,9 +29,10 @@ let loading: Promise<Mujoco> | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadMujoco } from "./mujoco.ts";
  * const mj = await loadMujoco();
- * if (!mj.mj_versionString().startsWith("3.")) throw new Error("MuJoCo 3 expected");
+ * assert.ok(mj.mj_versionString().startsWith("3."), "MuJoCo 3 expected");
  * ```
  */
 export function loadMujoco(): Promise<Mujoco> {
@@ -44,13 +45,13 @@ export function loadMujoco(): Promise<Mujoco> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileModelXml, loadMujoco, ModelCompileError } from "./mujoco.ts";
- * try {
- *   compileModelXml(await loadMujoco(), "<mujoco><worldbody><geom/></mujoco>", "broken.xml");
- *   throw new Error("compiled");
- * } catch (e) {
- *   if (!(e instanceof ModelCompileError) || !e.message.includes("broken.xml")) throw e;
- * }
+ * const mujoco = await loadMujoco();
+ * assert.throws(
+ *   () => compileModelXml(mujoco, "<mujoco><worldbody><geom/></mujoco>", "broken.xml"),
+ *   (e) => e instanceof ModelCompileError && e.message.includes("broken.xml"),
+ * );
  * ```
  */
 export class ModelCompileError extends Error {
@@ -62,12 +63,14 @@ export class ModelCompileError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type CompiledModel, compileModelXml, loadMujoco } from "./mujoco.ts";
  * const compiled: CompiledModel = compileModelXml(await loadMujoco(),
  *   `<mujoco><worldbody><body><joint type="hinge"/><geom size=".1"/></body></worldbody></mujoco>`,
  *   "hinge.xml");
  * const data = compiled.acquire();
- * if (compiled.model.nq !== 1 || compiled.allocated !== 1) throw new Error("one joint, one state");
+ * assert.equal(compiled.model.nq, 1, "one joint, one state");
+ * assert.equal(compiled.allocated, 1, "one joint, one state");
  * compiled.release(data);
  * compiled.free();
  * ```
@@ -95,13 +98,14 @@ let nextFile = 0;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileModelXml, loadMujoco } from "./mujoco.ts";
  * const mj = await loadMujoco();
  * const box = compileModelXml(mj, `<mujoco><worldbody><body><freejoint/>
  *   <geom type="box" size=".1 .1 .1"/></body></worldbody></mujoco>`, "box.xml");
  * const data = box.acquire();
  * mj.mj_step(box.model, data);
- * if (!(data.qpos[2] < 0)) throw new Error("the box falls");
+ * assert.ok(data.qpos[2] < 0, "the box falls");
  * box.release(data);
  * box.free();
  * ```
@@ -161,9 +165,11 @@ function pooled(mujoco: Mujoco, model: MjModel, source: string): CompiledModel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileModelFile } from "./mujoco.ts";
  * const cheetah = await compileModelFile(new URL("./models/half_cheetah.xml", import.meta.url));
- * if (cheetah.model.nv !== 9 || cheetah.model.nu !== 6) throw new Error("9 dofs, 6 motors");
+ * assert.equal(cheetah.model.nv, 9, "9 dofs, 6 motors");
+ * assert.equal(cheetah.model.nu, 6, "9 dofs, 6 motors");
  * cheetah.free();
  * ```
  */

@@ -15,10 +15,11 @@ import type { RandomStream } from "../core/rng.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nav2d, type Nav2dTask } from "./nav2d.ts";
  * import { stream } from "../core/rng.ts";
  * const task: Nav2dTask = nav2d.sampleTask(stream({ seed: 0, purpose: "task" }));
- * if (!task.goal.every((g) => g >= -0.5 && g <= 0.5)) throw new Error("goals in [−0.5, 0.5]²");
+ * assert.ok(task.goal.every((g) => g >= -0.5 && g <= 0.5), "goals in [−0.5, 0.5]²");
  * ```
  */
 export interface Nav2dTask {
@@ -52,12 +53,14 @@ class Nav2dEpisode implements Episode {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nav2d } from "./nav2d.ts";
  * import { stream } from "../core/rng.ts";
  * const task = { goal: [0.05, 0] as [number, number] };
  * const ep = nav2d.reset(task, stream({ seed: 0, purpose: "reset" }));
  * const { reward, done } = ep.step(new Float64Array([0.05, 0]));
- * if (reward !== 0 || !done) throw new Error("the goal was reached in one step");
+ * assert.equal(reward, -0, "the goal was reached in one step (−0: minus a zero distance)");
+ * assert.ok(done, "the goal was reached in one step");
  * ```
  */
 export const nav2d: TaskFamily<Nav2dTask> = {

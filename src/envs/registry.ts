@@ -16,8 +16,10 @@ import { isPinnedTaskModule } from "./task_module.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ENVIRONMENTS } from "./registry.ts";
- * if (ENVIRONMENTS.length !== 5 || ENVIRONMENTS[0] !== "nav2d") throw new Error("five built-ins");
+ * assert.equal(ENVIRONMENTS.length, 5, "five built-ins");
+ * assert.equal(ENVIRONMENTS[0], "nav2d", "five built-ins");
  * ```
  */
 export const ENVIRONMENTS = [
@@ -33,9 +35,10 @@ export const ENVIRONMENTS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { environmentDims, type EnvironmentId } from "./registry.ts";
  * const env: EnvironmentId = "swimmer-vel";
- * if (environmentDims(env).actDim !== 2) throw new Error("the swimmer has two joints");
+ * assert.equal(environmentDims(env).actDim, 2, "the swimmer has two joints");
  * ```
  */
 export type EnvironmentId = typeof ENVIRONMENTS[number];
@@ -55,9 +58,11 @@ const moduleDims = new Map<string, { obsDim: number; actDim: number }>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { environmentDims } from "./registry.ts";
  * const { obsDim, actDim } = environmentDims("half-cheetah-dir");
- * if (obsDim !== 17 || actDim !== 6) throw new Error("HalfCheetah: 17 observations, 6 controls");
+ * assert.equal(obsDim, 17, "HalfCheetah: 17 observations, 6 controls");
+ * assert.equal(actDim, 6, "HalfCheetah: 17 observations, 6 controls");
  * ```
  */
 export function environmentDims(env: string): { obsDim: number; actDim: number } {
@@ -83,9 +88,10 @@ const loaded = new Map<string, Promise<TaskFamily>>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTaskFamily } from "./registry.ts";
  * const family = await loadTaskFamily("nav2d");
- * if (family.obsDim !== 2) throw new Error("nav2d observes a point in the plane");
+ * assert.equal(family.obsDim, 2, "nav2d observes a point in the plane");
  * ```
  */
 export async function loadTaskFamily(env: string): Promise<TaskFamily> {

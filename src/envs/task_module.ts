@@ -35,11 +35,13 @@ export interface TaskModuleRef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTaskModule } from "./task_module.ts";
  * const ref = parseTaskModule("./examples/point_mass.ts");
- * if (ref?.specifier !== "examples/point_mass.ts" || ref.digest !== null) throw new Error("parse");
- * if (parseTaskModule("nav2d") !== null) throw new Error("a built-in id is not a module");
- * if (parseTaskModule("../outside.ts") !== null) throw new Error("no way out of the project");
+ * assert.equal(ref?.specifier, "examples/point_mass.ts", "parse");
+ * assert.equal(ref.digest, null, "parse");
+ * assert.equal(parseTaskModule("nav2d"), null, "a built-in id is not a module");
+ * assert.equal(parseTaskModule("../outside.ts"), null, "no way out of the project");
  * ```
  */
 export function parseTaskModule(env: string): TaskModuleRef | null {
@@ -65,8 +67,9 @@ export function isPinnedTaskModule(env: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskModulePath } from "./task_module.ts";
- * if (taskModulePath("file:///tmp/a%20b.ts") !== "/tmp/a b.ts") throw new Error("decoded");
+ * assert.equal(taskModulePath("file:///tmp/a%20b.ts"), "/tmp/a b.ts", "decoded");
  * ```
  */
 export function taskModulePath(specifier: string): string {
@@ -82,9 +85,10 @@ export function taskModulePath(specifier: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { environmentName } from "./task_module.ts";
- * if (environmentName("nav2d") !== "nav2d") throw new Error("built-in");
- * if (environmentName("examples/point_mass.ts") !== "point-mass") throw new Error("module");
+ * assert.equal(environmentName("nav2d"), "nav2d", "built-in");
+ * assert.equal(environmentName("examples/point_mass.ts"), "point-mass", "module");
  * ```
  */
 export function environmentName(env: string): string {
@@ -101,10 +105,11 @@ export function environmentName(env: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pinTaskModule } from "./task_module.ts";
  * const pinned = await pinTaskModule("./examples/point_mass.ts");
- * if (!/^examples\/point_mass\.ts#sha256=[0-9a-f]{64}$/.test(pinned)) throw new Error(pinned);
- * if (await pinTaskModule(pinned) !== pinned) throw new Error("a pin checks and keeps");
+ * assert.ok(/^examples\/point_mass\.ts#sha256=[0-9a-f]{64}$/.test(pinned), pinned);
+ * assert.equal(await pinTaskModule(pinned), pinned, "a pin checks and keeps");
  * ```
  */
 export async function pinTaskModule(env: string): Promise<string> {

@@ -11,13 +11,15 @@ import type { PolicyParams } from "./policy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adamAscend, adamInit, type AdamState } from "./adam.ts";
  * const theta = [new Float32Array([0])];
  * const state: AdamState = adamInit(theta);
  * adamAscend(theta, [new Float32Array([2])], state, { lr: 0.1 });
  * // m = (1 − β₁)·g, v = (1 − β₂)·g²
- * if (state.step !== 1 || Math.abs(state.m[0][0] - 0.2) > 1e-12) throw new Error("moments");
- * if (Math.abs(state.v[0][0] - 0.004) > 1e-12) throw new Error("second moment");
+ * assert.equal(state.step, 1, "moments");
+ * assert.ok(Math.abs(state.m[0][0] - 0.2) <= 1e-12, "moments");
+ * assert.ok(Math.abs(state.v[0][0] - 0.004) <= 1e-12, "second moment");
  * ```
  */
 export interface AdamState {
@@ -39,9 +41,12 @@ export interface AdamConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adamInit } from "./adam.ts";
  * const state = adamInit([new Float32Array(3), new Float32Array(1)]);
- * if (state.step !== 0 || state.m[0].length !== 3 || state.v[1][0] !== 0) throw new Error("zeros");
+ * assert.equal(state.step, 0, "zeros");
+ * assert.equal(state.m[0].length, 3, "zeros");
+ * assert.equal(state.v[1][0], 0, "zeros");
  * ```
  */
 export function adamInit(params: PolicyParams): AdamState {
@@ -57,12 +62,13 @@ export function adamInit(params: PolicyParams): AdamState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adamAscend, adamInit } from "./adam.ts";
  * const theta = [new Float32Array([0])];
  * const state = adamInit(theta);
  * adamAscend(theta, [new Float32Array([5])], state, { lr: 0.1 });
  * // The first step moves every coordinate by lr in the gradient's direction.
- * if (Math.abs(theta[0][0] - 0.1) > 1e-6) throw new Error("unexpected step");
+ * assert.ok(Math.abs(theta[0][0] - 0.1) <= 1e-6, "unexpected step");
  * ```
  */
 export function adamAscend(

@@ -17,6 +17,7 @@ import type { Path } from "./sampler.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learnerBatch, type SurrogateConfig } from "./batch.ts";
  * import { rawAdvantageConfig } from "./returns.ts";
  * const path = {
@@ -26,7 +27,8 @@ import type { Path } from "./sampler.ts";
  * // The same advantages, averaged over the N = 2 samples instead of the one trajectory.
  * const bySamples: SurrogateConfig = { advantages: rawAdvantageConfig(1), mean: "samples" };
  * const b = learnerBatch([path], 1, 1, bySamples);
- * if (b.weights.join() !== "1,0.5" || b.scale !== 0.5) throw new Error("R^h/N, c = |D|/N");
+ * assert.equal(b.weights.join(), "1,0.5", "R^h/N, c = |D|/N");
+ * assert.equal(b.scale, 0.5, "R^h/N, c = |D|/N");
  * ```
  */
 export interface SurrogateConfig {
@@ -44,6 +46,7 @@ export interface SurrogateConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type LearnerBatch, learnerBatch } from "./batch.ts";
  * import { rawAdvantageConfig } from "./returns.ts";
  * const path = {
@@ -53,7 +56,8 @@ export interface SurrogateConfig {
  * // Two identical trajectories: J̃ = 1 + γ·1 with γ = 0.5, and weights R^h/|D|.
  * const b: LearnerBatch = learnerBatch([path, path], 1, 1,
  *   { advantages: rawAdvantageConfig(0.5), mean: "trajectories" });
- * if (b.returnEstimate !== 1.5 || b.weights.join() !== "0.75,0.25,0.75,0.25") throw new Error("J̃");
+ * assert.equal(b.returnEstimate, 1.5, "J̃");
+ * assert.equal(b.weights.join(), "0.75,0.25,0.75,0.25", "J̃");
  * ```
  */
 export interface LearnerBatch {
@@ -93,6 +97,7 @@ export interface LearnerBatch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learnerBatch } from "./batch.ts";
  * import { rawAdvantageConfig } from "./returns.ts";
  * const path = {
@@ -101,7 +106,9 @@ export interface LearnerBatch {
  * };
  * const b = learnerBatch([path], 2, 2, { advantages: rawAdvantageConfig(0.5), mean: "trajectories" });
  * // R^0 = 1 + 0.5·2 = 2, R^1 = 0.5·2 = 1 (absolute discounting); one trajectory, so w = R^h.
- * if (b.weights[0] !== 2 || b.weights[1] !== 1 || b.scale !== 1) throw new Error("unexpected");
+ * assert.equal(b.weights[0], 2, "unexpected");
+ * assert.equal(b.weights[1], 1, "unexpected");
+ * assert.equal(b.scale, 1, "unexpected");
  * ```
  */
 export function learnerBatch(
@@ -158,9 +165,11 @@ function mean(x: ArrayLike<number>): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explorationWeights } from "./batch.ts";
  * const w = explorationWeights([new Float64Array([1, 1]), new Float64Array([3, 3])]);
- * if (Math.abs(w[0] + 1) > 1e-6 || Math.abs(w[1] - 1) > 1e-6) throw new Error("unexpected");
+ * assert.ok(Math.abs(w[0] + 1) <= 1e-6, "unexpected");
+ * assert.ok(Math.abs(w[1] - 1) <= 1e-6, "unexpected");
  * ```
  */
 export function explorationWeights(outerRewards: readonly Float64Array[]): number[] {

@@ -47,6 +47,7 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logProbBatched } from "./batched_meta_gradient.ts";
  * import { logProbTensor } from "./policy.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -58,7 +59,7 @@ import {
  * const both = logProbBatched(spec, tiled, tf.tensor3d([[[0], [1]], [[0], [1]]]),
  *   tf.tensor3d([[[1], [1]], [[1], [1]]]));
  * const a = one.dataSync(), b = both.dataSync();
- * if (Math.abs(a[1] - b[3]) > 1e-6) throw new Error("each task its own copy of the parameters");
+ * assert.ok(Math.abs(a[1] - b[3]) <= 1e-6, "each task its own copy of the parameters");
  * ```
  */
 export function logProbBatched(
@@ -88,6 +89,7 @@ export function logProbBatched(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BatchedPolicy } from "./batched_meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("cpu");
@@ -102,7 +104,7 @@ export function logProbBatched(
  *     tf.squeeze(logDensity(act), [2]) as ReturnType<typeof tf.tensor2d>,
  * };
  * const lp = fixed.logProbBatched([tf.zeros([2, 1])], tf.zeros([2, 1, 1]), tf.zeros([2, 1, 1]));
- * if (lp.shape.join() !== "2,1") throw new Error("[tasks, samples]");
+ * assert.equal(lp.shape.join(), "2,1", "[tasks, samples]");
  * ```
  */
 export interface BatchedPolicy extends DifferentiablePolicy {
@@ -119,11 +121,13 @@ export interface BatchedPolicy extends DifferentiablePolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlpBatched } from "./batched_meta_gradient.ts";
  * const policy = gaussianMlpBatched({
  *   obsDim: 2, actDim: 1, hidden: [3], activation: "tanh", initStd: 1,
  * });
- * if (policy.shapes.length !== 5 || typeof policy.logProbBatched !== "function") throw new Error();
+ * assert.equal(policy.shapes.length, 5);
+ * assert.equal(typeof policy.logProbBatched, "function");
  * ```
  */
 export function gaussianMlpBatched(spec: PolicySpec): BatchedPolicy {
@@ -201,6 +205,7 @@ function innerStepStacked(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { innerStepsBatched } from "./batched_meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
@@ -220,7 +225,7 @@ function innerStepStacked(
  * batches.forEach((b, i) => {
  *   const want = innerStep(gaussianMlp(spec), params[i], b, 0.1).flatMap((p) => [...p]);
  *   const mine = got[i].flatMap((p) => [...p]);
- *   if (want.some((x, j) => Math.abs(x - mine[j]) > 1e-6)) throw new Error("the same step");
+ *   assert.ok(!want.some((x, j) => Math.abs(x - mine[j]) > 1e-6), "the same step");
  * });
  * ```
  */
@@ -272,6 +277,7 @@ export async function innerStepsBatched(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { metaGradientBatched } from "./batched_meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { metaGradient } from "./meta_gradient.ts";
@@ -293,7 +299,7 @@ export async function innerStepsBatched(
  * const a = metaGradient(gaussianMlp(spec), theta, tasks, config).gradient.flatMap((g) => [...g]);
  * const batched = await metaGradientBatched(spec, theta, tasks, config);
  * const b = batched.gradient.flatMap((g) => [...g]);
- * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-5)) throw new Error("the same estimator");
+ * assert.ok(!a.some((x, i) => Math.abs(x - b[i]) > 1e-5), "the same estimator");
  * ```
  */
 export async function metaGradientBatched(
@@ -340,10 +346,11 @@ export async function metaGradientBatched(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BatchedOptions } from "./batched_meta_gradient.ts";
  * // At most 20,000 samples per graph: a meta-batch of 20 tasks × 2,000 samples takes two graphs.
  * const options: BatchedOptions = { samplesPerGraph: 20_000 };
- * if (options.samplesPerGraph !== 20_000) throw new Error();
+ * assert.equal(options.samplesPerGraph, 20_000);
  * ```
  */
 export interface BatchedOptions {
@@ -403,6 +410,7 @@ function graphChunks(samples: readonly number[], options: BatchedOptions): [numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlpBatched, taskGradientTensors } from "./batched_meta_gradient.ts";
  * import { initPolicyParams } from "./policy.ts";
  * import { taskGradients } from "./meta_gradient.ts";
@@ -423,7 +431,7 @@ function graphChunks(samples: readonly number[], options: BatchedOptions): [numb
  * const { values, grads } = taskGradientTensors(policy, theta, tasks, [0, 0], config);
  * const perTask = grads[0].arraySync() as number[][][];
  * taskGradients(policy, theta, tasks, [0, 0], config).forEach((t, i) => {
- *   if (Math.abs(t.grads[0][0] - perTask[i][0][0]) > 1e-5) throw new Error("task i's own");
+ *   assert.ok(Math.abs(t.grads[0][0] - perTask[i][0][0]) <= 1e-5, "task i's own");
  * });
  * tf.dispose([values, ...grads]);
  * ```

@@ -31,9 +31,11 @@ import type { Path, SampleJob } from "./sampler.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { budgetTrajectory } from "./budget_sampler.ts";
  * // Slot 3 of 20: its first path is the fixed sampler's trajectory 3, its second trajectory 23.
- * if (budgetTrajectory(3, 0, 20) !== 3 || budgetTrajectory(3, 1, 20) !== 23) throw new Error("keys");
+ * assert.equal(budgetTrajectory(3, 0, 20), 3, "keys");
+ * assert.equal(budgetTrajectory(3, 1, 20), 23, "keys");
  * ```
  */
 export function budgetTrajectory(slot: number, generation: number, slots: number): number {
@@ -55,15 +57,18 @@ export type BudgetDecision =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { budgetDecision } from "./budget_sampler.ts";
  * // H = 4, two slots, budget 8. Slot 0's first path ends at step 2, slot 1's at 4: only 6 steps are
  * // complete by step 4, and slot 0's second path could end before then: both slots' next paths
  * // (either could end before 2H − 1 = 7) are needed.
  * const first = budgetDecision([[2], [4]], 4, 8);
- * if (!("extend" in first) || first.extend.join() !== "0,1") throw new Error(JSON.stringify(first));
+ * assert.ok("extend" in first, JSON.stringify(first));
+ * assert.equal(first.extend.join(), "0,1", JSON.stringify(first));
  * // Slot 0's second path ends at step 2 + 3 = 5 and slot 1's at 4 + 4 = 8: by step 5, 2 + 4 + 3 = 9 ≥ 8.
  * const second = budgetDecision([[2, 3], [4, 4]], 4, 8);
- * if (!("stop" in second) || second.stop !== 5) throw new Error(JSON.stringify(second));
+ * assert.ok("stop" in second, JSON.stringify(second));
+ * assert.equal(second.stop, 5, JSON.stringify(second));
  * ```
  */
 export function budgetDecision(
@@ -105,7 +110,23 @@ export function budgetDecision(
   return { extend };
 }
 
-/** One task's paths in a budget batch, and what was sampled and dropped. */
+/**
+ * One task's paths in a budget batch, and what was sampled and dropped.
+ *
+ * @example Every path runs the full horizon: the fixed sampler's batch, nothing dropped
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BudgetBatch, sampleWithBudget } from "./budget_sampler.ts";
+ * import type { Path, SampleJob } from "./sampler.ts";
+ * const path = (length: number): Path => ({ observations: new Float64Array(length),
+ *   actions: new Float64Array(length), rewards: new Float64Array(length), length });
+ * const sample = (jobs: readonly SampleJob[]) => Promise.resolve(jobs.map(() => path(4)));
+ * const batch: BudgetBatch = await sampleWithBudget(sample, 2, 3, 4);
+ * assert.deepEqual(batch.paths.map((p) => p.length), [3, 3]);
+ * assert.equal(batch.stop, 4);
+ * assert.equal(batch.dropped, 0);
+ * ```
+ */
 export interface BudgetBatch {
   /** Per task, the kept paths ordered by completion step, then by slot (as the published code). */
   readonly paths: Path[][];
@@ -124,6 +145,7 @@ export interface BudgetBatch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleWithBudget } from "./budget_sampler.ts";
  * import type { Path, SampleJob } from "./sampler.ts";
  * // A fake environment whose path lengths are known: slot (task 0, slot 0) ends its paths after
@@ -135,9 +157,9 @@ export interface BudgetBatch {
  * const batch = await sampleWithBudget(sample, 2, 2, 3);
  * // By step 3: task 0 slot 0 completed 3 one-step paths, the three other slots one 3-step path each:
  * // 3 + 9 = 12 steps, the budget. Task 0 has 4 paths, task 1 two.
- * if (batch.stop !== 3 || batch.paths[0].length !== 4 || batch.paths[1].length !== 2) {
- *   throw new Error(JSON.stringify({ stop: batch.stop, n: batch.paths.map((p) => p.length) }));
- * }
+ * assert.equal(batch.stop, 3);
+ * assert.equal(batch.paths[0].length, 4);
+ * assert.equal(batch.paths[1].length, 2);
  * ```
  */
 export async function sampleWithBudget(

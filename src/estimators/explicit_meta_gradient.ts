@@ -300,6 +300,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explicitInnerSteps, explicitTaskGradients, InnerStepCache } from "./explicit_meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("cpu");
@@ -318,8 +319,9 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
  * const tasks = [{ inner: [batch], adapted: [adapted], outer: batch, explorationWeight: 0 }];
  * const [reused] = await explicitTaskGradients(spec, theta, tasks, [0], config, cache);
  * const [fresh] = await explicitTaskGradients(spec, theta, tasks, [0], config);
- * if (cache.hits !== 1 || cache.size !== 0) throw new Error("used once, then dropped");
- * if (reused.grads.join() !== fresh.grads.join()) throw new Error("the same bytes");
+ * assert.equal(cache.hits, 1, "used once, then dropped");
+ * assert.equal(cache.size, 0, "used once, then dropped");
+ * assert.equal(reused.grads.join(), fresh.grads.join(), "the same bytes");
  * cache.clear();
  * ```
  */
@@ -439,12 +441,12 @@ export class InnerStepCache {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explicitSupports } from "./explicit_meta_gradient.ts";
  * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 2, innerLr: 0.1,
  *   sgmrlBaseline: "leave-one-out" } as const;
- * if (!explicitSupports(config) || explicitSupports({ ...config, hessian: "paper-eq13" })) {
- *   throw new Error("autodiff and none only");
- * }
+ * assert.ok(explicitSupports(config), "autodiff and none only");
+ * assert.ok(!explicitSupports({ ...config, hessian: "paper-eq13" }), "autodiff and none only");
  * ```
  */
 export function explicitSupports(config: EstimatorConfig): boolean {
@@ -534,6 +536,7 @@ function explicitTaskGradient(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explicitTaskGradients } from "./explicit_meta_gradient.ts";
  * import { gaussianMlp } from "./policy.ts";
  * import { taskGradients } from "./meta_gradient.ts";
@@ -553,7 +556,7 @@ function explicitTaskGradient(
  * const [tape] = taskGradients(gaussianMlp(spec), theta, tasks, [0], config);
  * const [explicit] = await explicitTaskGradients(spec, theta, tasks, [0], config);
  * const a = tape.grads.flatMap((g) => [...g]), b = explicit.grads.flatMap((g) => [...g]);
- * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-5)) throw new Error("the same estimator");
+ * assert.ok(!a.some((x, i) => Math.abs(x - b[i]) > 1e-5), "the same estimator");
  * ```
  */
 export async function explicitTaskGradients(
@@ -606,6 +609,7 @@ export async function explicitTaskGradients(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explicitInnerSteps } from "./explicit_meta_gradient.ts";
  * import { gaussianMlp } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
@@ -622,7 +626,7 @@ export async function explicitTaskGradients(
  * const [explicit] = await explicitInnerSteps(spec, [{ params, batch }], 0.5);
  * const tape = innerStep(gaussianMlp(spec), params, batch, 0.5);
  * const a = tape.flatMap((p) => [...p]), b = explicit.flatMap((p) => [...p]);
- * if (a.some((x, i) => Math.abs(x - b[i]) > 1e-6)) throw new Error("the same step");
+ * assert.ok(!a.some((x, i) => Math.abs(x - b[i]) > 1e-6), "the same step");
  * ```
  */
 export async function explicitInnerSteps(

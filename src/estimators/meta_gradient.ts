@@ -44,8 +44,9 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ALGORITHMS } from "./meta_gradient.ts";
- * if (ALGORITHMS.join() !== "sgmrl,maml,emaml,sgmrl-published") throw new Error("four estimators");
+ * assert.equal(ALGORITHMS.join(), "sgmrl,maml,emaml,sgmrl-published", "four estimators");
  * ```
  */
 export const ALGORITHMS = ["sgmrl", "maml", "emaml", "sgmrl-published"] as const;
@@ -54,9 +55,10 @@ export const ALGORITHMS = ["sgmrl", "maml", "emaml", "sgmrl-published"] as const
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Algorithm, ALGORITHMS } from "./meta_gradient.ts";
  * const debiased: Algorithm = "sgmrl";
- * if (!ALGORITHMS.includes(debiased)) throw new Error("a known algorithm");
+ * assert.ok(ALGORITHMS.includes(debiased), "a known algorithm");
  * ```
  */
 export type Algorithm = typeof ALGORITHMS[number];
@@ -65,8 +67,9 @@ export type Algorithm = typeof ALGORITHMS[number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HESSIANS } from "./meta_gradient.ts";
- * if (HESSIANS.join() !== "autodiff,none") throw new Error("second order, first order");
+ * assert.equal(HESSIANS.join(), "autodiff,none", "second order, first order");
  * ```
  */
 export const HESSIANS = ["autodiff", "none"] as const;
@@ -75,9 +78,10 @@ export const HESSIANS = ["autodiff", "none"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { HessianMode } from "./meta_gradient.ts";
  * const order = (h: HessianMode) => h === "autodiff" ? 2 : 1;
- * if (order("none") !== 1) throw new Error("first order");
+ * assert.equal(order("none"), 1, "first order");
  * ```
  */
 export type HessianMode = typeof HESSIANS[number];
@@ -91,13 +95,14 @@ export type JacobianMode = typeof JACOBIANS[number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { EstimatorConfig } from "./meta_gradient.ts";
  * // Second-order SG-MRL with two inner steps and the leave-one-out baseline.
  * const config: EstimatorConfig = {
  *   algorithm: "sgmrl", hessian: "autodiff", innerSteps: 2, innerLr: 0.1,
  *   sgmrlBaseline: "leave-one-out",
  * };
- * if (config.innerSteps !== 2) throw new Error("ζ = 2");
+ * assert.equal(config.innerSteps, 2, "ζ = 2");
  * ```
  */
 export interface EstimatorConfig {
@@ -116,6 +121,7 @@ export interface EstimatorConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TaskBatches } from "./meta_gradient.ts";
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -127,7 +133,7 @@ export interface EstimatorConfig {
  * const task: TaskBatches = {
  *   inner: [batch(1, 0.5, 1, 0)], adapted: [theta], outer: batch(1, 2, 1, 3), explorationWeight: 0,
  * };
- * if (task.inner.length !== task.adapted.length) throw new Error("one θᵗ per inner batch");
+ * assert.equal(task.inner.length, task.adapted.length, "one θᵗ per inner batch");
  * ```
  */
 export interface TaskBatches {
@@ -144,6 +150,7 @@ export interface TaskBatches {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * import { type MetaGradient, metaGradient } from "./meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -160,7 +167,7 @@ export interface TaskBatches {
  * const m: MetaGradient = metaGradient(policy, theta, [task], { algorithm: "maml",
  *   hessian: "none", innerSteps: 1, innerLr: 0.1, sgmrlBaseline: "none" });
  * // W, b, logStd: the outer surrogate's gradient at θ¹ = 0, w·(a − μ)·s, w·(a − μ), w·((a − μ)² − 1)
- * if (m.gradient.map((g) => g[0]).join() !== "2,2,3") throw new Error("first-order MAML");
+ * assert.equal(m.gradient.map((g) => g[0]).join(), "2,2,3", "first-order MAML");
  * ```
  */
 export interface MetaGradient {
@@ -235,6 +242,7 @@ function innerStepAndScore(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { innerStep } from "./meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -249,7 +257,7 @@ function innerStepAndScore(
  * const next = innerStep(gaussianMlp(spec), theta, batch, 0.1);
  * // ∂ log N(a; w·s + b, 1)/∂b = a − (w·s + b); the bias moves by 0.1 times that.
  * const expected = 0.1 * (1 - theta[0][0]);
- * if (Math.abs(next[1][0] - expected) > 1e-6) throw new Error("unexpected step");
+ * assert.ok(Math.abs(next[1][0] - expected) <= 1e-6, "unexpected step");
  * ```
  */
 export function innerStep(
@@ -267,6 +275,7 @@ export function innerStep(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { innerStep, innerStepAsync } from "./meta_gradient.ts";
  * import { gaussianMlp, initPolicyParams } from "./policy.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -280,7 +289,7 @@ export function innerStep(
  * };
  * const a = innerStep(gaussianMlp(spec), theta, batch, 0.1);
  * const b = await innerStepAsync(gaussianMlp(spec), theta, batch, 0.1);
- * if (a.map((x) => x.join()).join() !== b.map((x) => x.join()).join()) throw new Error("bytes");
+ * assert.equal(a.map((x) => x.join()).join(), b.map((x) => x.join()).join(), "bytes");
  * ```
  */
 export function innerStepAsync(
@@ -327,10 +336,11 @@ async function readAsync(tensors: tfType.Tensor[]): Promise<PolicyParams> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaveOneOutBaselines } from "./meta_gradient.ts";
  * // Each task's baseline is the mean J̃ of the others: (2 + 3)/2, (1 + 3)/2, (1 + 2)/2.
- * if (leaveOneOutBaselines([1, 2, 3]).join() !== "2.5,2,1.5") throw new Error("baselines");
- * if (leaveOneOutBaselines([7]).join() !== "0") throw new Error("one task: no baseline");
+ * assert.equal(leaveOneOutBaselines([1, 2, 3]).join(), "2.5,2,1.5", "baselines");
+ * assert.equal(leaveOneOutBaselines([7]).join(), "0", "one task: no baseline");
  * ```
  */
 export function leaveOneOutBaselines(returns: readonly number[]): number[] {
@@ -345,12 +355,13 @@ export function leaveOneOutBaselines(returns: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { combineTaskGradients, type TaskGradient } from "./meta_gradient.ts";
  * const parts: TaskGradient[] = [
  *   { value: -1, grads: [new Float32Array([0.5])] },
  *   { value: -3, grads: [new Float32Array([1.5])] },
  * ];
- * if (combineTaskGradients(parts).gradient[0][0] !== 1) throw new Error("the task mean");
+ * assert.equal(combineTaskGradients(parts).gradient[0][0], 1, "the task mean");
  * ```
  */
 export interface TaskGradient {
@@ -364,6 +375,7 @@ export interface TaskGradient {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateTaskBatches } from "./meta_gradient.ts";
  * const batch = {
  *   observations: new Float32Array([0]), actions: new Float32Array([0]),
@@ -375,12 +387,7 @@ export interface TaskGradient {
  *   sgmrlBaseline: "none" } as const;
  * // One inner batch for ζ = 2 is refused.
  * const task = { inner: [batch], adapted: [theta], outer: batch, explorationWeight: 0 };
- * try {
- *   validateTaskBatches([task], config);
- *   throw new Error("unreachable");
- * } catch (e) {
- *   if (!(e instanceof RangeError)) throw e;
- * }
+ * assert.throws(() => validateTaskBatches([task], config), RangeError);
  * ```
  */
 export function validateTaskBatches(tasks: readonly TaskBatches[], config: EstimatorConfig): void {
@@ -399,6 +406,7 @@ export function validateTaskBatches(tasks: readonly TaskBatches[], config: Estim
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { metaGradientBaselines } from "./meta_gradient.ts";
  * const batch = (s: number, a: number, w: number, jTilde: number) => ({
  *   observations: new Float32Array([s]), actions: new Float32Array([a]),
@@ -410,7 +418,7 @@ export function validateTaskBatches(tasks: readonly TaskBatches[], config: Estim
  *   outer: batch(1, 0, 1, jTilde), explorationWeight: 0 });
  * const config = { algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, innerLr: 0.1,
  *   sgmrlBaseline: "leave-one-out" } as const;
- * if (metaGradientBaselines([task(1), task(3)], config).join() !== "3,1") throw new Error("b");
+ * assert.equal(metaGradientBaselines([task(1), task(3)], config).join(), "3,1", "b");
  * ```
  */
 export function metaGradientBaselines(
@@ -430,6 +438,7 @@ export function metaGradientBaselines(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * import {
  *   combineTaskGradients, metaGradient, metaGradientBaselines, taskGradients,
@@ -454,9 +463,11 @@ export function metaGradientBaselines(
  *   ...taskGradients(policy, theta, tasks.slice(1), b.slice(1), config),
  * ];
  * const whole = metaGradient(policy, theta, tasks, config).gradient.map((g) => g.join());
- * if (combineTaskGradients(parts).gradient.map((g) => g.join()).join() !== whole.join()) {
- *   throw new Error("the same bytes");
- * }
+ * assert.equal(
+ *   combineTaskGradients(parts).gradient.map((g) => g.join()).join(),
+ *   whole.join(),
+ *   "the same bytes",
+ * );
  * ```
  */
 export function taskGradients(
@@ -483,6 +494,7 @@ export function taskGradients(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * import { taskGradients, taskGradientsAsync } from "./meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -500,7 +512,8 @@ export function taskGradients(
  *   sgmrlBaseline: "none" } as const;
  * const [a] = taskGradients(policy, theta, tasks, [0], config);
  * const [b] = await taskGradientsAsync(policy, theta, tasks, [0], config);
- * if (a.value !== b.value || a.grads.join() !== b.grads.join()) throw new Error("bytes");
+ * assert.equal(a.value, b.value, "bytes");
+ * assert.equal(a.grads.join(), b.grads.join(), "bytes");
  * ```
  */
 export async function taskGradientsAsync(
@@ -528,12 +541,14 @@ export async function taskGradientsAsync(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { combineTaskGradients } from "./meta_gradient.ts";
  * const m = combineTaskGradients([
  *   { value: 1, grads: [new Float32Array([1, 2])] },
  *   { value: 3, grads: [new Float32Array([3, 6])] },
  * ]);
- * if (m.objective !== 2 || m.gradient[0].join() !== "2,4") throw new Error("task means");
+ * assert.equal(m.objective, 2, "task means");
+ * assert.equal(m.gradient[0].join(), "2,4", "task means");
  * ```
  */
 export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradient {
@@ -564,6 +579,7 @@ export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradie
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * import { metaGradient } from "./meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -583,7 +599,8 @@ export function combineTaskGradients(parts: readonly TaskGradient[]): MetaGradie
  *   metaGradient(policy, theta, [task], { algorithm, hessian: "none", innerSteps: 1, innerLr: 0.1,
  *     sgmrlBaseline: "none" }).gradient[1][0];
  * // MAML: ∂L(θ¹; D_o)/∂b = 1·(2 − 0). SG-MRL adds J̃ · ∂ log π(a₁|s₁; θ)/∂b = 3 · (0.5 − 0).
- * if (grad("maml") !== 2 || grad("sgmrl") !== 3.5) throw new Error("the SG-MRL term");
+ * assert.equal(grad("maml"), 2, "the SG-MRL term");
+ * assert.equal(grad("sgmrl"), 3.5, "the SG-MRL term");
  * ```
  */
 export function metaGradient(
@@ -602,6 +619,7 @@ export function metaGradient(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * import { metaGradient, metaGradientAsync } from "./meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -619,7 +637,8 @@ export function metaGradient(
  *   sgmrlBaseline: "leave-one-out" } as const;
  * const a = metaGradient(policy, theta, tasks, config);
  * const b = await metaGradientAsync(policy, theta, tasks, config);
- * if (a.gradient.join() !== b.gradient.join() || a.objective !== b.objective) throw new Error("");
+ * assert.equal(a.gradient.join(), b.gradient.join(), "");
+ * assert.equal(a.objective, b.objective, "");
  * ```
  */
 export async function metaGradientAsync(

@@ -28,9 +28,10 @@ import { DENSE_PRECISIONS, type DensePrecision, DenseStack } from "../kernels/de
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paramCount, type PolicySpec } from "./policy.ts";
  * const spec: PolicySpec = { obsDim: 2, actDim: 2, hidden: [16], activation: "relu", initStd: 1 };
- * if (paramCount(spec) !== 2 * 16 + 16 + 16 * 2 + 2 + 2) throw new Error("count");
+ * assert.equal(paramCount(spec), 2 * 16 + 16 + 16 * 2 + 2 + 2, "count");
  * ```
  */
 export interface PolicySpec {
@@ -58,11 +59,13 @@ export interface PolicySpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initPolicyParams, type PolicyParams } from "./policy.ts";
  * const params: PolicyParams = initPolicyParams(
  *   { obsDim: 2, actDim: 1, hidden: [3], activation: "tanh", initStd: 0.5 }, 0);
  * // W₀ is [2, 3] row-major; the last array is logStd = log 0.5.
- * if (params[0].length !== 6 || params[4][0] !== Math.fround(Math.log(0.5))) throw new Error("layout");
+ * assert.equal(params[0].length, 6, "layout");
+ * assert.equal(params[4][0], Math.fround(Math.log(0.5)), "layout");
  * ```
  */
 export type PolicyParams = Float32Array[];
@@ -72,9 +75,10 @@ export type PolicyParams = Float32Array[];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paramShapes } from "./policy.ts";
  * const shapes = paramShapes({ obsDim: 3, actDim: 2, hidden: [4], activation: "relu", initStd: 1 });
- * if (JSON.stringify(shapes) !== "[[3,4],[4],[4,2],[2],[2]]") throw new Error("W0 b0 W1 b1 logStd");
+ * assert.equal(JSON.stringify(shapes), "[[3,4],[4],[4,2],[2],[2]]", "W0 b0 W1 b1 logStd");
  * ```
  */
 export function paramShapes(spec: PolicySpec): number[][] {
@@ -92,10 +96,11 @@ export function paramShapes(spec: PolicySpec): number[][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paramCount } from "./policy.ts";
  * // 2·100 + 100, 100·100 + 100, 100·2 + 2, and 2 log standard deviations
  * const n = paramCount({ obsDim: 2, actDim: 2, hidden: [100, 100], activation: "relu", initStd: 1 });
- * if (n !== 300 + 10100 + 202 + 2) throw new Error(`${n}`);
+ * assert.equal(n, 300 + 10100 + 202 + 2, `${n}`);
  * ```
  */
 export function paramCount(spec: PolicySpec): number {
@@ -108,9 +113,11 @@ export function paramCount(spec: PolicySpec): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initPolicyParams } from "./policy.ts";
  * const p = initPolicyParams({ obsDim: 2, actDim: 2, hidden: [4], activation: "tanh", initStd: 1 }, 7);
- * if (p.length !== 5 || p[4][0] !== 0) throw new Error("unexpected layout");
+ * assert.equal(p.length, 5, "unexpected layout");
+ * assert.equal(p[4][0], 0, "unexpected layout");
  * ```
  */
 export function initPolicyParams(spec: PolicySpec, seed: number): PolicyParams {
@@ -170,11 +177,12 @@ export function cloneParams(params: PolicyParams): PolicyParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanActions } from "./policy.ts";
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * const params = [new Float32Array([2]), new Float32Array([0.5]), new Float32Array([0])];
  * const mu = meanActions(spec, params, new Float64Array([3]), 1);
- * if (mu[0] !== 6.5) throw new Error("expected 2·3 + 0.5");
+ * assert.equal(mu[0], 6.5, "expected 2·3 + 0.5");
  * ```
  */
 export function meanActions(
@@ -193,12 +201,13 @@ export function meanActions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initPolicyParams, meanActions, policyForward } from "./policy.ts";
  * const spec = { obsDim: 2, actDim: 2, hidden: [16], activation: "relu", initStd: 1 } as const;
  * const params = initPolicyParams(spec, 0);
  * const mu = policyForward(spec, params);
  * const obs = new Float64Array([0.1, -0.2, 0.3, 0.4]);
- * if (mu(obs, 2).join() !== meanActions(spec, params, obs, 2).join()) throw new Error("same");
+ * assert.equal(mu(obs, 2).join(), meanActions(spec, params, obs, 2).join(), "same");
  * ```
  */
 export function policyForward(
@@ -240,6 +249,7 @@ export function gaussianLogDensity(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DifferentiablePolicy } from "./policy.ts";
  * import { innerStep } from "./meta_gradient.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -258,7 +268,7 @@ export function gaussianLogDensity(
  * };
  * // θ' = θ + α·w·(a − θ) = 0 + 0.5·1·(1 − 0)
  * const [next] = innerStep(constantMean, [new Float32Array([0])], batch, 0.5);
- * if (next[0] !== 0.5) throw new Error("the same estimators train any DifferentiablePolicy");
+ * assert.equal(next[0], 0.5, "the same estimators train any DifferentiablePolicy");
  * ```
  */
 export interface DifferentiablePolicy {
@@ -281,9 +291,10 @@ export interface DifferentiablePolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianMlp } from "./policy.ts";
  * const policy = gaussianMlp({ obsDim: 2, actDim: 2, hidden: [4], activation: "relu", initStd: 1 });
- * if (policy.shapes.length !== 5) throw new Error("W0, b0, W1, b1, logStd");
+ * assert.equal(policy.shapes.length, 5, "W0, b0, W1, b1, logStd");
  * ```
  */
 export function gaussianMlp(spec: PolicySpec): DifferentiablePolicy {
@@ -343,6 +354,7 @@ export function meanActionsTensor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logProbTensor } from "./policy.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("wasm");
@@ -351,7 +363,7 @@ export function meanActionsTensor(
  * const params = [tf.tensor2d([[2]]), tf.tensor1d([0.5]), tf.tensor1d([0])];
  * const lp = logProbTensor(spec, params, tf.tensor2d([[0]]), tf.tensor2d([[1]]));
  * const expected = -0.125 - 0.5 * Math.log(2 * Math.PI);
- * if (Math.abs(lp.dataSync()[0] - expected) > 1e-6) throw new Error("log-density");
+ * assert.ok(Math.abs(lp.dataSync()[0] - expected) <= 1e-6, "log-density");
  * ```
  */
 export function logProbTensor(

@@ -126,10 +126,11 @@ function absoluteRewardToGo(rewards: Float64Array, powers: Float64Array): Float6
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { discountedReturn } from "./returns.ts";
  *
  * // 1 + 0.5·2 + 0.25·4 = 3
- * if (discountedReturn(new Float64Array([1, 2, 4]), 0.5) !== 3) throw new Error("unexpected");
+ * assert.equal(discountedReturn(new Float64Array([1, 2, 4]), 0.5), 3, "unexpected");
  * ```
  */
 export function discountedReturn(rewards: Float64Array, gamma: number): number {
@@ -154,11 +155,14 @@ export function discountedReturn(rewards: Float64Array, gamma: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { discountCumsum } from "./returns.ts";
  *
  * // y_2 = 3, y_1 = 2 + 0.5·3 = 3.5, y_0 = 1 + 0.5·3.5 = 2.75
  * const y = discountCumsum(new Float64Array([1, 2, 3]), 0.5);
- * if (y[0] !== 2.75 || y[1] !== 3.5 || y[2] !== 3) throw new Error("unexpected");
+ * assert.equal(y[0], 2.75, "unexpected");
+ * assert.equal(y[1], 3.5, "unexpected");
+ * assert.equal(y[2], 3, "unexpected");
  * ```
  */
 export function discountCumsum(x: Float64Array, factor: number): Float64Array {
@@ -193,12 +197,14 @@ export function discountCumsum(x: Float64Array, factor: number): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rewardToGo } from "./returns.ts";
  *
  * const r = new Float64Array([1, 2, 4]);
  * const abs = rewardToGo(r, 0.5, "absolute"); // [1 + 1 + 1, 0.5·2 + 0.25·4, 0.25·4] = [3, 2, 1]
  * const rel = rewardToGo(r, 0.5, "relative"); // [1 + 1 + 1, 2 + 0.5·4, 4] = [3, 4, 4]
- * if (abs.join() !== "3,2,1" || rel.join() !== "3,4,4") throw new Error("unexpected");
+ * assert.equal(abs.join(), "3,2,1", "unexpected");
+ * assert.equal(rel.join(), "3,4,4", "unexpected");
  * ```
  */
 export function rewardToGo(
@@ -231,11 +237,13 @@ export function rewardToGo(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gae } from "./returns.ts";
  *
  * // δ = [1 + 0.5·1 − 1, 2 + 0 − 1] = [0.5, 1]; Â = [0.5 + 0.25·1, 1] = [0.75, 1]
  * const a = gae(new Float64Array([1, 2]), new Float64Array([1, 1]), 0.5, 0.5);
- * if (a[0] !== 0.75 || a[1] !== 1) throw new Error("unexpected");
+ * assert.equal(a[0], 0.75, "unexpected");
+ * assert.equal(a[1], 1, "unexpected");
  * ```
  */
 export function gae(
@@ -275,9 +283,10 @@ export function gae(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { baselineFeatureCount } from "./returns.ts";
  *
- * if (baselineFeatureCount(3) !== 10) throw new Error("unexpected");
+ * assert.equal(baselineFeatureCount(3), 10, "unexpected");
  * ```
  */
 export function baselineFeatureCount(obsDim: number): number {
@@ -300,11 +309,12 @@ export function baselineFeatureCount(obsDim: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { baselineFeatures } from "./returns.ts";
  *
  * // one step (h = 0, t = 0) of a 1-dimensional observation 12 → clipped to 10
  * const f = baselineFeatures(new Float64Array([12]), 1, 1);
- * if (f.join() !== "10,100,0,0,0,1") throw new Error("unexpected");
+ * assert.equal(f.join(), "10,100,0,0,0,1", "unexpected");
  * ```
  */
 export function baselineFeatures(
@@ -351,14 +361,16 @@ export function baselineFeatures(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { solveLinearSystem } from "./returns.ts";
  *
  * // [[4, 2], [2, 3]] x = [10, 8] → x = [1.75, 1.5]
  * const x = solveLinearSystem(new Float64Array([4, 2, 2, 3]), new Float64Array([10, 8]), 2);
- * if (Math.abs(x[0] - 1.75) > 1e-12 || Math.abs(x[1] - 1.5) > 1e-12) throw new Error("unexpected");
+ * assert.ok(Math.abs(x[0] - 1.75) <= 1e-12, "unexpected");
+ * assert.ok(Math.abs(x[1] - 1.5) <= 1e-12, "unexpected");
  * // singular: all NaN
  * const y = solveLinearSystem(new Float64Array([1, 1, 1, 1]), new Float64Array([1, 1]), 2);
- * if (!Number.isNaN(y[0])) throw new Error("unexpected");
+ * assert.ok(Number.isNaN(y[0]), "unexpected");
  * ```
  */
 export function solveLinearSystem(
@@ -481,12 +493,16 @@ export interface RidgeSolution {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { solveRidgeWithRetries } from "./returns.ts";
  *
  * // G + 1·I = [[1, 1], [1, 1]] is singular; the retry with reg = 10 succeeds.
  * const s = solveRidgeWithRetries(new Float64Array([0, 1, 1, 0]), new Float64Array([11, 11]), 2, 1, 5);
- * if (s.attempts !== 2 || s.regCoeff !== 10 || !s.converged) throw new Error("unexpected");
- * if (Math.abs(s.coeffs[0] - 1) > 1e-12 || Math.abs(s.coeffs[1] - 1) > 1e-12) throw new Error("unexpected");
+ * assert.equal(s.attempts, 2, "unexpected");
+ * assert.equal(s.regCoeff, 10, "unexpected");
+ * assert.ok(s.converged, "unexpected");
+ * assert.ok(Math.abs(s.coeffs[0] - 1) <= 1e-12, "unexpected");
+ * assert.ok(Math.abs(s.coeffs[1] - 1) <= 1e-12, "unexpected");
  * ```
  */
 export function solveRidgeWithRetries(
@@ -552,13 +568,14 @@ const DEFAULT_REG_COEFF = 1e-5, DEFAULT_RETRIES = 5;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fitLinearBaseline, predictLinearBaseline } from "./returns.ts";
  *
  * // A constant reward of 1 with γ = 0: the targets are all 1, which the bias feature fits.
  * const path = { observations: new Float64Array([0.3, -0.2, 0.7]), rewards: new Float64Array([1, 1, 1]) };
  * const { coeffs } = fitLinearBaseline([path], 1, 0);
  * const b = predictLinearBaseline(coeffs, path.observations, 1, 3);
- * if (b.some((v) => Math.abs(v - 1) > 1e-3)) throw new Error("unexpected");
+ * assert.ok(!b.some((v) => Math.abs(v - 1) > 1e-3), "unexpected");
  * ```
  */
 export function fitLinearBaseline(
@@ -625,12 +642,14 @@ function fitFromFeatures(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { predictLinearBaseline } from "./returns.ts";
  *
  * // w = [o: 2, o²: 0, t: 100, t²: 0, t³: 0, bias: 1]; step h = 1 of observation 3: 2·3 + 100·0.01 + 1
  * const w = new Float64Array([2, 0, 100, 0, 0, 1]);
  * const b = predictLinearBaseline(w, new Float64Array([5, 3]), 1, 2);
- * if (b[0] !== 11 || b[1] !== 8) throw new Error("unexpected");
+ * assert.equal(b[0], 11, "unexpected");
+ * assert.equal(b[1], 8, "unexpected");
  * ```
  */
 export function predictLinearBaseline(
@@ -687,11 +706,14 @@ export interface Normalized {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalize } from "./returns.ts";
  *
  * // mean 2, population std 1
  * const n = normalize(new Float64Array([1, 3]));
- * if (n.mean !== 2 || n.std !== 1 || Math.abs(n.values[0] + 1) > 1e-7) throw new Error("unexpected");
+ * assert.equal(n.mean, 2, "unexpected");
+ * assert.equal(n.std, 1, "unexpected");
+ * assert.ok(Math.abs(n.values[0] + 1) <= 1e-7, "unexpected");
  * ```
  */
 export function normalize(x: Float64Array): Normalized {
@@ -722,6 +744,7 @@ export function normalize(x: Float64Array): Normalized {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type AdvantageConfig, processBatch } from "./returns.ts";
  * // Reward-to-go with γ = 1, no baseline, no normalisation: the raw estimator's weights.
  * const config: AdvantageConfig = {
@@ -730,7 +753,7 @@ export function normalize(x: Float64Array): Normalized {
  * const processed = processBatch([{
  *   observations: new Float64Array([0, 0]), rewards: new Float64Array([1, 2]),
  * }], 1, config);
- * if (processed.advantages.join() !== "3,2") throw new Error("R^0 = 3, R^1 = 2");
+ * assert.equal(processed.advantages.join(), "3,2", "R^0 = 3, R^1 = 2");
  * ```
  */
 export interface AdvantageConfig {
@@ -757,6 +780,7 @@ export interface AdvantageConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processBatch, type ProcessedBatch, referenceAdvantageConfig } from "./returns.ts";
  * const paths = [
  *   { observations: new Float64Array([0, 1, 2]), rewards: new Float64Array([1, 0, 1]) },
@@ -764,8 +788,9 @@ export interface AdvantageConfig {
  * ];
  * const b: ProcessedBatch = processBatch(paths, 1, referenceAdvantageConfig());
  * const mean = b.advantages.reduce((s, a) => s + a, 0) / b.sampleCount;
- * if (b.sampleCount !== 5 || Math.abs(mean) > 1e-12) throw new Error("normalised advantages");
- * if (b.undiscountedReturns.join() !== "2,2") throw new Error("returns for the tables");
+ * assert.equal(b.sampleCount, 5, "normalised advantages");
+ * assert.ok(Math.abs(mean) <= 1e-12, "normalised advantages");
+ * assert.equal(b.undiscountedReturns.join(), "2,2", "returns for the tables");
  * ```
  */
 export interface ProcessedBatch {
@@ -795,10 +820,13 @@ export interface ProcessedBatch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rawAdvantageConfig } from "./returns.ts";
  *
  * const c = rawAdvantageConfig(0.99);
- * if (c.estimator !== "reward-to-go" || c.baseline !== "none" || c.normalize) throw new Error("unexpected");
+ * assert.equal(c.estimator, "reward-to-go", "unexpected");
+ * assert.equal(c.baseline, "none", "unexpected");
+ * assert.ok(!c.normalize, "unexpected");
  * ```
  */
 export function rawAdvantageConfig(gamma: number): AdvantageConfig {
@@ -817,10 +845,13 @@ export function rawAdvantageConfig(gamma: number): AdvantageConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { referenceAdvantageConfig } from "./returns.ts";
  *
  * const c = referenceAdvantageConfig();
- * if (c.estimator !== "gae" || c.gamma !== 0.99 || c.gaeLambda !== 0.997) throw new Error("unexpected");
+ * assert.equal(c.estimator, "gae", "unexpected");
+ * assert.equal(c.gamma, 0.99, "unexpected");
+ * assert.equal(c.gaeLambda, 0.997, "unexpected");
  * ```
  */
 export function referenceAdvantageConfig(gamma = 0.99, gaeLambda = 0.997): AdvantageConfig {
@@ -872,6 +903,7 @@ function checkConfig(config: AdvantageConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processBatch, rawAdvantageConfig } from "./returns.ts";
  *
  * const paths = [
@@ -880,10 +912,10 @@ function checkConfig(config: AdvantageConfig): void {
  * ];
  * const b = processBatch(paths, 1, rawAdvantageConfig(0.5));
  * // path 0: R^0 = 1 + 0.5·2 = 2, R^1 = 0.5·2 = 1; path 1: R^0 = 4
- * if (b.advantages.join() !== "2,1,4" || b.advantageStd !== 1) throw new Error("unexpected");
- * if (b.discountedReturns.join() !== "2,4" || b.undiscountedReturns.join() !== "3,4") {
- *   throw new Error("unexpected");
- * }
+ * assert.equal(b.advantages.join(), "2,1,4", "unexpected");
+ * assert.equal(b.advantageStd, 1, "unexpected");
+ * assert.equal(b.discountedReturns.join(), "2,4", "unexpected");
+ * assert.equal(b.undiscountedReturns.join(), "3,4", "unexpected");
  * ```
  */
 export function processBatch(

@@ -17,6 +17,7 @@ import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Path } from "./sampler.ts";
  * import { discountedReturn } from "./returns.ts";
  * // Two steps of a task with 2-dimensional observations and 1-dimensional actions.
@@ -24,7 +25,7 @@ import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
  *   observations: new Float64Array([0, 0, 0.1, 0]), actions: new Float64Array([1, -1]),
  *   rewards: new Float64Array([-1, -0.5]), length: 2,
  * };
- * if (discountedReturn(path.rewards, 1) !== -1.5) throw new Error("return");
+ * assert.equal(discountedReturn(path.rewards, 1), -1.5, "return");
  * ```
  */
 export interface Path {
@@ -43,10 +44,11 @@ export interface Path {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allJobs, type SampleJob } from "./sampler.ts";
  * // The third trajectory of the second task only: its bytes do not depend on the others.
  * const jobs: SampleJob[] = [{ task: 1, trajectory: 2 }];
- * if (allJobs(2, 3)[5].trajectory !== jobs[0].trajectory) throw new Error("the same job");
+ * assert.equal(allJobs(2, 3)[5].trajectory, jobs[0].trajectory, "the same job");
  * ```
  */
 export interface SampleJob {
@@ -61,6 +63,7 @@ export interface SampleJob {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allJobs, samplePaths, type SamplingPolicy } from "./sampler.ts";
  * import { nav2d } from "../envs/nav2d.ts";
  * // An own sampling policy: always a full step right (raw actions in [−10, 10] are scaled to the
@@ -75,7 +78,7 @@ export interface SampleJob {
  *   family: nav2d, policy: right, tasks: [{ goal: [0.25, 0] }], params: [[]], horizon: 2, seed: 0,
  *   purpose: "action", iteration: 0, phase: 0,
  * }, allJobs(1, 1));
- * if (Math.abs(path.rewards[1] + 0.05) > 1e-12) throw new Error("0.05 from the goal after 2 steps");
+ * assert.ok(Math.abs(path.rewards[1] + 0.05) <= 1e-12, "0.05 from the goal after 2 steps");
  * ```
  */
 export interface SamplingPolicy {
@@ -105,6 +108,7 @@ export interface SamplingPolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type BoundAct, gaussianSampling } from "./sampler.ts";
  * import { initPolicyParams } from "./policy.ts";
  * import { stream } from "../core/rng.ts";
@@ -115,7 +119,7 @@ export interface SamplingPolicy {
  * const obs = new Float64Array([0.1, 0.2]), bound = new Float64Array(2), plain = new Float64Array(2);
  * act(obs, 1, [stream({ seed: 1, purpose: "action" })], bound);
  * policy.act(params, obs, 1, [stream({ seed: 1, purpose: "action" })], plain);
- * if (bound.join() !== plain.join()) throw new Error("bound and unbound act alike");
+ * assert.equal(bound.join(), plain.join(), "bound and unbound act alike");
  * ```
  */
 export type BoundAct = (
@@ -132,6 +136,7 @@ export type BoundAct = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianSampling } from "./sampler.ts";
  * import { stream } from "../core/rng.ts";
  * const spec = { obsDim: 1, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
@@ -141,7 +146,7 @@ export type BoundAct = (
  * const noise = () => stream({ seed: 0, purpose: "action", task: 0, trajectory: 0 });
  * gaussianSampling(spec).act(params, new Float64Array([3]), 1, [noise()], out);
  * const expected = 6 + Math.exp(Math.fround(Math.log(0.5))) * noise().normal();
- * if (Math.abs(out[0] - expected) > 1e-12) throw new Error(`${out[0]} ≠ ${expected}`);
+ * assert.ok(Math.abs(out[0] - expected) <= 1e-12, `${out[0]} ≠ ${expected}`);
  * ```
  */
 export function gaussianSampling(
@@ -171,6 +176,7 @@ export function gaussianSampling(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allJobs, gaussianSampling, samplePaths, type SampleRequest } from "./sampler.ts";
  * import { nav2d, type Nav2dTask } from "../envs/nav2d.ts";
  * import { initPolicyParams } from "./policy.ts";
@@ -182,7 +188,7 @@ export function gaussianSampling(
  * };
  * const all = samplePaths(request, allJobs(1, 3));
  * const [third] = samplePaths(request, [{ task: 0, trajectory: 2 }]);
- * if (all[2].rewards.join() !== third.rewards.join()) throw new Error("a job alone, the same path");
+ * assert.equal(all[2].rewards.join(), third.rewards.join(), "a job alone, the same path");
  * ```
  */
 export interface SampleRequest<Task> {
@@ -217,6 +223,7 @@ export interface SampleRequest<Task> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { PortableSampleRequest } from "./sampler.ts";
  * import { createSampler } from "../threads/parallel_sampler.ts";
  * import { allJobs } from "./sampler.ts";
@@ -230,7 +237,7 @@ export interface SampleRequest<Task> {
  * const sampler = createSampler(2);
  * const paths = await sampler.sample(request, allJobs(1, 4));
  * sampler.close();
- * if (paths.length !== 4) throw new Error("four trajectories");
+ * assert.equal(paths.length, 4, "four trajectories");
  * ```
  */
 export interface PortableSampleRequest extends Omit<SampleRequest<unknown>, "family" | "policy"> {
@@ -257,11 +264,14 @@ const RESET_PURPOSE: Record<SamplingPurpose, Purpose> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allJobs } from "./sampler.ts";
  * const jobs = allJobs(2, 2);
- * if (jobs.map((j) => `${j.task}.${j.trajectory}`).join() !== "0.0,0.1,1.0,1.1") {
- *   throw new Error("task-major");
- * }
+ * assert.equal(
+ *   jobs.map((j) => `${j.task}.${j.trajectory}`).join(),
+ *   "0.0,0.1,1.0,1.1",
+ *   "task-major",
+ * );
  * ```
  */
 export function allJobs(tasks: number, trajectories: number): SampleJob[] {
@@ -292,6 +302,7 @@ interface Running {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allJobs, gaussianSampling, samplePaths } from "./sampler.ts";
  * import { nav2d } from "../envs/nav2d.ts";
  * import { initPolicyParams } from "./policy.ts";
@@ -301,7 +312,8 @@ interface Running {
  *   family: nav2d, policy: gaussianSampling(spec), tasks: [{ goal: [0.3, -0.2] }], params: [params], horizon: 5,
  *   seed: 0, purpose: "action", iteration: 0, phase: 0,
  * }, allJobs(1, 3));
- * if (paths.length !== 3 || paths[0].length !== 5) throw new Error("unexpected paths");
+ * assert.equal(paths.length, 3, "unexpected paths");
+ * assert.equal(paths[0].length, 5, "unexpected paths");
  * ```
  */
 export function samplePaths<Task>(

@@ -32,9 +32,10 @@ import { MAX_ARTIFACT_BYTES, readRegularFile, UnsafeFileError } from "../core/sa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MANIFEST_FORMAT } from "./artifacts.ts";
  *
- * if (MANIFEST_FORMAT !== 2) throw new Error("unexpected manifest format");
+ * assert.equal(MANIFEST_FORMAT, 2, "unexpected manifest format");
  * ```
  */
 export const MANIFEST_FORMAT = 2;
@@ -46,9 +47,10 @@ export const MANIFEST_FORMAT = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MANIFEST_FILE } from "./artifacts.ts";
  *
- * if (MANIFEST_FILE !== "manifest.json") throw new Error("unexpected name");
+ * assert.equal(MANIFEST_FILE, "manifest.json", "unexpected name");
  * ```
  */
 export const MANIFEST_FILE = "manifest.json";
@@ -60,9 +62,10 @@ export const MANIFEST_FILE = "manifest.json";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TIMINGS_FILE } from "./artifacts.ts";
  *
- * if (TIMINGS_FILE !== "timings.json") throw new Error("unexpected name");
+ * assert.equal(TIMINGS_FILE, "timings.json", "unexpected name");
  * ```
  */
 export const TIMINGS_FILE = "timings.json";
@@ -74,13 +77,14 @@ export const TIMINGS_FILE = "timings.json";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ArtifactFiles } from "./artifacts.ts";
  *
  * const files: ArtifactFiles = {
  *   "config.json": '{\n  "seed": 1\n}\n',
  *   "params.bin": new Uint8Array([1, 2, 3]),
  * };
- * if (Object.keys(files).length !== 2) throw new Error("unexpected file count");
+ * assert.equal(Object.keys(files).length, 2, "unexpected file count");
  * ```
  */
 export type ArtifactFiles = Record<string, Uint8Array | string>;
@@ -92,13 +96,14 @@ export type ArtifactFiles = Record<string, Uint8Array | string>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ExperimentManifest } from "./artifacts.ts";
  *
  * const manifest: ExperimentManifest = {
  *   format: 2,
  *   files: { "a.txt": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb" },
  * };
- * if (manifest.format !== 2) throw new Error("unexpected format");
+ * assert.equal(manifest.format, 2, "unexpected format");
  * ```
  */
 export interface ExperimentManifest {
@@ -122,6 +127,7 @@ export interface ExperimentManifest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ProfileManifest } from "./artifacts.ts";
  *
  * const manifest: ProfileManifest = {
@@ -130,7 +136,7 @@ export interface ExperimentManifest {
  *   experiments: {},
  *   root: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
  * };
- * if (manifest.profile !== "quick") throw new Error("unexpected profile");
+ * assert.equal(manifest.profile, "quick", "unexpected profile");
  * ```
  */
 export interface ProfileManifest {
@@ -163,6 +169,7 @@ export { sha256Hex };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateName } from "./artifacts.ts";
  *
  * validateName("file name", "metrics.csv");
@@ -172,7 +179,7 @@ export { sha256Hex };
  * } catch (error) {
  *   message = (error as Error).message;
  * }
- * if (!message.includes('"../escape"')) throw new Error(message);
+ * assert.ok(message.includes('"../escape"'), message);
  * ```
  */
 export function validateName(kind: string, value: string): string {
@@ -249,13 +256,14 @@ function randomSuffix(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { profileRootDigest, sha256Hex } from "./artifacts.ts";
  *
  * const a = "a".repeat(64);
  * const b = "b".repeat(64);
  * const root = await profileRootDigest({ y: b, x: a });
- * if (root !== await sha256Hex(`x ${a}\ny ${b}\n`)) throw new Error("unexpected root");
- * if (root !== await profileRootDigest({ x: a, y: b })) throw new Error("order leaked");
+ * assert.equal(root, await sha256Hex(`x ${a}\ny ${b}\n`), "unexpected root");
+ * assert.equal(root, await profileRootDigest({ x: a, y: b }), "order leaked");
  * ```
  */
 export async function profileRootDigest(experiments: Record<string, string>): Promise<string> {
@@ -357,14 +365,15 @@ export async function listDirectory(path: string): Promise<Deno.DirEntry[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex, writeExperiment } from "./artifacts.ts";
  *
  * const root = await Deno.makeTempDir();
  * try {
  *   const digest = await writeExperiment(root, "exp1", { "a.txt": "a" });
  *   const manifest = await Deno.readTextFile(`${root}/exp1/manifest.json`);
- *   if (digest !== await sha256Hex(manifest)) throw new Error("digest mismatch");
- *   if (!manifest.includes(await sha256Hex("a"))) throw new Error("file digest missing");
+ *   assert.equal(digest, await sha256Hex(manifest), "digest mismatch");
+ *   assert.ok(manifest.includes(await sha256Hex("a")), "file digest missing");
  * } finally {
  *   await Deno.remove(root, { recursive: true });
  * }
@@ -442,14 +451,15 @@ async function moveIntoPlace(partial: string, target: string, aside: string): Pr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomically } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   await writeFileAtomically(dir, "a.txt", new TextEncoder().encode("one"));
  *   await writeFileAtomically(dir, "a.txt", new TextEncoder().encode("two"));
- *   if (await Deno.readTextFile(`${dir}/a.txt`) !== "two") throw new Error("not replaced");
- *   if ((await Array.fromAsync(Deno.readDir(dir))).length !== 1) throw new Error("leftovers");
+ *   assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "two", "not replaced");
+ *   assert.equal((await Array.fromAsync(Deno.readDir(dir))).length, 1, "leftovers");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -519,6 +529,7 @@ async function scanExperimentDigests(root: string): Promise<Record<string, strin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { profileRootDigest, writeExperiment, writeProfileManifest } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -526,8 +537,8 @@ async function scanExperimentDigests(root: string): Promise<Record<string, strin
  *   const digest = await writeExperiment(dir, "exp1", { "a.txt": "a" });
  *   const scanned = await writeProfileManifest(dir, "quick");
  *   const given = await writeProfileManifest(dir, "quick", { exp1: digest });
- *   if (scanned.root !== given.root) throw new Error("scan and map disagree");
- *   if (given.root !== await profileRootDigest({ exp1: digest })) throw new Error("bad root");
+ *   assert.equal(scanned.root, given.root, "scan and map disagree");
+ *   assert.equal(given.root, await profileRootDigest({ exp1: digest }), "bad root");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -645,13 +656,15 @@ async function readManifest<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readProfileManifest, writeProfileManifest } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   const written = await writeProfileManifest(dir, "quick", {});
  *   const read = await readProfileManifest(dir);
- *   if (read.root !== written.root || read.profile !== "quick") throw new Error("mismatch");
+ *   assert.equal(read.root, written.root, "mismatch");
+ *   assert.equal(read.profile, "quick", "mismatch");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -674,14 +687,15 @@ export async function readProfileManifest(root: string): Promise<ProfileManifest
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readExperimentManifest, sha256Hex, writeExperiment } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   await writeExperiment(dir, "exp1", { "b.txt": "b", "a.txt": "a" });
  *   const manifest = await readExperimentManifest(dir, "exp1");
- *   if (Object.keys(manifest.files).join() !== "a.txt,b.txt") throw new Error("bad names");
- *   if (manifest.files["a.txt"] !== await sha256Hex("a")) throw new Error("bad digest");
+ *   assert.equal(Object.keys(manifest.files).join(), "a.txt,b.txt", "bad names");
+ *   assert.equal(manifest.files["a.txt"], await sha256Hex("a"), "bad digest");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -788,15 +802,16 @@ async function checkExperiment(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkExperimentDirectory, writeExperiment } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   await writeExperiment(dir, "exp1", { "a.txt": "a" });
- *   if ((await checkExperimentDirectory(dir, "exp1")).length !== 0) throw new Error("problems");
+ *   assert.equal((await checkExperimentDirectory(dir, "exp1")).length, 0, "problems");
  *   await Deno.writeTextFile(`${dir}/exp1/extra.txt`, "?");
  *   const problems = await checkExperimentDirectory(dir, "exp1");
- *   if (!problems[0]?.startsWith("exp1/extra.txt: not listed")) throw new Error(problems.join());
+ *   assert.ok(problems[0]?.startsWith("exp1/extra.txt: not listed"), problems.join());
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -830,16 +845,17 @@ export async function checkExperimentDirectory(root: string, id: string): Promis
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkManifests, writeExperiment, writeProfileManifest } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
  * try {
  *   await writeExperiment(dir, "exp1", { "a.txt": "a" });
  *   await writeProfileManifest(dir, "quick");
- *   if ((await checkManifests(dir)).length !== 0) throw new Error("expected no problems");
+ *   assert.equal((await checkManifests(dir)).length, 0, "expected no problems");
  *   await Deno.writeTextFile(`${dir}/exp1/a.txt`, "b");
  *   const problems = await checkManifests(dir);
- *   if (!problems.some((p) => p.startsWith("exp1/a.txt: digest"))) throw new Error("undetected");
+ *   assert.ok(problems.some((p) => p.startsWith("exp1/a.txt: digest")), "undetected");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -925,12 +941,13 @@ export async function checkManifests(root: string): Promise<string[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { profileLabel, writeProfileManifest } from "./artifacts.ts";
  * const dir = await Deno.makeTempDir();
  * try {
- *   if (await profileLabel(dir) !== null) throw new Error("no manifest yet");
+ *   assert.equal(await profileLabel(dir), null, "no manifest yet");
  *   await writeProfileManifest(dir, "paper", {});
- *   if (await profileLabel(dir) !== "paper") throw new Error("label");
+ *   assert.equal(await profileLabel(dir), "paper", "label");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -954,6 +971,7 @@ export async function profileLabel(dir: string): Promise<string | null> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkOutputLabel, writeProfileManifest } from "./artifacts.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -962,9 +980,9 @@ export async function profileLabel(dir: string): Promise<string | null> {
  *   await checkOutputLabel("out", `${dir}/quick`, "quick");
  *   let message = "";
  *   try { await checkOutputLabel("out", `${dir}/quick`, "paper"); } catch (e) { message = (e as Error).message; }
- *   if (!message.includes("holds the quick profile's results")) throw new Error(message);
+ *   assert.ok(message.includes("holds the quick profile's results"), message);
  *   try { await checkOutputLabel("out", dir, "quick"); } catch (e) { message = (e as Error).message; }
- *   if (!message.includes("holds profile directories (quick)")) throw new Error(message);
+ *   assert.ok(message.includes("holds profile directories (quick)"), message);
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

@@ -43,13 +43,14 @@ export interface LineChart {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderSvg } from "./charts.ts";
  * const svg = await renderSvg({
  *   data: { values: [{ x: 0, y: 1 }, { x: 1, y: 2 }] },
  *   mark: "line",
  *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
  * });
- * if (!svg.startsWith("<svg")) throw new Error(svg.slice(0, 40));
+ * assert.ok(svg.startsWith("<svg"), svg.slice(0, 40));
  * ```
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -28,6 +28,7 @@ export interface CommittedComparison {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareWithCommitted } from "./committed.ts";
  * import { writeExperiment, writeProfileManifest } from "./artifacts.ts";
  * const [committed, run] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
@@ -39,11 +40,13 @@ export interface CommittedComparison {
  *   await writeExperiment(run, "b", { "config.json": "{}" });
  *   await writeProfileManifest(run, "quick");
  *   const c = await compareWithCommitted(committed, run, ["a", "b"]);
- *   if (c.equal.join() !== "a" || c.absent.join() !== "b" || c.sameRoot) throw new Error();
+ *   assert.equal(c.equal.join(), "a");
+ *   assert.equal(c.absent.join(), "b");
+ *   assert.ok(!c.sameRoot);
  *   await writeExperiment(run, "a", { "config.json": "{}", "metrics.csv": "x\n2\n" });
  *   await writeProfileManifest(run, "quick");
  *   const d = await compareWithCommitted(committed, run, ["a"]);
- *   if (d.differ[0]?.files.join() !== "metrics.csv") throw new Error(JSON.stringify(d));
+ *   assert.equal(d.differ[0]?.files.join(), "metrics.csv", JSON.stringify(d));
  * } finally {
  *   await Deno.remove(committed, { recursive: true });
  *   await Deno.remove(run, { recursive: true });
@@ -87,13 +90,15 @@ export async function compareWithCommitted(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeComparison } from "./committed.ts";
  * const lines = describeComparison("results/quick", "results/runs/quick", {
  *   equal: ["a", "b"], differ: [], otherConfiguration: [], absent: [], sameRoot: true,
  * });
- * if (!lines[0].startsWith("reproduced: every byte of results/runs/quick equals the committed results/quick")) {
- *   throw new Error(lines[0]);
- * }
+ * assert.ok(
+ *   lines[0].startsWith("reproduced: every byte of results/runs/quick equals the committed results/quick"),
+ *   lines[0],
+ * );
  * ```
  */
 export function describeComparison(

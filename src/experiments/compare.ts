@@ -30,10 +30,11 @@ const MAX_SHOWN_LINE = 200;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Difference } from "./compare.ts";
  *
  * const difference: Difference = { file: "fig2/metrics.csv", reason: "bytes differ" };
- * if (difference.detail !== undefined) throw new Error("no detail expected");
+ * assert.equal(difference.detail, undefined, "no detail expected");
  * ```
  */
 export interface Difference {
@@ -206,6 +207,7 @@ function union(a: string[], b: string[]): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareProfiles } from "./compare.ts";
  * import { writeExperiment, writeProfileManifest } from "./artifacts.ts";
  *
@@ -216,13 +218,14 @@ function union(a: string[], b: string[]): string[] {
  *     await writeExperiment(dir, "exp1", { "metrics.csv": "iteration,loss\n1,0.5\n" });
  *     await writeProfileManifest(dir, "quick");
  *   }
- *   if ((await compareProfiles(committed, regenerated)) !== null) throw new Error("differ");
+ *   assert.equal((await compareProfiles(committed, regenerated)), null, "differ");
  *   await writeExperiment(regenerated, "exp1", { "metrics.csv": "iteration,loss\n1,0.25\n" });
  *   const difference = await compareProfiles(committed, regenerated);
- *   if (difference?.file !== "exp1/metrics.csv") throw new Error(JSON.stringify(difference));
- *   if (!difference.detail?.startsWith("first differing row: iteration 1")) {
- *     throw new Error(difference.detail);
- *   }
+ *   assert.equal(difference?.file, "exp1/metrics.csv", JSON.stringify(difference));
+ *   assert.ok(
+ *     difference.detail?.startsWith("first differing row: iteration 1"),
+ *     difference.detail,
+ *   );
  * } finally {
  *   await Deno.remove(committed, { recursive: true });
  *   await Deno.remove(regenerated, { recursive: true });
@@ -283,6 +286,7 @@ export async function compareProfiles(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeDifference } from "./compare.ts";
  *
  * const text = describeDifference({
@@ -290,9 +294,10 @@ export async function compareProfiles(
  *   reason: "bytes differ",
  *   detail: "first differing line: 3\ncommitted:   a\nregenerated: b",
  * });
- * if (!text.startsWith("exp1/evaluation.json: bytes differ\n  first differing line: 3")) {
- *   throw new Error(text);
- * }
+ * assert.ok(
+ *   text.startsWith("exp1/evaluation.json: bytes differ\n  first differing line: 3"),
+ *   text,
+ * );
  * ```
  */
 export function describeDifference(difference: Difference): string {

@@ -49,6 +49,7 @@ export async function withExperimentLock<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withDirectoryLock } from "./directory_lock.ts";
  *
  * const dir = await Deno.makeTempDir();
@@ -62,7 +63,7 @@ export async function withExperimentLock<T>(
  *   await new Promise((r) => setTimeout(r, 10));
  *   await withDirectoryLock(dir, () => { order.push("b"); return Promise.resolve(); });
  *   await slow;
- *   if (order.join() !== "a:in,a:out,b") throw new Error(order.join());
+ *   assert.equal(order.join(), "a:in,a:out,b", order.join());
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

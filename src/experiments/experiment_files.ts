@@ -74,12 +74,13 @@ export function metricsRow(m: IterationMetrics): (number | string)[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { metricsCsv, parseMetricsCsv } from "./experiment_files.ts";
  * const row = { iteration: 0, preReturn: -1.5, postReturn: -1.25, objective: 0.1, gradNorm: 2,
  *   meanLogStd: 0, stateDigest: "ab".repeat(32) };
  * const text = metricsCsv([row]);
- * if (!text.endsWith(`0,-1.5,-1.25,0.1,2,0,${"ab".repeat(32)}\n`)) throw new Error(text);
- * if (parseMetricsCsv(text, "m.csv")[0].postReturn !== -1.25) throw new Error("round trip");
+ * assert.ok(text.endsWith(`0,-1.5,-1.25,0.1,2,0,${"ab".repeat(32)}\n`), text);
+ * assert.equal(parseMetricsCsv(text, "m.csv")[0].postReturn, -1.25, "round trip");
  * ```
  */
 export function metricsCsv(metrics: readonly IterationMetrics[]): string {
@@ -133,14 +134,17 @@ export function evaluationsHeader(innerSteps: number): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluationsCsv, parseEvaluationsCsv } from "./experiment_files.ts";
  * const rows = [{ iteration: 80, evaluation: { tasks: 2, returnsByStep: [-30, -20.5],
  *   preAdaptationReturn: -30, postAdaptationReturn: -20.5 } }];
  * const text = evaluationsCsv(1, rows);
- * if (text !== "iterations_done,return_step_0,return_step_1\n80,-30,-20.5\n") throw new Error(text);
- * if (parseEvaluationsCsv(text, 1, 2, "e.csv")[0].evaluation.postAdaptationReturn !== -20.5) {
- *   throw new Error("round trip");
- * }
+ * assert.equal(text, "iterations_done,return_step_0,return_step_1\n80,-30,-20.5\n", text);
+ * assert.equal(
+ *   parseEvaluationsCsv(text, 1, 2, "e.csv")[0].evaluation.postAdaptationReturn,
+ *   -20.5,
+ *   "round trip",
+ * );
  * ```
  */
 export function evaluationsCsv(innerSteps: number, rows: readonly PeriodicEvaluation[]): string {
@@ -190,15 +194,19 @@ function validationsHeader(innerSteps: number): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseValidationsCsv, validationsCsv } from "./experiment_files.ts";
  * const rows = [{ iteration: 52, trainReturn: -21.5, pooledReturnsByStep: [-38, -18.25] }];
  * const text = validationsCsv(1, rows);
- * if (text !== "iterations_done,train_return,pooled_return_step_0,pooled_return_step_1\n52,-21.5,-38,-18.25\n") {
- *   throw new Error(text);
- * }
- * if (parseValidationsCsv(text, 1, "v.csv")[0].pooledReturnsByStep[1] !== -18.25) {
- *   throw new Error("round trip");
- * }
+ * assert.equal(
+ *   text,
+ *   "iterations_done,train_return,pooled_return_step_0,pooled_return_step_1\n52,-21.5,-38,-18.25\n",
+ * );
+ * assert.equal(
+ *   parseValidationsCsv(text, 1, "v.csv")[0].pooledReturnsByStep[1],
+ *   -18.25,
+ *   "round trip",
+ * );
  * ```
  */
 export function validationsCsv(innerSteps: number, rows: readonly Validation[]): string {

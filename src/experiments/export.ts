@@ -43,14 +43,15 @@ export interface NamedTensor {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { safetensorsBytes } from "./export.ts";
  * const bytes = safetensorsBytes([{ name: "w", shape: [2], values: new Float32Array([1, -2]) }], {});
  * const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
  * const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
- * if (n % 8 !== 0 || header.w.dtype !== "F32" || header.w.data_offsets.join() !== "0,8") {
- *   throw new Error(JSON.stringify(header));
- * }
- * if (new DataView(bytes.buffer).getFloat32(8 + n + 4, true) !== -2) throw new Error("data");
+ * assert.equal(n % 8, 0, JSON.stringify(header));
+ * assert.equal(header.w.dtype, "F32", JSON.stringify(header));
+ * assert.equal(header.w.data_offsets.join(), "0,8", JSON.stringify(header));
+ * assert.equal(new DataView(bytes.buffer).getFloat32(8 + n + 4, true), -2, "data");
  * ```
  */
 export function safetensorsBytes(
@@ -93,13 +94,15 @@ export function safetensorsBytes(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { policyTensors } from "./export.ts";
  * const spec = { obsDim: 2, actDim: 1, hidden: [], activation: "tanh", initStd: 1 } as const;
  * // W is [in = 2, out = 1] in the package, [out, in] = [1, 2] in PyTorch: the same two values.
  * const t = policyTensors(spec, [new Float32Array([3, 4]), new Float32Array([5]), new Float32Array([0])]);
- * if (t.map((x) => `${x.name}[${x.shape}]`).join() !== "mean.0.weight[1,2],mean.0.bias[1],log_std[1]") {
- *   throw new Error(t.map((x) => x.name).join());
- * }
+ * assert.equal(
+ *   t.map((x) => `${x.name}[${x.shape}]`).join(),
+ *   "mean.0.weight[1,2],mean.0.bias[1],log_std[1]",
+ * );
  * ```
  */
 export function policyTensors(spec: PolicySpec, params: PolicyParams): NamedTensor[] {
@@ -142,6 +145,19 @@ export function decodeParamsBin(bytes: Uint8Array, spec: PolicySpec, file: strin
  * The safetensors file of experiment `id` in results directory `dir`: its files checked against
  * its manifest first, then its config.json and params.bin read. Built-in environments only (a task
  * module's action bounds live in its code, which is run only in the task sandbox).
+ *
+ * @example The committed quick profile's MAML policy on 2D navigation
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exportExperiment } from "./export.ts";
+ * const bytes = await exportExperiment("results/quick", "nav2d-maml-so-z1-s0");
+ * // An 8-byte little-endian header length, then the JSON header.
+ * const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+ * const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+ * assert.deepEqual(header["log_std"].shape, [2]);
+ * assert.equal(JSON.parse(header.__metadata__.architecture).obs_dim, 2);
+ * await assert.rejects(exportExperiment("results/quick", "no-such-run"), /not exported/);
+ * ```
  */
 export async function exportExperiment(dir: string, id: string): Promise<Uint8Array> {
   const problems = await checkExperimentDirectory(dir, id);

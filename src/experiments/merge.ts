@@ -15,6 +15,7 @@ import { RUN_PREFIX } from "./resume.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MergeOutcome, mergeShards } from "./merge.ts";
  * import { runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -30,9 +31,8 @@ import { RUN_PREFIX } from "./resume.ts";
  *   // Shard 1 of 2 has run; merging names what the other shard still owes.
  *   await runExperiments(configs.slice(0, 1), dir, "compare");
  *   const merged: MergeOutcome = await mergeShards(dir, "compare", configs);
- *   if (merged.missing.join() !== configs[1].id || merged.problems.length !== 0) {
- *     throw new Error("one experiment missing");
- *   }
+ *   assert.equal(merged.missing.join(), configs[1].id, "one experiment missing");
+ *   assert.equal(merged.problems.length, 0, "one experiment missing");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -59,6 +59,7 @@ export interface MergeOutcome {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mergeShards } from "./merge.ts";
  * import { writeExperiment } from "./artifacts.ts";
  *
@@ -66,8 +67,9 @@ export interface MergeOutcome {
  * try {
  *   await writeExperiment(dir, "exp1", { "a.txt": "a" });
  *   const merged = await mergeShards(dir, "quick", []);
- *   if (Object.keys(merged.experiments).join() !== "exp1") throw new Error("not listed");
- *   if (merged.problems.length !== 0 || merged.missing.length !== 0) throw new Error("problems");
+ *   assert.equal(Object.keys(merged.experiments).join(), "exp1", "not listed");
+ *   assert.equal(merged.problems.length, 0, "problems");
+ *   assert.equal(merged.missing.length, 0, "problems");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }

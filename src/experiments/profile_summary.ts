@@ -94,9 +94,10 @@ export function curveSeries(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summaryFiles } from "./profile_summary.ts";
  * const files = await summaryFiles([]);
- * if (Object.keys(files).join() !== "table.md") throw new Error("a table even for no experiment");
+ * assert.equal(Object.keys(files).join(), "table.md", "a table even for no experiment");
  * ```
  */
 export async function summaryFiles(
@@ -145,12 +146,14 @@ export async function readCurves(dir: string): Promise<ExperimentCurves[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type SummaryRow, summaryTable } from "./profile_summary.ts";
  * const row: SummaryRow = { env: "point-mass", algorithm: "maml", hessian: "autodiff",
  *   innerSteps: 1, seeds: 3, mean: -13.111, std: 0.5 };
- * if (!summaryTable([row]).includes("| point-mass | maml | second order | 1 | −13.111 ± 0.500 | 3 |")) {
- *   throw new Error("one table row");
- * }
+ * assert.ok(
+ *   summaryTable([row]).includes("| point-mass | maml | second order | 1 | −13.111 ± 0.500 | 3 |"),
+ *   "one table row",
+ * );
  * ```
  */
 export interface SummaryRow {
@@ -191,11 +194,13 @@ export interface SummaryRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ExperimentResult, readResults } from "./profile_summary.ts";
  * // The committed quick profile: every experiment's configuration and meta-test evaluation.
  * const results: ExperimentResult[] = await readResults("results/quick");
  * const sgmrl = results.find((r) => r.config.id === "nav2d-sgmrl-so-z1-s0")!;
- * if (sgmrl.periodic.length !== 2 || sgmrl.evaluation.tasks !== 16) throw new Error("quick");
+ * assert.equal(sgmrl.periodic.length, 2, "quick");
+ * assert.equal(sgmrl.evaluation.tasks, 16, "quick");
  * ```
  */
 export interface ExperimentResult {
@@ -253,11 +258,13 @@ function table2(env: string, rows: [string, string][]): Record<string, string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readResults, summarize } from "./profile_summary.ts";
  * const rows = summarize(await readResults("results/quick"));
  * const sgmrl = rows.find((r) => r.env === "nav2d" && r.algorithm === "sgmrl" &&
  *   r.hessian === "autodiff" && r.innerSteps === 1)!;
- * if (sgmrl.seeds !== 2 || sgmrl.best === undefined) throw new Error("2 seeds, periodic best");
+ * assert.equal(sgmrl.seeds, 2, "2 seeds, periodic best");
+ * assert.notEqual(sgmrl.best, undefined, "2 seeds, periodic best");
  * ```
  */
 export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
@@ -325,12 +332,14 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summaryTable } from "./profile_summary.ts";
  * const md = summaryTable([{ env: "nav2d", algorithm: "sgmrl", hessian: "none", innerSteps: 1,
  *   seeds: 2, mean: -17, std: 0.5 }]);
- * if (!md.includes("| nav2d | sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |")) {
- *   throw new Error(md);
- * }
+ * assert.ok(
+ *   md.includes("| nav2d | sgmrl | first order | 1 | −17.000 ± 0.500 | 2 | −16.901 ± 0.699 |"),
+ *   md,
+ * );
  * ```
  */
 export function summaryTable(rows: readonly SummaryRow[]): string {
@@ -376,9 +385,10 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readResults } from "./profile_summary.ts";
  * const results = await readResults("results/quick");
- * if (results.length !== 40) throw new Error("the quick profile's 40 experiments");
+ * assert.equal(results.length, 40, "the quick profile's 40 experiments");
  * ```
  */
 export async function readResults(dir: string): Promise<ExperimentResult[]> {

@@ -41,6 +41,7 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type RunHooks, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -60,7 +61,9 @@ import {
  *   const done = await runExperiments(configs, dir, "compare", {
  *     onStart: (_config, _index, _total, completed) => void resumed.push(completed),
  *   });
- *   if (!stopped.stopped || done.stopped || resumed.join() !== "1,0") throw new Error("resume");
+ *   assert.ok(stopped.stopped, "resume");
+ *   assert.ok(!done.stopped, "resume");
+ *   assert.equal(resumed.join(), "1,0", "resume");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -87,6 +90,7 @@ export interface RunHooks {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type RunOutcome, runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -100,8 +104,8 @@ export interface RunHooks {
  * try {
  *   const outcome: RunOutcome = await runExperiments(configs, dir, "compare");
  *   const ids = Object.keys(outcome.experiments).sort().join();
- *   if (ids !== "nav2d-maml-so-z1-s0,nav2d-sgmrl-so-z1-s0,summary") throw new Error(ids);
- *   if (!/^[0-9a-f]{64}$/.test(outcome.root)) throw new Error("the root digest");
+ *   assert.equal(ids, "nav2d-maml-so-z1-s0,nav2d-sgmrl-so-z1-s0,summary", ids);
+ *   assert.ok(/^[0-9a-f]{64}$/.test(outcome.root), "the root digest");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -137,6 +141,7 @@ export interface RunOutcome {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runExperiments } from "./reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -151,12 +156,13 @@ export interface RunOutcome {
  *   const first = await runExperiments(configs, dir, "compare");
  *   // Run again: both experiments are finished and kept, the same root digest.
  *   const again = await runExperiments(configs, dir, "compare");
- *   if (first.written.length !== 2 || again.kept.length !== 2 || again.root !== first.root) {
- *     throw new Error("kept");
- *   }
- *   if (!(await Deno.readTextFile(`${dir}/summary/table.md`)).includes("| nav2d | sgmrl |")) {
- *     throw new Error("the summary table");
- *   }
+ *   assert.equal(first.written.length, 2, "kept");
+ *   assert.equal(again.kept.length, 2, "kept");
+ *   assert.equal(again.root, first.root, "kept");
+ *   assert.ok(
+ *     (await Deno.readTextFile(`${dir}/summary/table.md`)).includes("| nav2d | sgmrl |"),
+ *     "the summary table",
+ *   );
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -483,10 +489,11 @@ export function selectExperiments(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wildcardMatch } from "./reproduce.ts";
- * if (!wildcardMatch("nav2d-*-so-*", "nav2d-sgmrl-so-z1-s0")) throw new Error("match");
- * if (wildcardMatch("*-fo-*", "nav2d-sgmrl-so-z1-s0")) throw new Error("no match");
- * if (wildcardMatch("*".repeat(50) + "x", "a".repeat(10_000))) throw new Error("fast, and false");
+ * assert.ok(wildcardMatch("nav2d-*-so-*", "nav2d-sgmrl-so-z1-s0"), "match");
+ * assert.ok(!wildcardMatch("*-fo-*", "nav2d-sgmrl-so-z1-s0"), "no match");
+ * assert.ok(!wildcardMatch("*".repeat(50) + "x", "a".repeat(10_000)), "fast, and false");
  * ```
  */
 export function wildcardMatch(pattern: string, text: string): boolean {

@@ -29,12 +29,13 @@ export const MAX_SHARDS = 10_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectShard, type Shard } from "./shards.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * const grid = expandProfile(PROFILES.paper);
  * const shards: Shard[] = [{ index: 1, count: 2 }, { index: 2, count: 2 }];
  * const sizes = shards.map((s) => selectShard(grid, s).length);
- * if (sizes[0] + sizes[1] !== grid.length) throw new Error("every experiment in one shard");
+ * assert.equal(sizes[0] + sizes[1], grid.length, "every experiment in one shard");
  * ```
  */
 export interface Shard {
@@ -48,12 +49,14 @@ export interface Shard {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseShard } from "./shards.ts";
  * const s = parseShard("2/8");
- * if (s.index !== 2 || s.count !== 8) throw new Error("parse");
+ * assert.equal(s.index, 2, "parse");
+ * assert.equal(s.count, 8, "parse");
  * let message = "";
  * try { parseShard("0/8"); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("shard:")) throw new Error(message);
+ * assert.ok(message.startsWith("shard:"), message);
  * ```
  */
 export function parseShard(value: string): Shard {
@@ -88,11 +91,12 @@ const SIMULATOR_STEP: Readonly<Record<string, number>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shardCost } from "./shards.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * const [cheetah] = expandProfile(PROFILES.quick).filter((c) => c.env === "half-cheetah-vel");
  * const [nav2d] = expandProfile(PROFILES.quick).filter((c) => c.env === "nav2d");
- * if (!(shardCost(cheetah) > shardCost(nav2d))) throw new Error("MuJoCo costs more");
+ * assert.ok(shardCost(cheetah) > shardCost(nav2d), "MuJoCo costs more");
  * ```
  */
 export function shardCost(config: ExperimentConfig): number {
@@ -118,11 +122,12 @@ function dealingOrder(configs: readonly ExperimentConfig[]): ExperimentConfig[] 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shardAssignment } from "./shards.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * const grid = expandProfile(PROFILES.quick);
  * const assignment = shardAssignment(grid, 4);
- * if (assignment.size !== grid.length) throw new Error("every experiment has a shard");
+ * assert.equal(assignment.size, grid.length, "every experiment has a shard");
  * ```
  */
 export function shardAssignment(
@@ -148,12 +153,13 @@ export function shardAssignment(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectShard } from "./shards.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * const grid = expandProfile(PROFILES.quick);
  * const parts = [1, 2, 3].map((index) => selectShard(grid, { index, count: 3 }));
  * const ids = parts.flat().map((c) => c.id).sort();
- * if (ids.join() !== grid.map((c) => c.id).sort().join()) throw new Error("not a partition");
+ * assert.equal(ids.join(), grid.map((c) => c.id).sort().join(), "not a partition");
  * ```
  */
 export function selectShard(

@@ -24,8 +24,9 @@ import { loadOpenBlas } from "./openblas.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BACKENDS } from "./backend.ts";
- * if (!BACKENDS.includes("wasm")) throw new Error("wasm is the embedded default");
+ * assert.ok(BACKENDS.includes("wasm"), "wasm is the embedded default");
  * ```
  */
 export const BACKENDS = ["wasm", "cpu", "native", "webgpu"] as const;
@@ -35,10 +36,11 @@ export const BACKENDS = ["wasm", "cpu", "native", "webgpu"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type BackendName, useBackend } from "./backend.ts";
  * const name: BackendName = "wasm";
  * const tf = await useBackend(name);
- * if (tf.getBackend() !== "wasm") throw new Error("backend not selected");
+ * assert.equal(tf.getBackend(), "wasm", "backend not selected");
  * ```
  */
 export type BackendName = typeof BACKENDS[number];
@@ -55,8 +57,9 @@ export function isBackendName(name: string): name is BackendName {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBackendAvailable } from "./backend.ts";
- * await checkBackendAvailable("wasm");
+ * await assert.doesNotReject(checkBackendAvailable("wasm"));
  * ```
  */
 export async function checkBackendAvailable(name: BackendName): Promise<void> {
@@ -71,8 +74,9 @@ export async function checkBackendAvailable(name: BackendName): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backendDevice } from "./backend.ts";
- * if (await backendDevice("wasm") !== undefined) throw new Error("wasm: the same on every machine");
+ * assert.equal(await backendDevice("wasm"), undefined, "wasm: the same on every machine");
  * ```
  */
 export async function backendDevice(name: BackendName): Promise<string | undefined> {
@@ -93,9 +97,10 @@ export async function backendDevice(name: BackendName): Promise<string | undefin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { useBackend } from "./backend.ts";
  * const tf = await useBackend("cpu");
- * if (tf.getBackend() !== "cpu") throw new Error("backend not selected");
+ * assert.equal(tf.getBackend(), "cpu", "backend not selected");
  * ```
  */
 export async function useBackend(name: BackendName): Promise<typeof tf> {

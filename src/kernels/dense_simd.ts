@@ -374,9 +374,10 @@ const elementView = (precision: DensePrecision, buffer: ArrayBufferLike) =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denseKernelBytes } from "./dense_simd.ts";
  * const bytes = denseKernelBytes("float32");
- * if (!WebAssembly.validate(bytes)) throw new Error("a valid module");
+ * assert.ok(WebAssembly.validate(bytes), "a valid module");
  * ```
  */
 export function denseKernelBytes(precision: DensePrecision): Uint8Array<ArrayBuffer> {
@@ -418,15 +419,16 @@ function compiled(precision: DensePrecision): Kernel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DenseStack } from "./dense_simd.ts";
  * // One layer: row 0 is 0.5 + 2·1 + 3·(−1) and 0 + 2·10 + 3·20; row 1's zero inputs are left
  * // out, so its outputs are the biases exactly.
  * const params = [new Float32Array([1, 10, -1, 20]), new Float32Array([0.5, 0])];
  * const out = new DenseStack([2, 2], params).forward(new Float64Array([2, 3, 0, 0]), 2);
- * if (out.join() !== "-0.5,80,0.5,0") throw new Error(out.join());
+ * assert.equal(out.join(), "-0.5,80,0.5,0", out.join());
  * // In float32 the input 0.1 is rounded to float32 first, and so is every product and sum.
  * const f32 = new DenseStack([2, 2], params, "float32").forward(new Float64Array([0.1, 0, 0, 0]), 1);
- * if (f32[0] !== Math.fround(0.5 + Math.fround(0.1))) throw new Error(f32.join());
+ * assert.equal(f32[0], Math.fround(0.5 + Math.fround(0.1)), f32.join());
  * ```
  */
 export class DenseStack {
@@ -548,10 +550,11 @@ export class DenseStack {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denseLayer } from "./dense_simd.ts";
  * const w = new Float32Array([1, 10, -1, 20]), b = new Float32Array([0.5, 0]);
  * const out = denseLayer(new Float64Array([2, 3, 0, 0]), 2, 2, w, b, 2);
- * if (out.join() !== "-0.5,80,0.5,0") throw new Error(out.join());
+ * assert.equal(out.join(), "-0.5,80,0.5,0", out.join());
  * ```
  */
 export function denseLayer(

@@ -28,11 +28,12 @@ const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== unde
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withOnes } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const out = withOnes(tf.tensor2d([[2], [3]]));
- * if (out.dataSync().join() !== "2,1,3,1") throw new Error("a column of ones");
+ * assert.equal(out.dataSync().join(), "2,1,3,1", "a column of ones");
  * ```
  */
 export function withOnes(x: Tensor2D): Tensor2D {
@@ -47,13 +48,13 @@ export function withOnes(x: Tensor2D): Tensor2D {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reluWithOnes } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const { output, slope } = reluWithOnes(tf.tensor2d([[-1, 2]]));
- * if (output.dataSync().join() !== "0,2,1" || slope.dataSync().join() !== "0,1") {
- *   throw new Error("relu, ones, step");
- * }
+ * assert.equal(output.dataSync().join(), "0,2,1", "relu, ones, step");
+ * assert.equal(slope.dataSync().join(), "0,1", "relu, ones, step");
  * ```
  */
 export function reluWithOnes(pre: Tensor2D): { output: Tensor2D; slope: Tensor2D } {
@@ -78,6 +79,7 @@ export interface MatMulSumOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matMulSum } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
@@ -85,7 +87,7 @@ export interface MatMulSumOptions {
  *   [tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])],
  *   [tf.tensor2d([[5]]), tf.tensor2d([[6]])],
  * ], { mask: tf.tensor2d([[2]]) });
- * if (out.dataSync()[0] !== (1 * 3 + 2 * 4 + 5 * 6) * 2) throw new Error("82");
+ * assert.equal(out.dataSync()[0], (1 * 3 + 2 * 4 + 5 * 6) * 2, "82");
  * ```
  */
 export function matMulSum(
@@ -126,14 +128,14 @@ export interface GaussianHead {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianHead } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const { z, logProbs } = gaussianHead(tf.tensor2d([[0]]), tf.tensor2d([[2]]), tf.tensor1d([0]));
  * const expected = -0.5 * 4 - 0.5 * Math.log(2 * Math.PI);
- * if (z.dataSync()[0] !== 2 || Math.abs(logProbs.dataSync()[0] - expected) > 1e-6) {
- *   throw new Error("N(2; 0, 1)");
- * }
+ * assert.equal(z.dataSync()[0], 2, "N(2; 0, 1)");
+ * assert.ok(Math.abs(logProbs.dataSync()[0] - expected) <= 1e-6, "N(2; 0, 1)");
  * ```
  */
 export function gaussianHead(mean: Tensor2D, actions: Tensor2D, logStd: Tensor): GaussianHead {
@@ -167,11 +169,13 @@ export interface HeadGradient {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianScore } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const g = gaussianScore(tf.tensor2d([[2]]), tf.tensor1d([0.5]), tf.tensor2d([[3]]));
- * if (g.mean.dataSync()[0] !== 3 || g.logStd.dataSync()[0] !== 9) throw new Error("3, 9");
+ * assert.equal(g.mean.dataSync()[0], 3, "3, 9");
+ * assert.equal(g.logStd.dataSync()[0], 9, "3, 9");
  * ```
  */
 export function gaussianScore(z: Tensor2D, invStd: Tensor, c: Tensor2D): HeadGradient {
@@ -194,13 +198,15 @@ export function gaussianScore(z: Tensor2D, invStd: Tensor, c: Tensor2D): HeadGra
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gaussianScoreR } from "./fused_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * // z = 2, e^{−logStd} = 1, c = 1, R{μ} = 1, v_logStd = 0, κ = 0: R{z} = −1.
  * const r = gaussianScoreR(tf.tensor2d([[2]]), tf.tensor1d([1]), tf.tensor2d([[1]]),
  *   tf.tensor2d([[1]]), tf.tensor1d([0]), 0);
- * if (r.mean.dataSync()[0] !== -1 || r.logStd.dataSync()[0] !== -4) throw new Error("-1, -4");
+ * assert.equal(r.mean.dataSync()[0], -1, "-1, -4");
+ * assert.equal(r.logStd.dataSync()[0], -4, "-1, -4");
  * ```
  */
 export function gaussianScoreR(

@@ -15,10 +15,13 @@ import { fusedPassesBytes } from "./native_fused_kernels.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KERNEL_MODULES } from "./kernel_text.ts";
- * if (Object.keys(KERNEL_MODULES).join() !== "dense-float64,dense-float32,fused-passes") {
- *   throw new Error("three modules");
- * }
+ * assert.equal(
+ *   Object.keys(KERNEL_MODULES).join(),
+ *   "dense-float64,dense-float32,fused-passes",
+ *   "three modules",
+ * );
  * ```
  */
 export const KERNEL_MODULES: Readonly<Record<string, () => Uint8Array<ArrayBuffer>>> = {
@@ -34,10 +37,12 @@ const FEATURES = { simd: true } as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelText } from "./kernel_text.ts";
  * import { fusedPassesBytes } from "./native_fused_kernels.ts";
  * const text = await kernelText(fusedPassesBytes());
- * if (!text.startsWith("(module") || !text.includes('(import "env" "memory"')) throw new Error(text);
+ * assert.ok(text.startsWith("(module"), text);
+ * assert.ok(text.includes('(import "env" "memory"'), text);
  * ```
  */
 export async function kernelText(bytes: Uint8Array): Promise<string> {
@@ -55,11 +60,12 @@ export async function kernelText(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelBytes, kernelText } from "./kernel_text.ts";
  * import { fusedPassesBytes } from "./native_fused_kernels.ts";
  * const bytes = fusedPassesBytes();
  * const back = await kernelBytes(await kernelText(bytes));
- * if (back.join() !== bytes.join()) throw new Error("a round trip");
+ * assert.equal(back.join(), bytes.join(), "a round trip");
  * ```
  */
 export async function kernelBytes(text: string): Promise<Uint8Array> {

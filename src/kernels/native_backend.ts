@@ -37,9 +37,11 @@ function strides(shape: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { broadcastBatchIndices } from "./native_backend.ts";
  * const { a, b } = broadcastBatchIndices([2, 3], [2, 1], [3]);
- * if (a.join() !== "0,0,0,1,1,1" || b.join() !== "0,1,2,0,1,2") throw new Error("broadcast");
+ * assert.equal(a.join(), "0,0,0,1,1,1", "broadcast");
+ * assert.equal(b.join(), "0,1,2,0,1,2", "broadcast");
  * ```
  */
 export function broadcastBatchIndices(

@@ -174,8 +174,9 @@ interface Passes {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fusedPassesBytes } from "./native_fused_kernels.ts";
- * if (!WebAssembly.validate(fusedPassesBytes())) throw new Error("a valid module");
+ * assert.ok(WebAssembly.validate(fusedPassesBytes()), "a valid module");
  * ```
  */
 export function fusedPassesBytes(): Uint8Array<ArrayBuffer> {

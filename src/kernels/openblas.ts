@@ -74,8 +74,12 @@ export interface Sgemm {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type OpenBlas } from "./openblas.ts";
- * const describe = (blas: OpenBlas) => `${blas.path}: ${blas.config}, ${blas.threads} thread`;
+ * type Described = Pick<OpenBlas, "path" | "config" | "threads">;
+ * const describe = (blas: Described) => `${blas.path}: ${blas.config}, ${blas.threads} thread`;
+ * const blas = { path: "/usr/lib/libopenblas.so.0", config: "OpenBLAS 0.3.21", threads: 1 };
+ * assert.equal(describe(blas), "/usr/lib/libopenblas.so.0: OpenBLAS 0.3.21, 1 thread");
  * ```
  */
 export interface OpenBlas {
@@ -99,11 +103,14 @@ export interface OpenBlas {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openBlasCandidates } from "./openblas.ts";
  * const paths = openBlasCandidates("linux", "x86_64");
- * if (paths[0] !== "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0") {
- *   throw new Error("Debian's pthread build comes first");
- * }
+ * assert.equal(
+ *   paths[0],
+ *   "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+ *   "Debian's pthread build comes first",
+ * );
  * ```
  */
 export function openBlasCandidates(
@@ -145,15 +152,11 @@ const loaded = new Map<string, OpenBlas>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadOpenBlas } from "./openblas.ts";
  * import { InputError } from "../core/errors.ts";
- * try {
- *   loadOpenBlas(["/usr/lib/nonexistent-openblas/libopenblas.so.0"]);
- *   throw new Error("unreachable");
- * } catch (e) {
- *   // Names the package to install, or (without FFI permission) the permission to add.
- *   if (!(e instanceof InputError)) throw e;
- * }
+ * // Names the package to install, or (without FFI permission) the permission to add.
+ * assert.throws(() => loadOpenBlas(["/usr/lib/nonexistent-openblas/libopenblas.so.0"]), InputError);
  * ```
  */
 export function loadOpenBlas(candidates: readonly string[] = openBlasCandidates()): OpenBlas {

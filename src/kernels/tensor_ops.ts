@@ -30,11 +30,12 @@ const withSavedInput = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exp } from "./tensor_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const d2 = tf.grad(tf.grad((x) => exp(x)))(tf.scalar(0));
- * if (Math.abs(d2.dataSync()[0] - 1) > 1e-6) throw new Error("d²eˣ/dx² at 0 is 1");
+ * assert.ok(Math.abs(d2.dataSync()[0] - 1) <= 1e-6, "d²eˣ/dx² at 0 is 1");
  * ```
  */
 export const exp: Unary = tf.customGrad(withSavedInput((x: tfType.Tensor, save: Save) => {
@@ -50,11 +51,12 @@ export const exp: Unary = tf.customGrad(withSavedInput((x: tfType.Tensor, save: 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tanh } from "./tensor_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
  * const d1 = tf.grad((x) => tanh(x))(tf.scalar(0));
- * if (Math.abs(d1.dataSync()[0] - 1) > 1e-6) throw new Error("tanh'(0) is 1");
+ * assert.ok(Math.abs(d1.dataSync()[0] - 1) <= 1e-6, "tanh'(0) is 1");
  * ```
  */
 export const tanh: Unary = tf.customGrad(withSavedInput((x: tfType.Tensor, save: Save) => {
@@ -92,6 +94,7 @@ const withSavedInputs = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matMul } from "./tensor_ops.ts";
  * import { tf, useBackend } from "./backend.ts";
  * await useBackend("cpu");
@@ -99,7 +102,7 @@ const withSavedInputs = (
  * const b = tf.tensor2d([[5], [6]]);
  * // d/da Σ a·b = 1·bᵀ for every row.
  * const da = tf.grad((x) => tf.sum(matMul(x as typeof a, b)))(a);
- * if (da.dataSync().join() !== "5,6,5,6") throw new Error("d(Σ a·b)/da = 1·bᵀ");
+ * assert.equal(da.dataSync().join(), "5,6,5,6", "d(Σ a·b)/da = 1·bᵀ");
  * ```
  */
 export const matMul: Binary = tf.customGrad(

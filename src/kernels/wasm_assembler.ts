@@ -25,8 +25,9 @@ export const V128 = 0x7b;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { uleb } from "./wasm_assembler.ts";
- * if (uleb(624485).join() !== [0xe5, 0x8e, 0x26].join()) throw new Error("the spec's example");
+ * assert.equal(uleb(624485).join(), [0xe5, 0x8e, 0x26].join(), "the spec's example");
  * ```
  */
 export function uleb(n: number): Code {
@@ -46,9 +47,10 @@ export function uleb(n: number): Code {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sleb } from "./wasm_assembler.ts";
- * if (sleb(-123456).join() !== [0xc0, 0xbb, 0x78].join()) throw new Error("the spec's example");
- * if (sleb(64).join() !== [0xc0, 0x00].join()) throw new Error("a sign bit needs a byte");
+ * assert.equal(sleb(-123456).join(), [0xc0, 0xbb, 0x78].join(), "the spec's example");
+ * assert.equal(sleb(64).join(), [0xc0, 0x00].join(), "a sign bit needs a byte");
  * ```
  */
 export function sleb(n: number): Code {
@@ -86,6 +88,7 @@ export interface WasmFunction {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { F64, f64Add, f64Load, f64Store, I32, i32Const, localGet, wasmModule } from "./wasm_assembler.ts";
  * // store(a, b, c): f64 at c = f64 at a + f64 at b
  * const bytes = wasmModule([{ name: "add", params: [I32, I32, I32], locals: [], body: [
@@ -96,7 +99,8 @@ export interface WasmFunction {
  * const f64 = new Float64Array((exports.memory as WebAssembly.Memory).buffer);
  * f64[0] = 0.1; f64[1] = 0.2;
  * (exports.add as (a: number, b: number, c: number) => void)(0, 8, 16);
- * if (f64[2] !== 0.1 + 0.2 || i32Const(0).length !== 2) throw new Error("0.1 + 0.2");
+ * assert.equal(f64[2], 0.1 + 0.2, "0.1 + 0.2");
+ * assert.equal(i32Const(0).length, 2, "0.1 + 0.2");
  * ```
  */
 export function wasmModule(

@@ -14,11 +14,12 @@ import { checkedFamily, familyMetadata, metadataProblems, show } from "./task_fa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTaskFamily, type CheckTaskFamilyOptions } from "./check_task_family.ts";
  * import { nav2d } from "../envs/nav2d.ts";
  * // Longer episodes, more of them, other streams.
  * const options: CheckTaskFamilyOptions = { tasks: 5, episodes: 3, steps: 100, seed: 7 };
- * if (checkTaskFamily(nav2d, options).length !== 0) throw new Error("nav2d keeps the contract");
+ * assert.equal(checkTaskFamily(nav2d, options).length, 0, "nav2d keeps the contract");
  * ```
  */
 export interface CheckTaskFamilyOptions {
@@ -49,6 +50,7 @@ interface Trace {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTaskFamily } from "./check_task_family.ts";
  * import type { TaskFamily } from "../envs/env.ts";
  * // A well-behaved family: targets on a line, every draw from the streams passed in.
@@ -64,7 +66,7 @@ interface Trace {
  *     } };
  *   },
  * };
- * if (checkTaskFamily(line).length !== 0) throw new Error(checkTaskFamily(line).join("\n"));
+ * assert.equal(checkTaskFamily(line).length, 0, checkTaskFamily(line).join("\n"));
  * // The same family drawing its start from Math.random and returning NaN rewards off the line.
  * const broken: TaskFamily<{ target: number }> = {
  *   ...line,
@@ -77,8 +79,8 @@ interface Trace {
  *   },
  * };
  * const problems = checkTaskFamily(broken);
- * if (!problems.some((p) => p.includes("Math.random"))) throw new Error(problems.join("\n"));
- * if (!problems.some((p) => p.includes("not a finite number"))) throw new Error(problems.join("\n"));
+ * assert.ok(problems.some((p) => p.includes("Math.random")), problems.join("\n"));
+ * assert.ok(problems.some((p) => p.includes("not a finite number")), problems.join("\n"));
  * ```
  */
 export function checkTaskFamily(family: unknown, options: CheckTaskFamilyOptions = {}): string[] {

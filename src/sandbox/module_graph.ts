@@ -55,12 +55,13 @@ const COMPUTED_IMPORT = /\bimport\s*\((?!\s*["'][^"'\n]*["']\s*[,)])/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { importSpecifiers } from "./module_graph.ts";
  * const text = 'import type { A } from "../mod.ts";\nimport helper from "./helper.ts";';
- * if (importSpecifiers(text).join() !== "../mod.ts,./helper.ts") throw new Error("two");
+ * assert.equal(importSpecifiers(text).join(), "../mod.ts,./helper.ts", "two");
  * let refused = false;
  * try { importSpecifiers("const m = await import(name);"); } catch { refused = true; }
- * if (!refused) throw new Error("a computed import cannot be pinned");
+ * assert.ok(refused, "a computed import cannot be pinned");
  * ```
  */
 export function importSpecifiers(text: string): string[] {
@@ -103,10 +104,11 @@ function resolveLocal(specifier: string, from: string, module: string): string |
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskModuleImports } from "./module_graph.ts";
  * // The package's example imports only mod.ts (the package itself): nothing to pin.
  * const imports = await taskModuleImports("examples/point_mass.ts");
- * if (Object.keys(imports).length !== 0) throw new Error("nothing outside the package");
+ * assert.equal(Object.keys(imports).length, 0, "nothing outside the package");
  * ```
  */
 export async function taskModuleImports(env: string): Promise<Record<string, string>> {
@@ -175,8 +177,10 @@ async function readGraphFile(path: string, module: string): Promise<Uint8Array> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTaskModuleImports } from "./module_graph.ts";
- * await checkTaskModuleImports("examples/point_mass.ts", {}); // nothing recorded, nothing loaded
+ * // Nothing recorded, and the module imports nothing outside the package.
+ * await assert.doesNotReject(checkTaskModuleImports("examples/point_mass.ts", {}));
  * ```
  */
 export async function checkTaskModuleImports(

@@ -52,15 +52,16 @@ export type SandboxReply =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { familyMetadata } from "./task_family_checks.ts";
  * const family = {
  *   id: "line", obsDim: 1, actDim: 1, actionLow: [-1], actionHigh: [1],
  *   sampleTask: () => ({}), describeTask: () => ({}), reset: () => ({}),
  * };
- * if (familyMetadata(family).actDim !== 1) throw new Error("checked");
+ * assert.equal(familyMetadata(family).actDim, 1, "checked");
  * let message = "";
  * try { familyMetadata({ ...family, actionLow: [2] }); } catch (e) { message = (e as Error).message; }
- * if (!message.includes("actionLow[0] = 2 must be below actionHigh[0] = 1")) throw new Error(message);
+ * assert.ok(message.includes("actionLow[0] = 2 must be below actionHigh[0] = 1"), message);
  * ```
  */
 export function familyMetadata(value: unknown): TaskFamilyMetadata {
@@ -83,9 +84,10 @@ export function familyMetadata(value: unknown): TaskFamilyMetadata {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { metadataProblems } from "./task_family_checks.ts";
  * const problems = metadataProblems({ obsDim: 0, actDim: 1, actionLow: [1], actionHigh: [1] });
- * if (problems.length !== 5) throw new Error(problems.join("\n")); // obsDim, bounds, 3 functions
+ * assert.equal(problems.length, 5, problems.join("\n")); // obsDim, bounds, 3 functions
  * ```
  */
 export function metadataProblems(value: unknown): string[] {

@@ -54,9 +54,10 @@ export type { TaskFamilyMetadata };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type SandboxSettings, sandboxSettings } from "./task_sandbox.ts";
  * const now: SandboxSettings = sandboxSettings();
- * if (now.heapLimitMiB !== 2048) throw new Error("2 GiB of JavaScript heap per sandbox");
+ * assert.equal(now.heapLimitMiB, 2048, "2 GiB of JavaScript heap per sandbox");
  * ```
  */
 export interface SandboxSettings {
@@ -89,10 +90,11 @@ let settings: SandboxSettings = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureTaskSandbox, sandboxSettings } from "./task_sandbox.ts";
  * const before = sandboxSettings();
  * configureTaskSandbox({ stallSeconds: 30 });
- * if (sandboxSettings().stallSeconds !== 30) throw new Error("set");
+ * assert.equal(sandboxSettings().stallSeconds, 30, "set");
  * configureTaskSandbox(before);
  * ```
  */
@@ -111,9 +113,10 @@ export function sandboxSettings(): SandboxSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TaskModuleError } from "./task_sandbox.ts";
  * const e = new TaskModuleError('task module "m.ts" (experiment x, iteration 0): step 1 returned reward NaN');
- * if (e.name !== "TaskModuleError") throw new Error("named");
+ * assert.equal(e.name, "TaskModuleError", "named");
  * ```
  */
 export class TaskModuleError extends InputError {
@@ -357,10 +360,11 @@ function checkMetadata(value: unknown): TaskFamilyMetadata {
  *
  * @example
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { pinTaskModule } from "../envs/task_module.ts";
  * import { taskModuleMetadata } from "./task_sandbox.ts";
  * const meta = await taskModuleMetadata(await pinTaskModule("examples/point_mass.ts"));
- * if (meta.obsDim !== 2) throw new Error("position and velocity");
+ * assert.equal(meta.obsDim, 2, "position and velocity");
  * ```
  */
 export async function taskModuleMetadata(env: string): Promise<TaskFamilyMetadata> {
@@ -474,9 +478,10 @@ function checkPaths(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTaskModulesAllowed } from "./task_sandbox.ts";
  * // Built-in environments and the package's examples need no permission.
- * await checkTaskModulesAllowed([{ id: "a", env: "nav2d" }]);
+ * await assert.doesNotReject(checkTaskModulesAllowed([{ id: "a", env: "nav2d" }]));
  * ```
  */
 export async function checkTaskModulesAllowed(
@@ -533,8 +538,10 @@ export function recordTaskModuleImports(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareTaskModules } from "./task_sandbox.ts";
- * await prepareTaskModules([{ env: "nav2d" }]); // a built-in environment: nothing to do
+ * // A built-in environment: nothing to do.
+ * await assert.doesNotReject(prepareTaskModules([{ env: "nav2d" }]));
  * ```
  */
 export async function prepareTaskModules(

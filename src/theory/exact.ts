@@ -35,7 +35,16 @@ import {
   type WeightedTrajectory,
 } from "./tabular.ts";
 
-/** Estimators whose exact expectation this module computes. */
+/**
+ * Estimators whose exact expectation this module computes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXACT_ESTIMATORS } from "./exact.ts";
+ * assert.deepEqual(EXACT_ESTIMATORS["maml-fo"], { algorithm: "maml", hessian: "none" });
+ * ```
+ */
 export const EXACT_ESTIMATORS: Readonly<
   Record<string, { algorithm: Algorithm; hessian: JacobianMode }>
 > = {
@@ -64,10 +73,12 @@ export interface ExactSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tabularPath } from "./exact.ts";
  * const problem = { states: 2, actions: 2, horizon: 0, gamma: 1, tasks: [] };
  * const path = tabularPath(problem, { states: [1], actions: [0], rewards: [3], probability: 1 });
- * if (path.observations.join() !== "0,1" || path.rewards[0] !== 3) throw new Error("one-hot");
+ * assert.equal(path.observations.join(), "0,1", "one-hot");
+ * assert.equal(path.rewards[0], 3, "one-hot");
  * ```
  */
 export function tabularPath(problem: TabularProblem, tau: WeightedTrajectory): Path {
@@ -96,7 +107,18 @@ export function exactExpectation(
   return exactMoments(problem, theta, settings, estimator).mean;
 }
 
-/** The first two moments of an estimator over tasks and batches. */
+/**
+ * The first two moments of an estimator over tasks and batches.
+ *
+ * @example See {@linkcode exactMoments}: the trace of the covariance from the two moments
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { EstimatorMoments } from "./exact.ts";
+ * const m: EstimatorMoments = { mean: new Float64Array([1, 2]), meanSquaredNorm: 6 };
+ * const variance = m.meanSquaredNorm - m.mean.reduce((s, x) => s + x * x, 0);
+ * assert.equal(variance, 1);
+ * ```
+ */
 export interface EstimatorMoments {
   /** E[estimate]. */
   readonly mean: Float64Array;
@@ -108,6 +130,22 @@ export interface EstimatorMoments {
  * E[estimate] and E[‖estimate‖²] for one estimator, exactly (see {@linkcode exactMomentsOfAll}):
  * the trace of the estimator's covariance is E‖g‖² − ‖E g‖², its mean squared error against ∇V is
  * E‖g‖² − 2⟨E g, ∇V⟩ + ‖∇V‖².
+ *
+ * @example One state, two actions, one step, action 0 pays 1; one trajectory per batch
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exactMoments } from "./exact.ts";
+ * import type { TabularProblem } from "./tabular.ts";
+ * import { useBackend } from "../kernels/backend.ts";
+ * await useBackend("cpu");
+ * const problem: TabularProblem = { states: 1, actions: 2, horizon: 0, gamma: 1,
+ *   tasks: [{ weight: 1, mu: [1], P: [[[1], [1]]], r: [[1, 0]] }] };
+ * const settings = { alpha: 0.5, innerSteps: 1, batchIn: 1, batchOut: 1 };
+ * const { mean, meanSquaredNorm } = exactMoments(problem, [0, 0], settings, "maml");
+ * // The logits' gradient sums to zero (softmax is shift-invariant), and MAML is random.
+ * assert.ok(Math.abs(mean[0] + mean[1]) < 1e-6);
+ * assert.ok(meanSquaredNorm > mean[0] ** 2 + mean[1] ** 2);
+ * ```
  */
 export function exactMoments(
   problem: TabularProblem,
@@ -126,11 +164,14 @@ export function exactMoments(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exactEvaluationCount } from "./exact.ts";
  * // T = 6, |D_t| = 2, ζ = 2: 21² inner multisets × 6 outer trajectories, for 6⁶ combinations.
- * if (exactEvaluationCount(1, 6, { alpha: 1, innerSteps: 2, batchIn: 2, batchOut: 2 }) !== 2646) {
- *   throw new Error("21 · 21 · 6");
- * }
+ * assert.equal(
+ *   exactEvaluationCount(1, 6, { alpha: 1, innerSteps: 2, batchIn: 2, batchOut: 2 }),
+ *   2646,
+ *   "21 · 21 · 6",
+ * );
  * ```
  */
 export function exactEvaluationCount(

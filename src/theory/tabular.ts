@@ -35,11 +35,12 @@ export interface TabularTask {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exactReturn, type TabularProblem } from "./tabular.ts";
  * // One state, two actions, one step; action 0 pays 1. Under the uniform policy V = ½.
  * const problem: TabularProblem = { states: 1, actions: 2, horizon: 0, gamma: 1,
  *   tasks: [{ weight: 1, mu: [1], P: [[[1], [1]]], r: [[1, 0]] }] };
- * if (exactReturn(problem, problem.tasks[0], [0, 0]) !== 0.5) throw new Error("V = ½");
+ * assert.equal(exactReturn(problem, problem.tasks[0], [0, 0]), 0.5, "V = ½");
  * ```
  */
 export interface TabularProblem {
@@ -78,12 +79,14 @@ export function softmaxRows(theta: ArrayLike<number>, states: number, actions: n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { enumerateTrajectories } from "./tabular.ts";
  * const task = { weight: 1, mu: [1, 0], P: [[[0, 1], [1, 0]], [[1, 0], [0, 1]]], r: [[1, 0], [0, 1]] };
  * const problem = { states: 2, actions: 2, horizon: 1, gamma: 0.5, tasks: [task] };
  * const all = enumerateTrajectories(problem, task, [0, 0, 0, 0]);
  * const total = all.reduce((s, t) => s + t.probability, 0);
- * if (all.length !== 4 || Math.abs(total - 1) > 1e-15) throw new Error("4 paths of probability 1/4");
+ * assert.equal(all.length, 4, "4 paths of probability 1/4");
+ * assert.ok(Math.abs(total - 1) <= 1e-15, "4 paths of probability 1/4");
  * ```
  */
 export function enumerateTrajectories(
@@ -189,13 +192,14 @@ export function forEachBatch(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forEachMultiset } from "./tabular.ts";
  * const ts = [{ states: [0], actions: [0], rewards: [1], probability: 0.25 },
  *   { states: [0], actions: [1], rewards: [0], probability: 0.75 }];
  * const seen: string[] = [];
  * forEachMultiset(ts, 2, (b, p) => seen.push(`${b.map((t) => t.actions[0]).join("")}:${p}`));
  * // {0,0}: 0.25², {0,1}: 2 · 0.25 · 0.75, {1,1}: 0.75².
- * if (seen.join() !== "00:0.0625,01:0.375,11:0.5625") throw new Error(seen.join());
+ * assert.equal(seen.join(), "00:0.0625,01:0.375,11:0.5625", seen.join());
  * ```
  */
 export function forEachMultiset(
@@ -275,13 +279,14 @@ export function exactMetaGradient(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tabularSoftmax } from "./tabular.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * const tf = await useBackend("wasm");
  * // Uniform logits: log π(a | s) = −log 2 for every state and action.
  * const lp = tabularSoftmax(2, 2).logProb([tf.zeros([2, 2])], tf.tensor2d([[0, 1]]),
  *   tf.tensor2d([[1]]));
- * if (Math.abs(lp.dataSync()[0] + Math.log(2)) > 1e-6) throw new Error("−log 2");
+ * assert.ok(Math.abs(lp.dataSync()[0] + Math.log(2)) <= 1e-6, "−log 2");
  * ```
  */
 export function tabularSoftmax(states: number, actions: number): BatchedPolicy {
@@ -328,6 +333,7 @@ function logSoftmaxAt(logits: tfType.Tensor, act: tfType.Tensor, actions: number
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tabularFamily } from "./tabular.ts";
  * import { stream } from "../core/rng.ts";
  * // Two states; action a moves to state a, and being in state 1 pays 1.
@@ -335,9 +341,9 @@ function logSoftmaxAt(logits: tfType.Tensor, act: tfType.Tensor, actions: number
  *   weight: 1, mu: [1, 0], P: [[[1, 0], [0, 1]], [[1, 0], [0, 1]]], r: [[0, 0], [1, 1]] }] });
  * const task = family.sampleTask(stream({ seed: 0, purpose: "task" }));
  * const episode = family.reset(task, stream({ seed: 0, purpose: "reset" }));
- * if (episode.observation.join() !== "1,0") throw new Error("one-hot: state 0");
+ * assert.equal(episode.observation.join(), "1,0", "one-hot: state 0");
  * episode.step(new Float64Array([1]));
- * if (episode.observation.join() !== "0,1") throw new Error("action 1 moved to state 1");
+ * assert.equal(episode.observation.join(), "0,1", "action 1 moved to state 1");
  * ```
  */
 export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> {
@@ -381,13 +387,14 @@ export function tabularFamily(problem: TabularProblem): TaskFamily<TabularTask> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tabularSampling } from "./tabular.ts";
  * import { stream } from "../core/rng.ts";
  * // Logits that make action 1 all but certain in state 0.
  * const out = new Float64Array(1);
  * tabularSampling(2, 2).act([new Float32Array([-50, 50, 0, 0])], new Float64Array([1, 0]), 1,
  *   [stream({ seed: 0, purpose: "action" })], out);
- * if (out[0] !== 1) throw new Error("action 1");
+ * assert.equal(out[0], 1, "action 1");
  * ```
  */
 export function tabularSampling(states: number, actions: number): SamplingPolicy {

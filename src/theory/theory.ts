@@ -96,20 +96,21 @@ function checkSum(field: string, values: readonly number[]): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTheoryInput } from "./theory.ts";
  * // One state, two actions, one step: action 0 pays 1, action 1 pays 0; α = 0.5, one sample per
  * // batch, the uniform policy θ = (0, 0).
  * const problem = { states: 1, actions: 2, horizon: 0, gamma: 1, alpha: 0.5, innerSteps: 1,
  *   batchIn: 1, batchOut: 1, tasks: [{ weight: 1, mu: [1], P: [[[1], [1]]], r: [[1, 0]] }],
  *   theta: [0, 0] };
- * if (parseTheoryInput(problem).states !== 1) throw new Error("valid");
+ * assert.equal(parseTheoryInput(problem).states, 1, "valid");
  * let message = "";
  * try {
  *   parseTheoryInput({ ...problem, tasks: [{ ...problem.tasks[0], mu: [0.5] }] });
  * } catch (e) {
  *   message = (e as Error).message;
  * }
- * if (!message.startsWith("tasks.0.mu: probabilities must sum to 1")) throw new Error(message);
+ * assert.ok(message.startsWith("tasks.0.mu: probabilities must sum to 1"), message);
  * ```
  */
 export function parseTheoryInput(value: unknown): TheoryInput {
@@ -179,6 +180,7 @@ export interface BiasReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { analyseBias, parseTheoryInput } from "./theory.ts";
  * import { useBackend } from "../kernels/backend.ts";
  * await useBackend("wasm");
@@ -189,8 +191,9 @@ export interface BiasReport {
  *   theta: [0, 0] };
  * const { gradV, estimators } = analyseBias(parseTheoryInput(problem));
  * // Every batch enumerated: SG-MRL's expectation is ∇V_ζ (float32 rounding aside), MAML's is not.
- * if (!(estimators.sgmrl.bias < 1e-6) || !(estimators.maml.bias > 0.04)) throw new Error("bias");
- * if (Math.abs(gradV[0] + gradV[1]) > 1e-15) throw new Error("softmax logits: gradients sum to 0");
+ * assert.ok(estimators.sgmrl.bias < 1e-6, "bias");
+ * assert.ok(estimators.maml.bias > 0.04, "bias");
+ * assert.ok(Math.abs(gradV[0] + gradV[1]) <= 1e-15, "softmax logits: gradients sum to 0");
  * ```
  */
 export function analyseBias(p: TheoryInput): BiasReport {

@@ -91,9 +91,11 @@ export function batchSweep(): BatchSweep {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { biasSvg } from "./theory_artifacts.ts";
  * const svg = await biasSvg({ alphas: [0.1, 0.2], bias: { sgmrl: [0, 0], maml: [0.01, 0.03] } });
- * if (!svg.startsWith("<svg") || !svg.includes("maml")) throw new Error("unexpected");
+ * assert.ok(svg.startsWith("<svg"), "unexpected");
+ * assert.ok(svg.includes("maml"), "unexpected");
  * ```
  */
 export async function biasSvg(sweep: BiasSweep): Promise<string> {
@@ -141,15 +143,17 @@ export async function batchSvg(sweep: BatchSweep): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepsTable } from "./theory_artifacts.ts";
  * const e = (bias: number, variance: number) => ({ mean: [0], bias, variance, mse: variance + bias * bias });
  * const table = stepsTable([
  *   [1, { gradV: [1], estimators: { sgmrl: e(0, 3), maml: e(0.1, 1) } }],
  *   [2, { gradV: [1], estimators: { sgmrl: e(0, 8), maml: e(0.2, 2) } }],
  * ]);
- * if (!table.includes("| sgmrl | 0.000e+0 | 0.000e+0 | 3.000e+0 | 8.000e+0 | 3.000e+0 | 8.000e+0 | 3.00 | 4.00 |")) {
- *   throw new Error(table);
- * }
+ * assert.ok(
+ *   table.includes("| sgmrl | 0.000e+0 | 0.000e+0 | 3.000e+0 | 8.000e+0 | 3.000e+0 | 8.000e+0 | 3.00 | 4.00 |"),
+ *   table,
+ * );
  * ```
  */
 export function stepsTable(byStep: readonly (readonly [number, BiasReport])[]): string {

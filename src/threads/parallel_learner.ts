@@ -48,6 +48,7 @@ import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLearner, type Learner } from "./parallel_learner.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -63,7 +64,7 @@ import { checkWorkers, mapChunks, workerPool } from "./worker_pool.ts";
  * const [adapted] = await learner.innerSteps(spec, [theta], [batch(1, 1, 1, 0)], 0.1);
  * learner.close();
  * // ∂ log N(a; w·s + b, 1)/∂b = a − (w·s + b); the bias moves by 0.1 times that.
- * if (Math.abs(adapted[1][0] - 0.1 * (1 - theta[0][0])) > 1e-6) throw new Error("inner step");
+ * assert.ok(Math.abs(adapted[1][0] - 0.1 * (1 - theta[0][0])) <= 1e-6, "inner step");
  * ```
  */
 export interface Learner {
@@ -174,9 +175,10 @@ function batchedOnThisThread(): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localLearner } from "./parallel_learner.ts";
  * const learner = localLearner();
- * if (learner.workers !== 1) throw new Error("one thread");
+ * assert.equal(learner.workers, 1, "one thread");
  * learner.close();
  * ```
  */
@@ -224,9 +226,10 @@ export interface WorkerLearnerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { workerLearner } from "./parallel_learner.ts";
  * const learner = workerLearner(2);
- * if (learner.workers !== 2) throw new Error("two threads");
+ * assert.equal(learner.workers, 2, "two threads");
  * learner.close();
  * ```
  */
@@ -274,9 +277,10 @@ export function workerLearner(workers: number, options: WorkerLearnerOptions = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLearner } from "./parallel_learner.ts";
  * const learner = createLearner(1);
- * if (learner.workers !== 1) throw new Error("one thread");
+ * assert.equal(learner.workers, 1, "one thread");
  * learner.close();
  * ```
  */

@@ -30,6 +30,7 @@ export { chunkBounds, type PortableSampleRequest };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localSampler, type Sampler, workerSampler } from "./parallel_sampler.ts";
  * import { allJobs } from "../estimators/sampler.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
@@ -45,7 +46,7 @@ export { chunkBounds, type PortableSampleRequest };
  *   return paths.map((p) => [...p.rewards].join()).join(";");
  * };
  * // One thread or three: the same paths.
- * if (await rewards(localSampler()) !== await rewards(workerSampler(3))) throw new Error("bytes");
+ * assert.equal(await rewards(localSampler()), await rewards(workerSampler(3)), "bytes");
  * ```
  */
 export interface Sampler {
@@ -77,11 +78,12 @@ export interface TaskDraw {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drawTasks, localSampler } from "./parallel_sampler.ts";
  * const sampler = localSampler();
  * const draw = { seed: 1, purpose: "task", iteration: 0, indices: [0, 1] } as const;
  * const tasks = await drawTasks(sampler, "nav2d", draw);
- * if (tasks.length !== 2) throw new Error("two goals");
+ * assert.equal(tasks.length, 2, "two goals");
  * sampler.close();
  * ```
  */
@@ -154,6 +156,7 @@ function withTaskSandboxes(base: Sampler): Sampler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localSampler } from "./parallel_sampler.ts";
  * import { allJobs } from "../estimators/sampler.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
@@ -164,7 +167,7 @@ function withTaskSandboxes(base: Sampler): Sampler {
  *   horizon: 5, seed: 0, purpose: "action", iteration: 0, phase: 0,
  * }, allJobs(1, 2));
  * sampler.close();
- * if (paths.length !== 2) throw new Error("two paths");
+ * assert.equal(paths.length, 2, "two paths");
  * ```
  */
 export function localSampler(): Sampler {
@@ -197,6 +200,7 @@ export interface SampleWork {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localSampler, workerSampler } from "./parallel_sampler.ts";
  * import { allJobs } from "../estimators/sampler.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
@@ -208,7 +212,7 @@ export interface SampleWork {
  * const pool = workerSampler(2);
  * try {
  *   const [a, b] = [await pool.sample(request, allJobs(1, 3)), await localSampler().sample(request, allJobs(1, 3))];
- *   if (a.some((p, i) => p.rewards.some((r, t) => r !== b[i].rewards[t]))) throw new Error("same bytes");
+ *   assert.ok(!a.some((p, i) => p.rewards.some((r, t) => r !== b[i].rewards[t])), "same bytes");
  * } finally {
  *   pool.close();
  * }
@@ -229,9 +233,10 @@ export function workerSampler(workers: number, options: WorkerSamplerOptions = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSampler } from "./parallel_sampler.ts";
  * const sampler = createSampler(1);
- * if (sampler.workers !== 1) throw new Error("one thread");
+ * assert.equal(sampler.workers, 1, "one thread");
  * sampler.close();
  * ```
  */

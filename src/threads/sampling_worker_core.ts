@@ -20,6 +20,7 @@ export type { PortableSampleRequest };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { samplePortable } from "./sampling_worker_core.ts";
  * import { initPolicyParams } from "../estimators/policy.ts";
  * const spec = { obsDim: 2, actDim: 2, hidden: [], activation: "tanh", initStd: 1 } as const;
@@ -27,7 +28,7 @@ export type { PortableSampleRequest };
  *   env: "nav2d", policy: spec, tasks: [{ goal: [0.2, 0.2] }], params: [initPolicyParams(spec, 0)],
  *   horizon: 3, seed: 0, purpose: "action", iteration: 0, phase: 0,
  * }, [{ task: 0, trajectory: 0 }]);
- * if (path.length > 3) throw new Error("at most the horizon");
+ * assert.ok(path.length <= 3, "at most the horizon");
  * ```
  */
 export async function samplePortable(

@@ -48,11 +48,12 @@ interface Pending<Result> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { workerPool } from "./worker_pool.ts";
  * const pool = workerPool<number, number>(1, new URL("./sampling_worker.ts", import.meta.url), "sampling");
- * if (pool.workers !== 1) throw new Error("one worker");
+ * assert.equal(pool.workers, 1, "one worker");
  * pool.close();
- * await pool.map([1]).then(() => { throw new Error("closed pools refuse work"); }, () => {});
+ * await assert.rejects(pool.map([1]), "closed pools refuse work");
  * ```
  */
 export function workerPool<Request, Result>(

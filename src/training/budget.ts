@@ -57,35 +57,18 @@ function dims(config: ExperimentConfig) {
   return { obsDim, actDim, params, phases: config.innerSteps + 1 };
 }
 
-/**
- * The estimated cost of `config` (formulas in the module documentation).
- *
- * @example
- * ```ts
- * import { estimateCost } from "./budget.ts";
- * import { PAPER_NAV2D, validateConfig } from "./config.ts";
- * const c = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "sgmrl", hessian: "autodiff",
- *   innerSteps: 1, seed: 0 });
- * // 500 iterations × 20 tasks × 20 trajectories × 100 steps × 2 phases, plus the final and the
- * // six periodic evaluations on 1600 tasks each.
- * const evaluations = (1 + 6) * 1600 * 20 * 100 * 2;
- * if (estimateCost(c).environmentSteps !== 500 * 20 * 20 * 100 * 2 + evaluations) {
- *   throw new Error("steps");
- * }
- * ```
- */
-export function estimateCost(config: ExperimentConfig): CostEstimate {
-  const { obsDim, actDim, params, phases } = dims(config);
-  const stepBytes = 28 * obsDim + 12 * actDim + 52;
+/** Environment steps per phase: of an iteration, of an evaluated task, and of all periodic evaluations and (at most) all validations. */
+function stepCounts(config: ExperimentConfig) {
   // The budget sampler samples at most 3H − 2 steps per slot (its stop step is at most 2H − 1,
   // and each slot runs at most one path past it): at most 3 × the fixed sampler's.
   const sampling = config.sampler === "budget" ? 3 : 1;
   const perIteration = sampling * config.metaBatchSize * config.trajectoriesPerTask *
     config.horizon;
   const perTask = sampling * config.evaluation.trajectoriesPerTask * config.horizon;
-  // Evaluations run in rounds of metaBatchSize tasks.
-  const evaluationRound = Math.min(config.evaluation.tasks, config.metaBatchSize) * perTask;
   const periodic = config.evaluation.periodic;
+  const periodicSteps = periodic === undefined
+    ? 0
+    : Math.floor(config.iterations / periodic.every) * periodic.tasks * perTask;
   // The published validations, at most: every `every`-th iteration and every one after `after`.
   const rule = validationRule(config);
   const validations = rule === undefined ? 0 : Math.min(
@@ -96,11 +79,32 @@ export function estimateCost(config: ExperimentConfig): CostEstimate {
     ? 0
     : validations * rule.rounds * config.metaBatchSize * sampling * config.trajectoriesPerTask *
       config.horizon;
-  const evaluation = (config.evaluation.tasks +
-        (periodic === undefined
-          ? 0
-          : Math.floor(config.iterations / periodic.every) * periodic.tasks)) *
-      perTask + validationSteps;
+  return { sampling, perIteration, perTask, periodicSteps, validationSteps };
+}
+
+/**
+ * The estimated cost of `config` (formulas in the module documentation).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { estimateCost } from "./budget.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * const c = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "sgmrl", hessian: "autodiff",
+ *   innerSteps: 1, seed: 0 });
+ * // 500 iterations × 20 tasks × 20 trajectories × 100 steps × 2 phases, plus the final and the
+ * // six periodic evaluations on 1600 tasks each.
+ * const evaluations = (1 + 6) * 1600 * 20 * 100 * 2;
+ * assert.equal(estimateCost(c).environmentSteps, 500 * 20 * 20 * 100 * 2 + evaluations, "steps");
+ * ```
+ */
+export function estimateCost(config: ExperimentConfig): CostEstimate {
+  const { obsDim, actDim, params, phases } = dims(config);
+  const stepBytes = 28 * obsDim + 12 * actDim + 52;
+  const { sampling, perIteration, perTask, periodicSteps, validationSteps } = stepCounts(config);
+  // Evaluations run in rounds of metaBatchSize tasks.
+  const evaluationRound = Math.min(config.evaluation.tasks, config.metaBatchSize) * perTask;
+  const evaluation = config.evaluation.tasks * perTask + periodicSteps + validationSteps;
   const hidden = config.policy.hidden.reduce((a, b) => a + b, 0);
   return {
     iterations: config.iterations,
@@ -112,15 +116,99 @@ export function estimateCost(config: ExperimentConfig): CostEstimate {
   };
 }
 
+/** What replaying part of an experiment costs: environment steps and learner work. */
+export interface ReplayCost {
+  /** Environment steps (every phase). */
+  readonly environmentSteps: number;
+  /** Samples the learner differentiates × the policy's parameters. */
+  readonly learnerWork: number;
+}
+
+/**
+ * The estimated cost of replaying `iterations` of `config`'s training iterations (a checkpoint
+ * interval): their training, and their share of the periodic evaluations and of the published
+ * validations (at most as many as {@linkcode estimateCost} allows), the final evaluation excluded.
+ *
+ * @example One interval of the paper's 2D-navigation experiment
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { intervalCost } from "./budget.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * const c = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "sgmrl", hessian: "autodiff",
+ *   innerSteps: 1, seed: 0 });
+ * // 125 iterations × 20 tasks × 20 trajectories × 100 steps × 2 phases, and a quarter of the six
+ * // periodic evaluations on 1600 tasks × 20 trajectories × 100 steps × 2 phases.
+ * const cost = intervalCost(c, 125);
+ * assert.equal(cost.environmentSteps, 125 * 40_000 * 2 + (6 * 1600 * 20 * 100 * 2) / 4);
+ * ```
+ */
+export function intervalCost(config: ExperimentConfig, iterations: number): ReplayCost {
+  const { params, phases } = dims(config);
+  const { perIteration, periodicSteps, validationSteps } = stepCounts(config);
+  const share = iterations / config.iterations;
+  return {
+    environmentSteps: iterations * perIteration * phases +
+      share * (periodicSteps + validationSteps) * phases,
+    learnerWork: iterations * perIteration * phases * params,
+  };
+}
+
+/**
+ * The estimated cost of replaying `config`'s final evaluation: its tasks, and under the published
+ * protocol the published score's rounds of a meta-batch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { finalEvaluationCost } from "./budget.ts";
+ * import { PAPER_NAV2D, validateConfig } from "./config.ts";
+ * const c = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "autodiff",
+ *   innerSteps: 1, seed: 0 });
+ * assert.deepEqual(finalEvaluationCost(c), { environmentSteps: 1600 * 20 * 100 * 2, learnerWork: 0 });
+ * ```
+ */
+export function finalEvaluationCost(config: ExperimentConfig): ReplayCost {
+  const { phases } = dims(config);
+  const { perTask, sampling } = stepCounts(config);
+  const rule = validationRule(config);
+  const published = rule === undefined
+    ? 0
+    : rule.rounds * config.metaBatchSize * sampling * config.trajectoriesPerTask * config.horizon;
+  return {
+    environmentSteps: (config.evaluation.tasks * perTask + published) * phases,
+    learnerWork: 0,
+  };
+}
+
 /**
  * The cost budget of `verify` for an experiment that is not one of the package's own: the paper's
  * 2D-navigation experiment (Table 1, ζ = 1).
  */
 export function verifyBudget(): CostEstimate {
+  return estimateCost(paperNav2dConfig());
+}
+
+/**
+ * The cost of one checkpoint interval of the paper's 2D-navigation experiment (Table 1, ζ = 1):
+ * the unit in which `verify --all` caps what it replays.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { paperIntervalCost } from "./budget.ts";
+ * // 125 iterations of 20 × 20 trajectories of 100 steps in 2 phases, and a quarter of the periodic
+ * // evaluations.
+ * assert.equal(paperIntervalCost().environmentSteps, 10_000_000 + 9_600_000);
+ * ```
+ */
+export function paperIntervalCost(): ReplayCost {
+  const config = paperNav2dConfig();
+  return intervalCost(config, config.checkpointEvery);
+}
+
+function paperNav2dConfig(): ExperimentConfig {
   const table1 = PROFILES.paper.groups[0];
-  return estimateCost(
-    { ...table1.base, ...table1.variants[0], id: "budget", seed: 0 } as ExperimentConfig,
-  );
+  return { ...table1.base, ...table1.variants[0], id: "budget", seed: 0 } as ExperimentConfig;
 }
 
 /** The fields an estimate grows with, and their values in the largest paper configuration. */
@@ -180,13 +268,14 @@ const EVALUATION_FIELDS = ["evaluation.tasks", "evaluation.trajectoriesPerTask"]
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkMemory } from "./budget.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * const c = validateConfig({ ...PAPER_NAV2D, id: "big", algorithm: "maml", hessian: "autodiff",
  *   innerSteps: 1, seed: 0, horizon: 100000 });
  * let message = "";
  * try { checkMemory(c); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("experiment big: config.horizon = 100000")) throw new Error(message);
+ * assert.ok(message.startsWith("experiment big: config.horizon = 100000"), message);
  * ```
  */
 export function checkMemory(config: ExperimentConfig): void {
@@ -216,13 +305,14 @@ export function checkMemory(config: ExperimentConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCost } from "./budget.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * const c = validateConfig({ ...PAPER_NAV2D, id: "long", algorithm: "maml", hessian: "none",
  *   innerSteps: 1, seed: 0, iterations: 1000000, metaBatchSize: 2, trajectoriesPerTask: 2 });
  * let message = "";
  * try { checkCost(c); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("experiment long: config.iterations = 1000000")) throw new Error(message);
+ * assert.ok(message.startsWith("experiment long: config.iterations = 1000000"), message);
  * ```
  */
 export function checkCost(config: ExperimentConfig, budget: CostEstimate = verifyBudget()): void {

@@ -45,6 +45,7 @@ import type { PolicyParams } from "../estimators/policy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialTrainingState, trainIterations } from "./trainer.ts";
  * import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from "./checkpoint.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
@@ -61,7 +62,7 @@ import type { PolicyParams } from "../estimators/policy.ts";
  * await trainIterations(config, restored);
  * const straight = await initialTrainingState(config);
  * await trainIterations(config, straight);
- * if (restored.digest !== straight.digest) throw new Error("resume changed the bytes");
+ * assert.equal(restored.digest, straight.digest, "resume changed the bytes");
  * ```
  */
 export interface TrainingState {
@@ -82,6 +83,7 @@ export interface TrainingState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { advanceChain, CheckpointError, decodeCheckpoint, encodeCheckpoint, initialState } from
  *   "./checkpoint.ts";
  * const s = await initialState([new Float32Array([0.5, -1])]);
@@ -89,9 +91,14 @@ export interface TrainingState {
  * const bytes = encodeCheckpoint(s);
  * const truncated = bytes.subarray(0, bytes.length - 1);
  * const error = await decodeCheckpoint(truncated, "c.bin").then(() => null, (e) => e);
- * if (!(error instanceof CheckpointError) || !error.message.startsWith("checkpoint c.bin:")) {
- *   throw new Error("a truncated checkpoint is refused, naming the file");
- * }
+ * assert.ok(
+ *   error instanceof CheckpointError,
+ *   "a truncated checkpoint is refused, naming the file",
+ * );
+ * assert.ok(
+ *   error.message.startsWith("checkpoint c.bin:"),
+ *   "a truncated checkpoint is refused, naming the file",
+ * );
  * ```
  */
 export class CheckpointError extends Error {
@@ -111,10 +118,11 @@ const MAX_HEADER_BYTES = 1 << 16;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointName, checkpointIteration } from "./checkpoint.ts";
- * if (checkpointName(125) !== "checkpoint-0000125.bin") throw new Error(checkpointName(125));
- * if (checkpointIteration("checkpoint-0000125.bin") !== 125) throw new Error("round trip");
- * if (checkpointIteration("params.bin") !== null) throw new Error("not a checkpoint");
+ * assert.equal(checkpointName(125), "checkpoint-0000125.bin", checkpointName(125));
+ * assert.equal(checkpointIteration("checkpoint-0000125.bin"), 125, "round trip");
+ * assert.equal(checkpointIteration("params.bin"), null, "not a checkpoint");
  * ```
  */
 export function checkpointName(completed: number): string {
@@ -138,9 +146,10 @@ export function checkpointIteration(name: string): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointSchedule } from "./checkpoint.ts";
- * if (checkpointSchedule(12, 5).join() !== "5,10,12") throw new Error("schedule");
- * if (checkpointSchedule(20, 5).join() !== "5,10,15,20") throw new Error("schedule");
+ * assert.equal(checkpointSchedule(12, 5).join(), "5,10,12", "schedule");
+ * assert.equal(checkpointSchedule(20, 5).join(), "5,10,15,20", "schedule");
  * ```
  */
 export function checkpointSchedule(iterations: number, every: number): number[] {
@@ -155,13 +164,16 @@ export function checkpointSchedule(iterations: number, every: number): number[] 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stateBytes } from "./checkpoint.ts";
  * const bytes = stateBytes([new Float32Array([1.5])], {
  *   step: 3, m: [new Float64Array([0.25])], v: [new Float64Array([2])] });
  * const view = new DataView(bytes.buffer);
- * if (bytes.length !== 4 + 4 + 8 + 8) throw new Error("length");
- * if (view.getUint32(0, true) !== 3 || view.getFloat32(4, true) !== 1.5) throw new Error("head");
- * if (view.getFloat64(8, true) !== 0.25 || view.getFloat64(16, true) !== 2) throw new Error("moments");
+ * assert.equal(bytes.length, 4 + 4 + 8 + 8, "length");
+ * assert.equal(view.getUint32(0, true), 3, "head");
+ * assert.equal(view.getFloat32(4, true), 1.5, "head");
+ * assert.equal(view.getFloat64(8, true), 0.25, "moments");
+ * assert.equal(view.getFloat64(16, true), 2, "moments");
  * ```
  */
 export function stateBytes(params: PolicyParams, adam: AdamState): Uint8Array {
@@ -223,11 +235,12 @@ function hexToBytes(hex: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chainDigest } from "./checkpoint.ts";
  * import { sha256Hex } from "../core/sha256.ts";
  * const prev = "00".repeat(32);
  * const d = await chainDigest(prev, new Uint8Array([1, 2]));
- * if (d !== await sha256Hex(new Uint8Array([...new Uint8Array(32), 1, 2]))) throw new Error(d);
+ * assert.equal(d, await sha256Hex(new Uint8Array([...new Uint8Array(32), 1, 2])), d);
  * ```
  */
 export async function chainDigest(previous: string, state: Uint8Array): Promise<string> {
@@ -246,11 +259,13 @@ export async function chainDigest(previous: string, state: Uint8Array): Promise<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialState, stateBytes } from "./checkpoint.ts";
  * import { sha256Hex } from "../core/sha256.ts";
  * const s = await initialState([new Float32Array([0.5, -1])]);
- * if (s.completed !== 0 || s.adam.step !== 0) throw new Error("not initial");
- * if (s.digest !== await sha256Hex(stateBytes(s.params, s.adam))) throw new Error("genesis");
+ * assert.equal(s.completed, 0, "not initial");
+ * assert.equal(s.adam.step, 0, "not initial");
+ * assert.equal(s.digest, await sha256Hex(stateBytes(s.params, s.adam)), "genesis");
  * ```
  */
 export async function initialState(params: PolicyParams): Promise<TrainingState> {
@@ -294,12 +309,14 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { advanceChain, decodeCheckpoint, encodeCheckpoint, initialState } from "./checkpoint.ts";
  * const s = await initialState([new Float32Array([0.5, -1])]);
  * s.params[0][0] = 0.75; s.adam.step = 1;
  * await advanceChain(s);
  * const back = await decodeCheckpoint(encodeCheckpoint(s), "c.bin", [2]);
- * if (back.params[0][0] !== 0.75 || back.digest !== s.digest) throw new Error("round trip");
+ * assert.equal(back.params[0][0], 0.75, "round trip");
+ * assert.equal(back.digest, s.digest, "round trip");
  * ```
  */
 export function encodeCheckpoint(state: TrainingState): Uint8Array {
@@ -331,16 +348,17 @@ export function encodeCheckpoint(state: TrainingState): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { advanceChain, decodeCheckpoint, encodeCheckpoint, initialState } from "./checkpoint.ts";
  * const s = await initialState([new Float32Array([0.5, -1])]);
  * s.params[0][1] = 2; s.adam.step = 1; // what one iteration does
  * await advanceChain(s);
  * const back = await decodeCheckpoint(encodeCheckpoint(s), "c.bin", [2]);
- * if (back.completed !== 1 || back.params[0][1] !== 2 || back.digest !== s.digest) {
- *   throw new Error("the state, as it was written");
- * }
+ * assert.equal(back.completed, 1, "the state, as it was written");
+ * assert.equal(back.params[0][1], 2, "the state, as it was written");
+ * assert.equal(back.digest, s.digest, "the state, as it was written");
  * const wrongShape = await decodeCheckpoint(encodeCheckpoint(s), "c.bin", [3]).catch((e) => e);
- * if (!(wrongShape instanceof Error)) throw new Error("another experiment's checkpoint is refused");
+ * assert.ok(wrongShape instanceof Error, "another experiment's checkpoint is refused");
  * ```
  */
 export async function decodeCheckpoint(

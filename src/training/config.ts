@@ -24,8 +24,9 @@ export { InputError } from "../core/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SAMPLERS } from "./config.ts";
- * if (SAMPLERS.join() !== "fixed,budget") throw new Error("two samplers");
+ * assert.equal(SAMPLERS.join(), "fixed,budget", "two samplers");
  * ```
  */
 export const SAMPLERS = ["fixed", "budget"] as const;
@@ -35,8 +36,9 @@ export const SAMPLERS = ["fixed", "budget"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EVALUATION_PROTOCOLS } from "./config.ts";
- * if (!EVALUATION_PROTOCOLS.includes("published")) throw new Error("the published protocol");
+ * assert.ok(EVALUATION_PROTOCOLS.includes("published"), "the published protocol");
  * ```
  */
 export const EVALUATION_PROTOCOLS = ["package", "published"] as const;
@@ -108,10 +110,11 @@ const experimentConfigShape = z.strictObject({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ExperimentConfig, PAPER_NAV2D } from "./config.ts";
  * const config: ExperimentConfig = { ...PAPER_NAV2D, id: "nav2d-sgmrl-so-z1-s0", algorithm: "sgmrl",
  *   hessian: "autodiff", innerSteps: 1, seed: 0 };
- * if (config.horizon !== 100) throw new Error("the paper's horizon");
+ * assert.equal(config.horizon, 100, "the paper's horizon");
  * ```
  */
 export interface ExperimentConfig {
@@ -196,11 +199,12 @@ export interface ExperimentConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExperimentConfigSchema, PAPER_NAV2D } from "./config.ts";
  * const config = { ...PAPER_NAV2D, id: "x", algorithm: "maml", hessian: "none", innerSteps: 1,
  *   seed: 0 };
- * if (!ExperimentConfigSchema.safeParse(config).success) throw new Error("a valid configuration");
- * if (ExperimentConfigSchema.safeParse({ ...config, lr: 1 }).success) throw new Error("unknown key");
+ * assert.ok(ExperimentConfigSchema.safeParse(config).success, "a valid configuration");
+ * assert.ok(!ExperimentConfigSchema.safeParse({ ...config, lr: 1 }).success, "unknown key");
  * ```
  */
 export const ExperimentConfigSchema: z.ZodType<ExperimentConfig> = experimentConfigShape;
@@ -228,13 +232,14 @@ export function formatIssue(prefix: string, error: z.ZodError): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * const ok = validateConfig({ ...PAPER_NAV2D, id: "x", algorithm: "sgmrl", hessian: "autodiff",
  *   innerSteps: 1, seed: 0 });
- * if (ok.metaBatchSize !== 20) throw new Error("unexpected default");
+ * assert.equal(ok.metaBatchSize, 20, "unexpected default");
  * let message = "";
  * try { validateConfig({ ...ok, iterations: 0 }); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("iterations:")) throw new Error(message);
+ * assert.ok(message.startsWith("iterations:"), message);
  * ```
  */
 export function validateConfig(value: unknown, prefix = ""): ExperimentConfig {
@@ -251,13 +256,14 @@ export type VariedFields = "id" | "algorithm" | "hessian" | "innerSteps" | "seed
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { BaseConfig, ExperimentConfig } from "./config.ts";
  * import { PAPER_NAV2D } from "./config.ts";
  * const base: BaseConfig = { ...PAPER_NAV2D, iterations: 50 };
  * const seeds: ExperimentConfig[] = [0, 1, 2].map((seed) => ({
  *   ...base, id: `maml-s${seed}`, algorithm: "maml", hessian: "autodiff", innerSteps: 1, seed,
  * }));
- * if (seeds[2].iterations !== 50) throw new Error("shared fields");
+ * assert.equal(seeds[2].iterations, 50, "shared fields");
  * ```
  */
 export type BaseConfig = Omit<ExperimentConfig, VariedFields>;
@@ -272,11 +278,12 @@ export type BaseConfig = Omit<ExperimentConfig, VariedFields>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PAPER_NAV2D } from "./config.ts";
  * const { metaBatchSize, trajectoriesPerTask, innerLr } = PAPER_NAV2D;
- * if (metaBatchSize !== 20 || trajectoriesPerTask !== 20 || innerLr !== 0.1) {
- *   throw new Error("App. H: 20 tasks × 20 trajectories, α = 0.1");
- * }
+ * assert.equal(metaBatchSize, 20, "App. H: 20 tasks × 20 trajectories, α = 0.1");
+ * assert.equal(trajectoriesPerTask, 20, "App. H: 20 tasks × 20 trajectories, α = 0.1");
+ * assert.equal(innerLr, 0.1, "App. H: 20 tasks × 20 trajectories, α = 0.1");
  * ```
  */
 export const PAPER_NAV2D: BaseConfig = {
@@ -308,11 +315,12 @@ export const PAPER_NAV2D: BaseConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PUBLISHED_NAV2D } from "./config.ts";
  * const { policy, sampler, evaluation } = PUBLISHED_NAV2D;
- * if (policy.activation !== "tanh" || sampler !== "budget" || evaluation.protocol !== "published") {
- *   throw new Error("the published code's setup");
- * }
+ * assert.equal(policy.activation, "tanh", "the published code's setup");
+ * assert.equal(sampler, "budget", "the published code's setup");
+ * assert.equal(evaluation.protocol, "published", "the published code's setup");
  * ```
  */
 export const PUBLISHED_NAV2D: BaseConfig = {
@@ -330,10 +338,12 @@ export const PUBLISHED_NAV2D: BaseConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PAPER_LOCOMOTION, validateConfig } from "./config.ts";
  * const config = validateConfig({ ...PAPER_LOCOMOTION, env: "half-cheetah-vel", id: "x",
  *   algorithm: "sgmrl", hessian: "autodiff", innerSteps: 1, seed: 0 });
- * if (config.metaBatchSize !== 40 || config.horizon !== 200) throw new Error("Table 2's setup");
+ * assert.equal(config.metaBatchSize, 40, "Table 2's setup");
+ * assert.equal(config.horizon, 200, "Table 2's setup");
  * ```
  */
 export const PAPER_LOCOMOTION: Omit<BaseConfig, "env"> = {

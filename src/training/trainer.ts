@@ -74,6 +74,7 @@ export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type IterationMetrics, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -83,10 +84,11 @@ export function surrogateConfig(config: ExperimentConfig): SurrogateConfig {
  *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
  * const rows: IterationMetrics[] = (await train(config)).metrics;
- * if (rows.map((m) => m.iteration).join() !== "0,1") throw new Error("one row per iteration");
- * if (!rows.every((m) => m.gradNorm > 0 && /^[0-9a-f]{64}$/.test(m.stateDigest))) {
- *   throw new Error("a gradient and a state digest after every iteration");
- * }
+ * assert.equal(rows.map((m) => m.iteration).join(), "0,1", "one row per iteration");
+ * assert.ok(
+ *   rows.every((m) => m.gradNorm > 0 && /^[0-9a-f]{64}$/.test(m.stateDigest)),
+ *   "a gradient and a state digest after every iteration",
+ * );
  * ```
  */
 export interface IterationMetrics {
@@ -110,6 +112,7 @@ export interface IterationMetrics {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Evaluation, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -120,8 +123,8 @@ export interface IterationMetrics {
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
  * const evaluation: Evaluation = (await train(config)).evaluation;
  * // Before adaptation and after ζ = 1 step; the tables report the last.
- * if (evaluation.returnsByStep.length !== 2) throw new Error("t = 0 … ζ");
- * if (evaluation.postAdaptationReturn !== evaluation.returnsByStep[1]) throw new Error("after ζ");
+ * assert.equal(evaluation.returnsByStep.length, 2, "t = 0 … ζ");
+ * assert.equal(evaluation.postAdaptationReturn, evaluation.returnsByStep[1], "after ζ");
  * ```
  */
 export interface Evaluation {
@@ -152,6 +155,7 @@ export interface Evaluation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { train, type TrainResult } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -162,10 +166,12 @@ export interface Evaluation {
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
  * const result: TrainResult = await train({ ...config, evaluation: { tasks: 2,
  *   trajectoriesPerTask: 2, periodic: { every: 1, tasks: 2 } } });
- * if (result.periodicEvaluations.map((p) => p.iteration).join() !== "1,2") {
- *   throw new Error("the reference protocol's evaluations during training");
- * }
- * if (result.params.length !== 5) throw new Error("W₀, b₀, W₁, b₁, logStd");
+ * assert.equal(
+ *   result.periodicEvaluations.map((p) => p.iteration).join(),
+ *   "1,2",
+ *   "the reference protocol's evaluations during training",
+ * );
+ * assert.equal(result.params.length, 5, "W₀, b₀, W₁, b₁, logStd");
  * ```
  */
 export interface TrainResult {
@@ -200,6 +206,7 @@ export interface IterationTiming {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DivergenceError, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -211,7 +218,7 @@ export interface IterationTiming {
  * // An absurd inner step size sends the adapted policy's standard deviation to infinity.
  * const diverging = validateConfig({ ...config, innerLr: 1e38 });
  * const error = await train(diverging).then(() => null, (e) => e);
- * if (!(error instanceof DivergenceError)) throw new Error("diverged without a DivergenceError");
+ * assert.ok(error instanceof DivergenceError, "diverged without a DivergenceError");
  * ```
  */
 export class DivergenceError extends Error {
@@ -237,6 +244,7 @@ interface Rollout {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSampler } from "../threads/parallel_sampler.ts";
  * import { type Threads, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
@@ -250,7 +258,7 @@ interface Rollout {
  * const threads: Threads = { sampler: createSampler(2) };
  * const parallel = await train(config, threads);
  * threads.sampler!.close();
- * if (parallel.finalStateDigest !== (await train(config)).finalStateDigest) throw new Error("bytes");
+ * assert.equal(parallel.finalStateDigest, (await train(config)).finalStateDigest, "bytes");
  * ```
  */
 export interface Threads {
@@ -266,9 +274,11 @@ export interface Threads {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createThreads } from "./trainer.ts";
  * const threads = createThreads(1);
- * if (threads.sampler.workers !== 1 || threads.learner.workers !== 1) throw new Error("in-thread");
+ * assert.equal(threads.sampler.workers, 1, "in-thread");
+ * assert.equal(threads.learner.workers, 1, "in-thread");
  * threads.close();
  * ```
  */
@@ -290,6 +300,7 @@ export function createThreads(workers: number): Required<Threads> & { close(): v
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { train, type TrainOptions } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -301,7 +312,7 @@ export function createThreads(workers: number): Required<Threads> & { close(): v
  * const seen: number[] = [];
  * const options: TrainOptions = { onIteration: (m) => void seen.push(m.iteration) };
  * await train(config, options);
- * if (seen.join() !== "0,1") throw new Error("told after every iteration");
+ * assert.equal(seen.join(), "0,1", "told after every iteration");
  * ```
  */
 export interface TrainOptions extends Threads {
@@ -323,6 +334,7 @@ export interface TrainOptions extends Threads {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialTrainingState, type IterationOptions, trainIterations } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -336,7 +348,7 @@ export interface TrainOptions extends Threads {
  * const options: IterationOptions = { shouldStop: () => stop, onIteration: () => void (stop = true) };
  * const state = await initialTrainingState(config);
  * await trainIterations(config, state, options);
- * if (state.completed !== 1) throw new Error("stopped after one iteration");
+ * assert.equal(state.completed, 1, "stopped after one iteration");
  * ```
  */
 export interface IterationOptions extends TrainOptions {
@@ -477,6 +489,7 @@ export async function sampleMetaBatch(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -486,10 +499,12 @@ export async function sampleMetaBatch(
  *   trajectoriesPerTask: 2, horizon: 5, policy: { hidden: [4], activation: "relu", initStd: 1 },
  *   evaluation: { tasks: 2, trajectoriesPerTask: 2 } });
  * const { metrics, evaluation, finalStateDigest } = await train(config);
- * if (metrics.length !== 2 || !Number.isFinite(evaluation.postAdaptationReturn)) {
- *   throw new Error("two iterations, then the meta-test");
- * }
- * if (finalStateDigest !== metrics[1].stateDigest) throw new Error("the chain's last link");
+ * assert.equal(metrics.length, 2, "two iterations, then the meta-test");
+ * assert.ok(
+ *   Number.isFinite(evaluation.postAdaptationReturn),
+ *   "two iterations, then the meta-test",
+ * );
+ * assert.equal(finalStateDigest, metrics[1].stateDigest, "the chain's last link");
  * ```
  */
 export async function train(
@@ -526,6 +541,7 @@ export async function train(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initialTrainingState } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * const config = validateConfig({ ...PAPER_NAV2D, id: "demo", algorithm: "sgmrl",
@@ -535,7 +551,8 @@ export async function train(
  * const state = await initialTrainingState(config);
  * const again = await initialTrainingState(config);
  * // The seed fixes the initial parameters, and with them the digest chain's start.
- * if (state.completed !== 0 || state.digest !== again.digest) throw new Error("the same start");
+ * assert.equal(state.completed, 0, "the same start");
+ * assert.equal(state.digest, again.digest, "the same start");
  * ```
  */
 export async function initialTrainingState(config: ExperimentConfig): Promise<TrainingState> {
@@ -553,6 +570,7 @@ export async function initialTrainingState(config: ExperimentConfig): Promise<Tr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { initialTrainingState, trainIterations } from "./trainer.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -564,8 +582,10 @@ export async function initialTrainingState(config: ExperimentConfig): Promise<Tr
  * const state = await initialTrainingState(config);
  * const first = await trainIterations(config, state, { until: 2 });
  * const rest = await trainIterations(config, state);
- * if (first.length !== 2 || rest.length !== 1 || state.completed !== 3) throw new Error("split");
- * if (rest[0].stateDigest !== state.digest) throw new Error("digest");
+ * assert.equal(first.length, 2, "split");
+ * assert.equal(rest.length, 1, "split");
+ * assert.equal(state.completed, 3, "split");
+ * assert.equal(rest[0].stateDigest, state.digest, "digest");
  * ```
  */
 export async function trainIterations(
@@ -692,6 +712,7 @@ async function iterate(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluate, train } from "./trainer.ts";
  * import { PAPER_NAV2D, validateConfig } from "./config.ts";
  * import { useBackend } from "../kernels/backend.ts";
@@ -703,7 +724,7 @@ async function iterate(
  * const { params, evaluation } = await train(config);
  * // Evaluating the final parameters again gives the same numbers: fresh tasks of their own stream.
  * const again = await evaluate(config, params);
- * if (JSON.stringify(again) !== JSON.stringify(evaluation)) throw new Error("deterministic");
+ * assert.equal(JSON.stringify(again), JSON.stringify(evaluation), "deterministic");
  * ```
  */
 export async function evaluate(
@@ -857,13 +878,14 @@ async function evaluateRounds(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pooledReturn } from "./trainer.ts";
  * // Task A: 3 paths averaging −10; task B: 1 path of −30. Pooled: (−30 − 30) / 4 = −15.
  * const pooled = pooledReturn([
  *   { meanUndiscountedReturn: -10, trajectoryCount: 3 },
  *   { meanUndiscountedReturn: -30, trajectoryCount: 1 },
  * ]);
- * if (pooled !== -15) throw new Error(`${pooled}`); // the per-task mean would be −20
+ * assert.equal(pooled, -15, `${pooled}`); // the per-task mean would be −20
  * ```
  */
 export function pooledReturn(

@@ -23,7 +23,19 @@
  */
 import type { ExperimentConfig } from "./config.ts";
 
-/** The published trainer's validation constants. */
+/**
+ * The published trainer's validation constants.
+ *
+ * @example A validation every 10 iterations, none triggered by the training return
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validationDue, type ValidationRule } from "./validation.ts";
+ * const rule: ValidationRule = { rounds: 4, every: 10, after: Infinity, margin: 1.05 };
+ * // Iterations are 0-based: the 10th (index 9) validates; index 10 does not, whatever its return.
+ * assert.equal(validationDue(9, -30, -10, rule), true);
+ * assert.equal(validationDue(10, -5, -10, rule), false);
+ * ```
+ */
 export interface ValidationRule {
   /** Rounds (fresh meta-batches) per validation: `Tester(n_itr=80)`. */
   readonly rounds: number;
@@ -40,9 +52,13 @@ export interface ValidationRule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PUBLISHED_VALIDATION } from "./validation.ts";
  * const { rounds, every, after, margin } = PUBLISHED_VALIDATION;
- * if (rounds !== 80 || every !== 80 || after !== 50 || margin !== 1.05) throw new Error("published");
+ * assert.equal(rounds, 80, "published");
+ * assert.equal(every, 80, "published");
+ * assert.equal(after, 50, "published");
+ * assert.equal(margin, 1.05, "published");
  * ```
  */
 export const PUBLISHED_VALIDATION: ValidationRule = Object.freeze({
@@ -58,11 +74,12 @@ export const PUBLISHED_VALIDATION: ValidationRule = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PUBLISHED_VALIDATION, validationRule } from "./validation.ts";
  * const evaluation = { tasks: 2, trajectoriesPerTask: 2 };
- * if (validationRule({ evaluation }) !== undefined) throw new Error("the package's protocol");
+ * assert.equal(validationRule({ evaluation }), undefined, "the package's protocol");
  * const rule = validationRule({ evaluation: { ...evaluation, protocol: "published" } });
- * if (rule !== PUBLISHED_VALIDATION) throw new Error("the published constants");
+ * assert.equal(rule, PUBLISHED_VALIDATION, "the published constants");
  * ```
  */
 export function validationRule(
@@ -78,14 +95,16 @@ export function validationRule(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PUBLISHED_VALIDATION as rule, validationDue } from "./validation.ts";
  * // Iteration 79 always; iteration 50 never on its return (itr > 50 is needed); at 51 anything
  * // beats −∞; then −20.9 is within 5 % of a best of −20 (−20.9 > 1.05 · −20 = −21), −21.5 is not.
  * const due = [[79, -40, -20], [50, 0, -Infinity], [51, -30, -Infinity], [52, -20.9, -20],
  *   [52, -21.5, -20]].map(([i, r, best]) => validationDue(i, r, best, rule));
- * if (due.join() !== "true,false,true,true,false") throw new Error(due.join());
+ * assert.equal(due.join(), "true,false,true,true,false", due.join());
  * // For positive returns the margin asks for 5 % more than the best: 520 < 1.05 · 500 = 525.
- * if (validationDue(100, 520, 500, rule) || !validationDue(100, 530, 500, rule)) throw new Error();
+ * assert.ok(!validationDue(100, 520, 500, rule));
+ * assert.ok(validationDue(100, 530, 500, rule));
  * ```
  */
 export function validationDue(
@@ -101,6 +120,17 @@ export function validationDue(
 /**
  * One validation: after `iteration` completed iterations, the training return that was compared,
  * and the pooled `AverageReturn` after 0 … ζ adaptation steps (mean over rounds).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bestValidation, type Validation } from "./validation.ts";
+ * const rows: Validation[] = [
+ *   { iteration: 80, trainReturn: -20, pooledReturnsByStep: [-30, -19] },
+ *   { iteration: 160, trainReturn: -18, pooledReturnsByStep: [-28, -18.5] },
+ * ];
+ * assert.equal(bestValidation(rows)?.iteration, 160);
+ * ```
  */
 export interface Validation {
   /** Iterations completed (the published `itr` + 1). */
@@ -117,11 +147,12 @@ export interface Validation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bestTrainReturn } from "./validation.ts";
  * const row = (iteration: number, trainReturn: number) =>
  *   ({ iteration, trainReturn, pooledReturnsByStep: [0, 0] });
- * if (bestTrainReturn([]) !== -Infinity) throw new Error("−∞ at first");
- * if (bestTrainReturn([row(52, -20), row(53, -20.5)]) !== -20) throw new Error("the largest");
+ * assert.equal(bestTrainReturn([]), -Infinity, "−∞ at first");
+ * assert.equal(bestTrainReturn([row(52, -20), row(53, -20.5)]), -20, "the largest");
  * ```
  */
 export function bestTrainReturn(validations: readonly Validation[]): number {
@@ -133,9 +164,10 @@ export function bestTrainReturn(validations: readonly Validation[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validationScore } from "./validation.ts";
  * const v = { iteration: 80, trainReturn: -19, pooledReturnsByStep: [-40, -18.2] };
- * if (validationScore(v) !== -18.2) throw new Error("after ζ steps");
+ * assert.equal(validationScore(v), -18.2, "after ζ steps");
  * ```
  */
 export function validationScore(v: Validation): number {
@@ -147,12 +179,15 @@ export function validationScore(v: Validation): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bestValidation } from "./validation.ts";
  * const row = (iteration: number, score: number) =>
  *   ({ iteration, trainReturn: 0, pooledReturnsByStep: [-40, score] });
- * if (bestValidation([row(80, -19), row(120, -17.5), row(160, -18)])?.iteration !== 120) {
- *   throw new Error("the best score");
- * }
+ * assert.equal(
+ *   bestValidation([row(80, -19), row(120, -17.5), row(160, -18)])?.iteration,
+ *   120,
+ *   "the best score",
+ * );
  * ```
  */
 export function bestValidation(validations: readonly Validation[]): Validation | undefined {

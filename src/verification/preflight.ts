@@ -41,14 +41,15 @@ export interface Preflight {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
  * import { profileDifferences } from "./preflight.ts";
  * const quick = expandProfile(PROFILES.quick);
- * if (profileDifferences(quick.slice(0, 3), "quick")?.length !== 0) throw new Error("subset");
+ * assert.equal(profileDifferences(quick.slice(0, 3), "quick")?.length, 0, "subset");
  * const edited = [{ ...quick[0], iterations: 2 }];
  * const lines = profileDifferences(edited, "quick") ?? [];
- * if (!lines[0]?.includes("iterations")) throw new Error(lines.join());
- * if (profileDifferences(quick, "custom") !== null) throw new Error("no profile to compare");
+ * assert.ok(lines[0]?.includes("iterations"), lines.join());
+ * assert.equal(profileDifferences(quick, "custom"), null, "no profile to compare");
  * ```
  */
 export function profileDifferences(

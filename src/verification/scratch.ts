@@ -29,13 +29,14 @@ export interface Scratch extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createScratch } from "./scratch.ts";
  * const root = await Deno.makeTempDir();
  * const scratch = await createScratch(root);
  * const entries = [...Deno.readDirSync(scratch.path)];
- * if (entries.length !== 0) throw new Error("fresh and empty");
+ * assert.equal(entries.length, 0, "fresh and empty");
  * await scratch.dispose();
- * if ([...Deno.readDirSync(root)].length !== 0) throw new Error("removed with its lock");
+ * assert.equal([...Deno.readDirSync(root)].length, 0, "removed with its lock");
  * await Deno.remove(root);
  * ```
  */

@@ -45,6 +45,7 @@ import {
 } from "../experiments/experiment_files.ts";
 import { type Validation, validationRule } from "../training/validation.ts";
 import { preflight } from "./preflight.ts";
+import { finalEvaluationCost, intervalCost, type ReplayCost } from "../training/budget.ts";
 import { readCurves, SUMMARY_ID, summaryFiles } from "../experiments/profile_summary.ts";
 import { readRegularFile } from "../core/safe_fs.ts";
 import { drawWithoutReplacement } from "../core/rng.ts";
@@ -77,6 +78,8 @@ export interface SpotPlan {
   /** The experiments whose final evaluation is replayed, sorted. */
   readonly evaluations: string[];
   readonly totalExperiments: number;
+  /** Intervals and final evaluations left out of the draw for costing more than `maxCost`. */
+  readonly overCost: { readonly intervals: number; readonly evaluations: number };
 }
 
 /** Where a spot check failed. */
@@ -94,6 +97,7 @@ export interface SpotFailure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type SpotReport, spotVerify } from "./spot_verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -109,10 +113,9 @@ export interface SpotFailure {
  *   await runExperiments(configs, dir, "compare");
  *   const report: SpotReport = await spotVerify(dir, { spots: 4, seed: 0 });
  *   // Two experiments of two checkpoint intervals each: four intervals, all drawn.
- *   if (report.plan.totalIntervals !== 4 || report.plan.intervals.length !== 4) {
- *     throw new Error("every interval");
- *   }
- *   if (report.failure !== null) throw new Error(report.failure.detail);
+ *   assert.equal(report.plan.totalIntervals, 4, "every interval");
+ *   assert.equal(report.plan.intervals.length, 4, "every interval");
+ *   assert.equal(report.failure, null);
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -140,19 +143,50 @@ export function checkpointIntervals(configs: readonly ExperimentConfig[]): SpotI
   });
 }
 
+/** Whether `cost` is within `cap` in environment steps and in learner work. */
+function withinCost(cost: ReplayCost, cap: ReplayCost | undefined): boolean {
+  return cap === undefined ||
+    (cost.environmentSteps <= cap.environmentSteps && cost.learnerWork <= cap.learnerWork);
+}
+
 /**
  * Draw `spots` intervals (from every experiment's intervals together) and `spots` final
- * evaluations, without replacement, from the spot stream of `seed`.
+ * evaluations, without replacement, from the spot stream of `seed`; with `maxCost`, only among
+ * the intervals and evaluations whose estimated cost ({@linkcode intervalCost},
+ * {@linkcode finalEvaluationCost}) is within it. Without `maxCost`, or when everything is within
+ * it, the draw of a seed is the same.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { spotPlan } from "./spot_verify.ts";
+ * import { expandProfile, PROFILES } from "../training/profiles.ts";
+ * const configs = expandProfile(PROFILES.quick);
+ * const plan = spotPlan(configs, 2, 7);
+ * assert.equal(plan.intervals.length, 2);
+ * assert.deepEqual(plan.overCost, { intervals: 0, evaluations: 0 });
+ * // A cap below every interval's and evaluation's cost leaves nothing to draw.
+ * const none = spotPlan(configs, 2, 7, { environmentSteps: 0, learnerWork: 0 });
+ * assert.equal(none.intervals.length + none.evaluations.length, 0);
+ * assert.equal(none.overCost.intervals, plan.totalIntervals);
+ * ```
  */
 export function spotPlan(
   configs: readonly ExperimentConfig[],
   spots: number,
   seed: number,
+  maxCost?: ReplayCost,
 ): SpotPlan {
   const all = checkpointIntervals(configs);
-  const ids = configs.map((c) => c.id).sort();
-  const intervals = drawWithoutReplacement(all.length, spots, seed, 0).sort((a, b) => a - b)
-    .map((i) => all[i]);
+  const byId = new Map(configs.map((c) => [c.id, c]));
+  const eligible = all.filter((i) =>
+    withinCost(intervalCost(byId.get(i.id)!, i.to - i.from), maxCost)
+  );
+  const ids = configs.map((c) => c.id).sort().filter((id) =>
+    withinCost(finalEvaluationCost(byId.get(id)!), maxCost)
+  );
+  const intervals = drawWithoutReplacement(eligible.length, spots, seed, 0).sort((a, b) => a - b)
+    .map((i) => eligible[i]);
   const evaluations = drawWithoutReplacement(ids.length, spots, seed, 1).sort((a, b) => a - b)
     .map((i) => ids[i]);
   return {
@@ -160,7 +194,8 @@ export function spotPlan(
     intervals,
     totalIntervals: all.length,
     evaluations,
-    totalExperiments: ids.length,
+    totalExperiments: configs.length,
+    overCost: { intervals: all.length - eligible.length, evaluations: configs.length - ids.length },
   };
 }
 
@@ -302,6 +337,11 @@ export interface SpotOptions {
   readonly log?: (line: string) => void;
   /** Replay experiments over the cost budget too (src/training/budget.ts). */
   readonly allowExpensive?: boolean;
+  /**
+   * Draw only intervals and final evaluations whose estimated cost is within this (the others are
+   * checked for integrity only); default: no limit.
+   */
+  readonly maxCost?: ReplayCost;
 }
 
 /**
@@ -313,6 +353,7 @@ export interface SpotOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spotVerify } from "./spot_verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -327,12 +368,12 @@ export interface SpotOptions {
  * try {
  *   await runExperiments(configs, dir, "compare");
  *   const passed = await spotVerify(dir, { spots: 1, seed: 7 });
- *   if (passed.failure !== null) throw new Error(passed.failure.detail);
+ *   assert.equal(passed.failure, null);
  *   // A metrics row changed by hand: its experiment's digests no longer match.
  *   const metrics = `${dir}/${configs[0].id}/metrics.csv`;
  *   await Deno.writeTextFile(metrics, (await Deno.readTextFile(metrics)).replace(/\d(?=\n)/, "9"));
  *   const tampered = await spotVerify(dir, { spots: 1, seed: 7 });
- *   if (tampered.failure === null) throw new Error("a changed artefact passed");
+ *   assert.notEqual(tampered.failure, null, "a changed artefact passed");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -353,6 +394,7 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
     totalIntervals: 0,
     evaluations: [],
     totalExperiments: 0,
+    overCost: { intervals: 0, evaluations: 0 },
   };
   const report = (plan: SpotPlan, checkpoints: number, failure: SpotFailure | null) => ({
     plan,
@@ -376,16 +418,24 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
   const summaryFailure = await checkSummary(dir);
   if (summaryFailure !== null) return report(empty, 0, summaryFailure);
   const checkpoints = [...checked.values()].reduce((n, c) => n + c.checkpoints.size, 0);
-  const plan = spotPlan(configs, options.spots, options.seed);
+  const plan = spotPlan(configs, options.spots, options.seed, options.maxCost);
   log(
     `integrity: ${configs.length} experiment(s), their manifests, digest chains and ${checkpoints} checkpoint(s) check`,
   );
   log(
-    `replaying ${plan.intervals.length} of ${plan.totalIntervals} checkpoint interval(s) and ${plan.evaluations.length} of ${plan.totalExperiments} final evaluation(s), spot seed ${plan.seed}:`,
+    `replaying ${plan.intervals.length} of ${plan.totalIntervals} checkpoint interval(s) and ${plan.evaluations.length} of ${plan.totalExperiments} final evaluation(s), spot seed ${plan.seed}${
+      overCostNote(plan)
+    }:`,
   );
   for (const i of plan.intervals) log(`  ${describeInterval(i)}`);
   for (const id of plan.evaluations) log(`  ${id} final evaluation`);
   return report(plan, checkpoints, await replay(plan, checked, options.threads ?? {}, log));
+}
+
+/** What the cost cap left out of the draw, for the plan's log line ("" when nothing). */
+function overCostNote({ overCost }: SpotPlan): string {
+  if (overCost.intervals + overCost.evaluations === 0) return "";
+  return ` (over the cost cap, not drawn: ${overCost.intervals} interval(s), ${overCost.evaluations} evaluation(s))`;
 }
 
 /** Regenerate the summary directory from the experiments and compare it byte for byte. */

@@ -23,6 +23,7 @@ import { InputError } from "../core/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyProfile, type VerifyOutcome } from "./verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -40,9 +41,12 @@ import { InputError } from "../core/errors.ts";
  *   const file = `${dir}/theirs/${configs[0].id}/evaluation.json`;
  *   await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace(/\d,/, "0,"));
  *   const outcome: VerifyOutcome = await verifyProfile(`${dir}/theirs`, `${dir}/scratch`);
- *   if (outcome.experiments !== 0 || outcome.preflight.problems.length === 0) {
- *     throw new Error("a changed file is a problem, and nothing ran");
- *   }
+ *   assert.equal(outcome.experiments, 0, "a changed file is a problem, and nothing ran");
+ *   assert.notEqual(
+ *     outcome.preflight.problems.length,
+ *     0,
+ *     "a changed file is a problem, and nothing ran",
+ *   );
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
@@ -63,6 +67,7 @@ export interface VerifyOutcome {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { verifyProfile } from "./verify.ts";
  * import { runExperiments } from "../experiments/reproduce.ts";
  * import { expandProfile, PROFILES } from "../training/profiles.ts";
@@ -78,7 +83,8 @@ export interface VerifyOutcome {
  *   await runExperiments(configs, `${dir}/theirs`, "compare");
  *   // Regenerate every experiment into a scratch directory and compare every byte.
  *   const outcome = await verifyProfile(`${dir}/theirs`, `${dir}/scratch`);
- *   if (outcome.experiments !== 2 || outcome.difference !== null) throw new Error("verified");
+ *   assert.equal(outcome.experiments, 2, "verified");
+ *   assert.equal(outcome.difference, null, "verified");
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
