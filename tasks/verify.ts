@@ -51,7 +51,7 @@ const OPTIONS = {
     type: "string",
     value: "NAME",
     help:
-      "profile whose results to verify: quick, paper, multistep, published, compare, theory, analysis (default: quick)",
+      "profile whose results to verify: quick, paper, multistep, published, ablation, compare, theory, analysis (default: quick)",
   },
   dir: {
     type: "string",

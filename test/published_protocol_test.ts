@@ -210,3 +210,19 @@ Deno.test("the published profile's configurations are the published config file'
     }
   }
 });
+
+Deno.test("the ablation profile changes one part of the paper profile's setup per group: the activation or the sampler", () => {
+  const paper = new Map(expandProfile(PROFILES.paper).map((c) => [c.id, c]));
+  const configs = expandProfile(PROFILES.ablation);
+  assert.equal(configs.length, 12);
+  for (const c of configs) {
+    const tag = /-(tanh|budget)-s\d$/.exec(c.id)?.[1];
+    assert.ok(tag !== undefined, c.id);
+    const reference = paper.get(c.id.replace(`-${tag}`, ""));
+    assert.ok(reference !== undefined, `${c.id}: its paper-profile twin`);
+    const changed = tag === "tanh"
+      ? { ...reference, id: c.id, policy: { ...reference.policy, activation: "tanh" } }
+      : { ...reference, id: c.id, sampler: "budget" };
+    assert.deepEqual(c, changed, c.id);
+  }
+});

@@ -363,7 +363,7 @@ Deno.test("case 10: a profile name from Object.prototype is an unknown profile",
       r,
       2,
       new RegExp(
-        `^error: profile must be one of paper, quick, multistep, published, compare, got "${name}"`,
+        `^error: profile must be one of paper, quick, multistep, published, ablation, compare, got "${name}"`,
       ),
     );
   }

@@ -36,6 +36,7 @@ export interface ProfileGroup {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expandProfile, type Profile } from "./profiles.ts";
  * import { PAPER_NAV2D } from "./config.ts";
  * // A grid of one's own: first-order SG-MRL against first-order MAML, 5 seeds each.
@@ -46,7 +47,8 @@ export interface ProfileGroup {
  *   seeds: 5,
  * }] };
  * const configs = expandProfile(mine);
- * if (configs.length !== 10 || configs[0].id !== "nav2d-maml-fo-z1-s0") throw new Error("ids");
+ * assert.equal(configs.length, 10, "ids");
+ * assert.equal(configs[0].id, "nav2d-maml-fo-z1-s0", "ids");
  * ```
  */
 export interface Profile {
@@ -118,9 +120,10 @@ const QUICK_NAV2D: BaseConfig = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expandProfile, PROFILES } from "./profiles.ts";
- * if (Object.keys(PROFILES).join() !== "paper,quick,multistep,published,compare") throw new Error("five");
- * if (expandProfile(PROFILES.compare).length !== 6) throw new Error("2 estimators × 3 seeds");
+ * assert.equal(Object.keys(PROFILES).join(), "paper,quick,multistep,published,compare", "five");
+ * assert.equal(expandProfile(PROFILES.compare).length, 6, "2 estimators × 3 seeds");
  * ```
  */
 export const PROFILES: Readonly<Record<string, Profile>> = {
@@ -187,6 +190,25 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
       },
     ],
   },
+  ablation: {
+    name: "ablation",
+    description:
+      "Which part of the published code's training setup changes Table 1: the paper profile's setup with only the tanh policy (tag tanh) or only the budget sampler (tag budget); sgmrl and maml second order, 3 seeds = 12 runs, evaluated as in the paper profile",
+    groups: [
+      {
+        base: { ...PAPER_NAV2D, policy: { ...PAPER_NAV2D.policy, activation: "tanh" } },
+        variants: sgmrlAndMaml([1]),
+        seeds: 3,
+        tag: "tanh",
+      },
+      {
+        base: { ...PAPER_NAV2D, sampler: "budget" },
+        variants: sgmrlAndMaml([1]),
+        seeds: 3,
+        tag: "budget",
+      },
+    ],
+  },
   compare: {
     name: "compare",
     description:
@@ -224,11 +246,15 @@ export interface ProfileOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getProfile } from "./profiles.ts";
- * if (getProfile("compare").groups.length !== 1) throw new Error("one group");
+ * assert.equal(getProfile("compare").groups.length, 1, "one group");
  * let message = "";
  * try { getProfile("table1"); } catch (e) { message = (e as Error).message; }
- * if (!message.startsWith("profile must be one of paper, quick, multistep, published")) throw new Error(message);
+ * assert.ok(
+ *   message.startsWith("profile must be one of paper, quick, multistep, published"),
+ *   message,
+ * );
  * ```
  */
 export function getProfile(name: string): Profile {
@@ -244,9 +270,10 @@ export function getProfile(name: string): Profile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expandProfile, PROFILES } from "./profiles.ts";
  * const configs = expandProfile(PROFILES.paper);
- * if (configs.length !== 60 + 72) throw new Error("Table 1: 6 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
+ * assert.equal(configs.length, 60 + 72, "Table 1: 6 × 10 seeds; Table 2: 3 × 3 × 2 × 4");
  * ```
  */
 export function expandProfile(profile: Profile, options: ProfileOptions = {}): ExperimentConfig[] {
