@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { PHYSICS_ENGINES, type PhysicsEngine } from "./envs/physics.ts";
+import { LOCOMOTION_TASKS } from "./envs/locomotion.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
@@ -18,7 +20,7 @@ import {
   DEFAULT_STALL_SECONDS,
   prepareTaskModules,
 } from "./sandbox/task_sandbox.ts";
-import { InputError } from "./training/config.ts";
+import { InputError, validateConfig } from "./training/config.ts";
 import type { ExperimentConfig } from "./training/config.ts";
 import { checkWritablePath, parseJsonQuietly, readInputFile } from "./core/safe_fs.ts";
 import { type RunHooks, selectExperiments } from "./experiments/reproduce.ts";
@@ -284,6 +286,24 @@ export function workersOption(value: string | undefined): number {
   return boundedInt("workers", value, 1, MAX_WORKERS) ?? Math.min(DEFAULT_WORKERS, MAX_WORKERS);
 }
 
+/**
+ * Parse a `--physics` value; throws {@linkcode InputError} listing the engines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { physicsOption } from "./cli.ts";
+ * assert.equal(physicsOption("native"), "native");
+ * assert.throws(() => physicsOption("bullet"), /^InputError: physics must be one of wasm, native/);
+ * ```
+ */
+export function physicsOption(value: string): PhysicsEngine {
+  if (!(PHYSICS_ENGINES as readonly string[]).includes(value)) {
+    throw new InputError(`physics must be one of ${PHYSICS_ENGINES.join(", ")}, got "${value}"`);
+  }
+  return value as PhysicsEngine;
+}
+
 /** Parse a `--backend` value; throws {@linkcode InputError} listing the allowed backends. */
 export function backendOption(value: string): BackendName {
   if (!isBackendName(value)) {
@@ -432,6 +452,13 @@ export const GRID_OPTIONS = {
       BACKENDS.join(" | ")
     } (default: wasm); native: matrix products on the system's OpenBLAS (Debian: libopenblas0-pthread), bytes repeatable on one machine; webgpu: the learner on a GPU through WebGPU (a software adapter only with SGMRL_ALLOW_SOFTWARE_GPU=1)`,
   },
+  physics: {
+    type: "string",
+    value: "E",
+    help: `${
+      PHYSICS_ENGINES.join(" | ")
+    } (default: wasm): the physics engine of the grid's MuJoCo experiments, recorded in their config.json; native: Debian's MuJoCo 2.2.2 through FFI (libmujoco2.2.2; run with deno task reproduce:native)`,
+  },
   "sampling-precision": {
     type: "string",
     value: "P",
@@ -479,14 +506,26 @@ export async function selectGrid(
     else delete overrides.envImports;
     await prepareTaskModules([{ env, envImports: imports }]);
   }
+  const physics = o.physics === undefined ? undefined : physicsOption(o.physics);
   const configs = selectExperiments(
     expandProfile(profile, {
       seeds: boundedInt("seeds", o.seeds, 1, MAX_SEEDS),
       overrides,
     }),
     o.only,
+  ).map((c) =>
+    // The engine of the MuJoCo experiments; wasm, the default, is left unrecorded (the bytes of a
+    // run without --physics).
+    physics === undefined || !Object.hasOwn(LOCOMOTION_TASKS, c.env)
+      ? c
+      : validateConfig(physics === "wasm" ? withoutPhysics(c) : { ...c, physics })
   );
   return { profile, configs };
+}
+
+function withoutPhysics(config: ExperimentConfig): Omit<ExperimentConfig, "physics"> {
+  const { physics: _, ...rest } = config;
+  return rest;
 }
 
 async function readOverrides(path: string): Promise<Record<string, unknown>> {

@@ -30,6 +30,8 @@ import {
   validateConfig,
 } from "../src/training/config.ts";
 import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
+import type { PhysicsEngine } from "../src/envs/physics.ts";
+import { loadNativeMujoco } from "../src/envs/native_mujoco.ts";
 import type { Algorithm } from "../src/estimators/meta_gradient.ts";
 import {
   benchEstimators,
@@ -120,7 +122,8 @@ of the batch sampled in this thread, alternating the sampler's forward pass with
 replaced (the same bits), and the forward pass in float32 (other trajectories): seconds, the
 policy's share, and the ratios (--iterations of each).
 
-mujoco: for each locomotion task, physics steps per second (environment steps × frame skip) while
+mujoco: for each locomotion task and physics engine (wasm, and native where Debian's MuJoCo 2.2.2
+loads), physics steps per second (environment steps × frame skip) while
 sampling 8 tasks × 4 trajectories × 200 steps with the paper's 100-100 policy in the loop, with
 1 … N sampling workers (median of 5 batches after a warm-up); the policy's share of single-thread
 time; and the native MuJoCo library's rate on the same model file
@@ -422,17 +425,32 @@ async function benchNav2d(
   };
 }
 
+/** The engines the mujoco part measures: wasm, and native where MuJoCo 2.2.2 loads. */
+function benchEngines(): PhysicsEngine[] {
+  try {
+    loadNativeMujoco();
+    return ["wasm", "native"];
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    console.error(`mujoco: native physics not measured (${e.message})`);
+    return ["wasm"];
+  }
+}
+
 async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBenchResult>> {
   const out: Record<string, PhysicsBenchResult> = {};
-  for (const id of Object.keys(LOCOMOTION_TASKS) as LocomotionId[]) {
-    out[id] = await benchPhysics(id, {
-      tasks: 8,
-      trajectoriesPerTask: 4,
-      horizon: 200,
-      hidden: [100, 100],
-      workers: Array.from({ length: maxWorkers }, (_, i) => i + 1),
-      repeats: 5,
-    });
+  for (const physics of benchEngines()) {
+    for (const id of Object.keys(LOCOMOTION_TASKS) as LocomotionId[]) {
+      out[physics === "wasm" ? id : `${id} (${physics})`] = await benchPhysics(id, {
+        tasks: 8,
+        trajectoriesPerTask: 4,
+        horizon: 200,
+        hidden: [100, 100],
+        workers: Array.from({ length: maxWorkers }, (_, i) => i + 1),
+        repeats: 5,
+        physics,
+      });
+    }
   }
   return out;
 }
@@ -445,21 +463,23 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
       `${NATIVE_TESTSPEED} MODEL 100000 1 0.01)\n`,
   );
   console.log(
-    `| task | frame skip | per worker | native | ratio | policy share | ${
+    `| task | physics | frame skip | per worker | testspeed | ratio | policy share | ${
       counts.map((c) => `${c} worker${c === "1" ? "" : "s"}`).join(" | ")
     } |`,
   );
-  console.log(`| --- | --- | --- | --- | --- | --- | ${counts.map(() => "---").join(" | ")} |`);
+  console.log(
+    `| --- | --- | --- | --- | --- | --- | --- | ${counts.map(() => "---").join(" | ")} |`,
+  );
   for (const [id, r] of Object.entries(results)) {
     const scaling = counts.map((c) =>
       `${k(r.scaling[c])} (${(r.scaling[c] / r.scaling[counts[0]]).toFixed(2)}×)`
     );
     console.log(
-      `| ${id} | ${r.frameSkip} | ${k(r.physicsStepsPerSecondPerWorker)} | ${
-        r.nativeStepsPerSecond === null ? "not installed" : k(r.nativeStepsPerSecond)
-      } | ${r.ratioToNative === null ? "–" : r.ratioToNative.toFixed(2)} | ${
-        (100 * r.policyShare).toFixed(0)
-      }% | ${scaling.join(" | ")} |`,
+      `| ${id.split(" ")[0]} | ${r.physics ?? "wasm"} | ${r.frameSkip} | ${
+        k(r.physicsStepsPerSecondPerWorker)
+      } | ${r.nativeStepsPerSecond === null ? "not installed" : k(r.nativeStepsPerSecond)} | ${
+        r.ratioToNative === null ? "–" : r.ratioToNative.toFixed(2)
+      } | ${(100 * r.policyShare).toFixed(0)}% | ${scaling.join(" | ")} |`,
     );
   }
 }

@@ -25,6 +25,7 @@ import { profileDifferences } from "../src/verification/preflight.ts";
 import { checkWritablePath, resolvedPath } from "../src/core/safe_fs.ts";
 import { createThreads } from "../src/training/trainer.ts";
 import { checkBackendAvailable } from "../src/kernels/backend.ts";
+import { checkPhysicsAvailable } from "../src/envs/physics.ts";
 import { PROFILE_NAMES, PROFILES } from "../src/training/profiles.ts";
 import {
   checkRunTargets,
@@ -113,6 +114,7 @@ export async function main(): Promise<number> {
   for (const backend of new Set(configs.map((c) => c.backend))) {
     await checkBackendAvailable(backend);
   }
+  checkPhysicsAvailable(configs, "physics");
   if (o.list) {
     for (const c of configs) console.log(`${c.id}\t${(shardCost(c) / 1e9).toFixed(1)}`);
     return 0;

@@ -4,8 +4,14 @@
 // input, and memory that stays flat over a long run of episodes.
 import assert from "node:assert/strict";
 import { InputError } from "../src/core/errors.ts";
-import { loadLocomotionFamily, LOCOMOTION_TASKS, sharedModel } from "../src/envs/locomotion.ts";
 import {
+  loadLocomotionFamily,
+  LOCOMOTION_TASKS,
+  modelUrl,
+  sharedModel,
+} from "../src/envs/locomotion.ts";
+import {
+  type CompiledModel,
   compileModelFile,
   compileModelXml,
   loadMujoco,
@@ -21,7 +27,7 @@ const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: got ${a}, expected ${b}`);
 
 Deno.test("half_cheetah compiles to Gym's robot: 9 dofs, 6 motors, gears, total mass 14, dt 0.01", async () => {
-  const { model } = await sharedModel("half_cheetah.xml");
+  const { model } = await compileModelFile(modelUrl("half_cheetah.xml"));
   assert.deepEqual([model.nq, model.nv, model.nu, model.nbody, model.njnt], [9, 9, 6, 8, 9]);
   assert.deepEqual(
     Array.from({ length: 6 }, (_, i) => model.actuator_gear[6 * i]),
@@ -38,7 +44,7 @@ Deno.test("half_cheetah compiles to Gym's robot: 9 dofs, 6 motors, gears, total 
 });
 
 Deno.test("swimmer compiles to Gym's robot: 5 dofs, 2 motors of gear 150, RK4 in a viscous medium", async () => {
-  const { model } = await sharedModel("swimmer.xml");
+  const { model } = await compileModelFile(modelUrl("swimmer.xml"));
   assert.deepEqual([model.nq, model.nv, model.nu, model.nbody], [5, 5, 2, 4]);
   assert.deepEqual([model.actuator_gear[0], model.actuator_gear[6]], [150, 150]);
   assert.equal(model.opt.timestep, 0.01);
@@ -57,7 +63,7 @@ Deno.test("swimmer compiles to Gym's robot: 5 dofs, 2 motors of gear 150, RK4 in
 /** Replays a family's reset and one step directly on the engine; returns what they must give. */
 function replay(
   id: keyof typeof LOCOMOTION_TASKS,
-  model: Awaited<ReturnType<typeof sharedModel>>,
+  model: CompiledModel,
   rng: RandomStream,
   action: Float64Array,
   goal: number,
@@ -99,7 +105,7 @@ function replay(
 for (const id of Object.keys(LOCOMOTION_TASKS) as (keyof typeof LOCOMOTION_TASKS)[]) {
   Deno.test(`${id}: reset noise, frame skip, reward and observation replayed on the engine`, async () => {
     const family = await loadLocomotionFamily(id);
-    const model = await sharedModel(LOCOMOTION_TASKS[id].model);
+    const model = await compileModelFile(modelUrl(LOCOMOTION_TASKS[id].model));
     const action = Float64Array.from({ length: family.actDim }, (_, j) => 0.9 * Math.cos(j + 1));
     for (const goal of id === "half-cheetah-dir" ? [1, -1] : [0.15, 2]) {
       const key = { seed: 7, purpose: "reset" as const, task: 3, trajectory: 1 };

@@ -177,6 +177,7 @@ Deno.test("bad input: one line naming the field, exit 2, nothing written", async
       [["--seeds", "-3"], /seeds/],
       [["--backend", "gpu"], /backend must be one of wasm, cpu/],
       [["--sampling-precision", "half"], /sampling-precision must be one of float64, float32/],
+      [["--physics", "bullet"], /physics must be one of wasm, native, got "bullet"/],
       [["--only", "no-such-experiment"], /only: .* matches no experiment/],
       [["--config", badConfig], /config/],
       [["--frobnicate"], /frobnicate/],

@@ -1,12 +1,13 @@
 /**
- * Sampling throughput on the MuJoCo tasks, measured the way training samples (the paper's policy in
- * the loop, every trajectory through the sampler), beside the native MuJoCo library's own rate on
+ * Sampling throughput on the MuJoCo tasks on either physics engine, measured the way training
+ * samples (the paper's policy in the loop, every trajectory through the sampler), beside the native MuJoCo library's own rate on
  * the same model file (`mujoco-testspeed` from Debian's libmujoco-samples).
  *
  * @module
  */
 import { LOCOMOTION_TASKS, type LocomotionId, modelUrl } from "../envs/locomotion.ts";
 import { loadTaskFamily } from "../envs/registry.ts";
+import type { PhysicsEngine } from "../envs/physics.ts";
 import { workerSampler } from "../threads/parallel_sampler.ts";
 import { initPolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { stream } from "../core/rng.ts";
@@ -25,10 +26,14 @@ export interface PhysicsBenchOptions {
   readonly workers: readonly number[];
   /** Timed repetitions per worker count (the median is kept), after one warm-up. */
   readonly repeats: number;
+  /** The physics engine (default wasm). */
+  readonly physics?: PhysicsEngine;
 }
 
 /** Throughput of one task. */
 export interface PhysicsBenchResult {
+  /** The physics engine measured. */
+  readonly physics: PhysicsEngine;
   readonly frameSkip: number;
   /** Physics steps (environment steps × frame skip) per second with one sampling worker. */
   readonly physicsStepsPerSecondPerWorker: number;
@@ -50,7 +55,8 @@ export async function benchPhysics(
   id: LocomotionId,
   options: PhysicsBenchOptions,
 ): Promise<PhysicsBenchResult> {
-  const family = await loadTaskFamily(id);
+  const physics = options.physics ?? "wasm";
+  const family = await loadTaskFamily(id, physics);
   const frameSkip = LOCOMOTION_TASKS[id].frameSkip;
   const spec: PolicySpec = {
     obsDim: family.obsDim,
@@ -68,6 +74,7 @@ export async function benchPhysics(
   const physicsSteps = jobs.length * options.horizon * frameSkip;
   const request = (iteration: number) => ({
     env: id,
+    physics,
     policy: spec,
     tasks,
     params: tasks.map(() => params),
@@ -101,6 +108,7 @@ export async function benchPhysics(
   const perWorker = scaling["1"] ?? NaN;
   const native = await nativeStepsPerSecond(modelUrl(LOCOMOTION_TASKS[id].model));
   return {
+    physics,
     frameSkip,
     physicsStepsPerSecondPerWorker: perWorker,
     scaling,

@@ -10,7 +10,8 @@
  *
  * v = Δx/dt is the root's forward speed over one frame-skipped step (dt = timestep × frame skip),
  * a the actuator controls in [−1, 1] (the policy's action scaled from [−10, 10]). The observation is
- * taken after the step. No task terminates early.
+ * taken after the step. No task terminates early. Either physics engine steps the same model
+ * (src/envs/physics.ts; `wasm` by default).
  *
  * `swimmer-vel` keeps the published code's reward, which pays for being far from the goal speed;
  * `swimmer-vel-goal` is the reward the paper's text describes, for comparison.
@@ -18,7 +19,14 @@
  * @module
  */
 import type { Episode, TaskFamily } from "./env.ts";
-import { type CompiledModel, compileModelFile, type MjData } from "./mujoco.ts";
+import { type CompiledModel, compileModelFile } from "./mujoco.ts";
+import {
+  compileNativePhysics,
+  type PhysicsEngine,
+  type PhysicsModel,
+  type PhysicsState,
+  wasmPhysics,
+} from "./physics.ts";
 import type { RandomStream } from "../core/rng.ts";
 
 /**
@@ -162,37 +170,39 @@ export function modelUrl(file: string): URL {
   return new URL(`./models/${file}`, import.meta.url);
 }
 
-const models = new Map<string, Promise<CompiledModel>>();
+const models = new Map<string, Promise<PhysicsModel>>();
 
-/** The compiled model of a file, compiled once per thread. */
-export function sharedModel(file: string): Promise<CompiledModel> {
-  let model = models.get(file);
+/** The compiled model of a file on `engine`, compiled once per thread and engine. */
+export function sharedModel(file: string, engine: PhysicsEngine = "wasm"): Promise<PhysicsModel> {
+  const key = `${engine}:${file}`;
+  let model = models.get(key);
   if (model === undefined) {
-    model = compileModelFile(modelUrl(file));
-    models.set(file, model);
-    model.catch(() => models.delete(file));
+    model = engine === "wasm"
+      ? compileModelFile(modelUrl(file)).then(wasmPhysics)
+      : Deno.readTextFile(modelUrl(file)).then((xml) => compileNativePhysics(xml, file));
+    models.set(key, model);
+    model.catch(() => models.delete(key));
   }
   return model;
 }
 
 class LocomotionEpisode implements Episode {
   readonly observation: Float64Array;
-  #data: MjData | undefined;
+  #data: PhysicsState | undefined;
   #step = 0;
   readonly #dt: number;
 
   constructor(
     private readonly spec: LocomotionSpec,
-    private readonly compiled: CompiledModel,
+    private readonly physics: PhysicsModel,
     private readonly task: LocomotionTask,
     rng: RandomStream,
   ) {
-    const { mujoco, model } = compiled;
     this.observation = new Float64Array(spec.obsDim);
-    this.#dt = model.opt.timestep * spec.frameSkip;
-    const data = compiled.acquire();
+    this.#dt = physics.timestep * spec.frameSkip;
+    const data = physics.acquire();
     this.#data = data;
-    mujoco.mj_resetData(model, data);
+    data.reset();
     const qpos = data.qpos, qvel = data.qvel;
     for (let i = 0; i < qpos.length; i++) qpos[i] += rng.uniformIn(-RESET_SCALE, RESET_SCALE);
     for (let i = 0; i < qvel.length; i++) {
@@ -200,14 +210,13 @@ class LocomotionEpisode implements Episode {
         ? RESET_SCALE * rng.normal()
         : rng.uniformIn(-RESET_SCALE, RESET_SCALE);
     }
-    mujoco.mj_forward(model, data);
+    data.forward();
     this.#observe(data);
   }
 
   step(action: Float64Array): { reward: number; done: boolean } {
     const data = this.#data;
     if (data === undefined) throw new Error(`${this.spec.id}: step after close`);
-    const { mujoco, model } = this.compiled;
     const ctrl = data.ctrl;
     let controlSquared = 0;
     for (let j = 0; j < this.spec.actDim; j++) {
@@ -221,7 +230,7 @@ class LocomotionEpisode implements Episode {
       controlSquared += a * a;
     }
     const before = data.qpos[0];
-    for (let k = 0; k < this.spec.frameSkip; k++) mujoco.mj_step(model, data);
+    data.step(this.spec.frameSkip);
     const velocity = (data.qpos[0] - before) / this.#dt;
     this.#observe(data);
     this.#step++;
@@ -229,11 +238,11 @@ class LocomotionEpisode implements Episode {
   }
 
   close(): void {
-    if (this.#data !== undefined) this.compiled.release(this.#data);
+    if (this.#data !== undefined) this.physics.release(this.#data);
     this.#data = undefined;
   }
 
-  #observe(data: MjData): void {
+  #observe(data: PhysicsState): void {
     const qpos = data.qpos, qvel = data.qvel, obs = this.observation;
     const skip = this.spec.qposStart;
     for (let i = skip; i < qpos.length; i++) obs[i - skip] = qpos[i];
@@ -265,12 +274,12 @@ class LocomotionEpisode implements Episode {
  */
 export function locomotionFamily(
   spec: LocomotionSpec,
-  compiled: CompiledModel,
+  compiled: CompiledModel | PhysicsModel,
 ): TaskFamily<LocomotionTask> {
-  const { model } = compiled;
+  const model = "engine" in compiled ? compiled : wasmPhysics(compiled);
   if (model.nq - spec.qposStart + model.nv !== spec.obsDim || model.nu !== spec.actDim) {
     throw new Error(
-      `${compiled.source}: ${spec.id} needs ${spec.obsDim} observations and ${spec.actDim} controls, the model gives ${
+      `${model.source}: ${spec.id} needs ${spec.obsDim} observations and ${spec.actDim} controls, the model gives ${
         model.nq - spec.qposStart + model.nv
       } and ${model.nu}`,
     );
@@ -283,12 +292,13 @@ export function locomotionFamily(
     actionHigh: Array.from({ length: spec.actDim }, () => 1),
     sampleTask: (rng) => ({ goal: spec.sampleGoal(rng) }),
     describeTask: (task) => ({ [spec.goalName]: task.goal }),
-    reset: (task, rng) => new LocomotionEpisode(spec, compiled, task, rng),
+    reset: (task, rng) => new LocomotionEpisode(spec, model, task, rng),
   };
 }
 
 /**
- * The task family `id`, on the package's model (compiled once per thread).
+ * The task family `id`, on the package's model stepped by `engine` (compiled once per thread and
+ * engine; `native` needs Debian's libmujoco2.2.2 and FFI permission).
  *
  * @example
  * ```ts
@@ -304,7 +314,10 @@ export function locomotionFamily(
  * assert.ok(!done, "a finite reward, no termination");
  * ```
  */
-export async function loadLocomotionFamily(id: LocomotionId): Promise<TaskFamily<LocomotionTask>> {
+export async function loadLocomotionFamily(
+  id: LocomotionId,
+  engine: PhysicsEngine = "wasm",
+): Promise<TaskFamily<LocomotionTask>> {
   const spec = LOCOMOTION_TASKS[id];
-  return locomotionFamily(spec, await sharedModel(spec.model));
+  return locomotionFamily(spec, await sharedModel(spec.model, engine));
 }

@@ -35,3 +35,4 @@ export {
   loadMujoco,
   ModelCompileError,
 } from "./mujoco.ts";
+export { checkPhysicsAvailable, PHYSICS_ENGINES, type PhysicsEngine } from "./physics.ts";

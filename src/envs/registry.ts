@@ -8,6 +8,7 @@
 import { InputError } from "../core/errors.ts";
 import type { TaskFamily } from "./env.ts";
 import { loadLocomotionFamily, LOCOMOTION_TASKS, type LocomotionId } from "./locomotion.ts";
+import type { PhysicsEngine } from "./physics.ts";
 import { nav2d } from "./nav2d.ts";
 import { isPinnedTaskModule } from "./task_module.ts";
 
@@ -82,7 +83,8 @@ const loaded = new Map<string, Promise<TaskFamily>>();
 
 /**
  * The task family of a built-in environment id, loaded on first use and shared afterwards (once
- * per thread: the physics engine, the compiled model and the family). An unknown id is an
+ * per thread and physics engine: the engine, the compiled model and the family; `physics` matters
+ * only for the MuJoCo environments). An unknown id is an
  * {@linkcode InputError} listing the known ones. A task module is never loaded here: its code runs
  * only in the task sandbox (src/sandbox/task_sandbox.ts), and asking for it is an error.
  *
@@ -94,7 +96,10 @@ const loaded = new Map<string, Promise<TaskFamily>>();
  * assert.equal(family.obsDim, 2, "nav2d observes a point in the plane");
  * ```
  */
-export async function loadTaskFamily(env: string): Promise<TaskFamily> {
+export async function loadTaskFamily(
+  env: string,
+  physics: PhysicsEngine = "wasm",
+): Promise<TaskFamily> {
   if (!isEnvironmentId(env) && !isPinnedTaskModule(env)) {
     throw new InputError(
       `env must be one of ${ENVIRONMENTS.join(", ")} or a pinned task module, got "${env}"`,
@@ -105,13 +110,15 @@ export async function loadTaskFamily(env: string): Promise<TaskFamily> {
       `${env}: a task module runs only in the task sandbox (src/sandbox/task_sandbox.ts), never in this thread`,
     );
   }
-  let family = loaded.get(env);
+  // 2D navigation has no physics engine: one family whatever `physics` says.
+  const key = env === "nav2d" ? env : `${env}@${physics}`;
+  let family = loaded.get(key);
   if (family === undefined) {
     family = env === "nav2d"
       ? Promise.resolve(nav2d as TaskFamily)
-      : loadLocomotionFamily(env as LocomotionId) as Promise<TaskFamily>;
-    loaded.set(env, family);
-    family.catch(() => loaded.delete(env));
+      : loadLocomotionFamily(env as LocomotionId, physics) as Promise<TaskFamily>;
+    loaded.set(key, family);
+    family.catch(() => loaded.delete(key));
   }
   return await family;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { PhysicsEngine } from "../envs/physics.ts";
 import { type Episode, scaleAction, type TaskFamily } from "../envs/env.ts";
 import { policyForward, type PolicyParams, type PolicySpec } from "./policy.ts";
 import { type Purpose, type RandomStream, stream } from "../core/rng.ts";
@@ -243,6 +244,8 @@ export interface SampleRequest<Task> {
 export interface PortableSampleRequest extends Omit<SampleRequest<unknown>, "family" | "policy"> {
   /** The task family, resolved with `loadTaskFamily`. */
   readonly env: string;
+  /** The physics engine of a MuJoCo family (default `wasm`; see src/envs/physics.ts). */
+  readonly physics?: PhysicsEngine;
   /** The Gaussian MLP that acts (sampled with `gaussianSampling(spec)`). */
   readonly policy: PolicySpec;
   /** The experiment's id, for error messages only (a task module's errors name it). */

@@ -37,7 +37,7 @@ export async function samplePortable(
 ): Promise<Path[]> {
   return samplePaths({
     ...request,
-    family: await loadTaskFamily(request.env),
+    family: await loadTaskFamily(request.env, request.physics),
     policy: gaussianSampling(request.policy),
   }, jobs);
 }

@@ -7,6 +7,8 @@ import { z } from "zod";
 import { type BackendName, BACKENDS } from "../kernels/backend.ts";
 import { DENSE_PRECISIONS, type DensePrecision } from "../kernels/dense_simd.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
+import { PHYSICS_ENGINES, type PhysicsEngine } from "../envs/physics.ts";
+import { LOCOMOTION_TASKS } from "../envs/locomotion.ts";
 import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";
 import {
@@ -42,6 +44,8 @@ export const SAMPLERS = ["fixed", "budget"] as const;
  * ```
  */
 export const EVALUATION_PROTOCOLS = ["package", "published"] as const;
+
+const isMujocoEnvironment = (env: string) => Object.hasOwn(LOCOMOTION_TASKS, env);
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodNumber =>
   z.number().int().min(min).max(max);
@@ -103,6 +107,11 @@ const experimentConfigShape = z.strictObject({
   backend: z.enum(BACKENDS),
   samplingPrecision: z.enum(DENSE_PRECISIONS).optional(),
   sampler: z.enum(SAMPLERS).optional(),
+  physics: z.enum(PHYSICS_ENGINES).optional(),
+}).refine((c) => c.physics === undefined || c.physics === "wasm" || isMujocoEnvironment(c.env), {
+  message:
+    "native physics steps the MuJoCo environments (half-cheetah-*, swimmer-*) only (--physics native sets it for those of a grid)",
+  path: ["physics"],
 });
 
 /**
@@ -192,6 +201,12 @@ export interface ExperimentConfig {
    * tasks × trajectoriesPerTask × horizon steps; src/estimators/budget_sampler.ts).
    */
   sampler?: typeof SAMPLERS[number];
+  /**
+   * The physics engine of a MuJoCo environment: "wasm" when absent (MuJoCo 3.1.16 compiled to
+   * WebAssembly), or "native" (Debian's MuJoCo 2.2.2 through FFI: src/envs/physics.ts; run with
+   * `deno task reproduce:native`).
+   */
+  physics?: PhysicsEngine;
 }
 
 /**

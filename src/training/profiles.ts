@@ -122,7 +122,7 @@ const QUICK_NAV2D: BaseConfig = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { expandProfile, PROFILES } from "./profiles.ts";
- * assert.equal(Object.keys(PROFILES).join(), "paper,quick,multistep,published,compare", "five");
+ * assert.equal(Object.keys(PROFILES).join(), "paper,quick,multistep,published,ablation,compare", "six");
  * assert.equal(expandProfile(PROFILES.compare).length, 6, "2 estimators × 3 seeds");
  * ```
  */

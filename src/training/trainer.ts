@@ -385,6 +385,7 @@ async function rollout(
   const batches = async (phase: number) => {
     const request: PortableSampleRequest = {
       env: config.env,
+      ...(config.physics === undefined ? {} : { physics: config.physics }),
       policy: spec,
       tasks,
       params: current,

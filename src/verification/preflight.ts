@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkPhysicsAvailable } from "../envs/physics.ts";
 import { checkManifests, readProfileManifest } from "../experiments/artifacts.ts";
 import { checkCost, checkMemory, verifyBudget } from "../training/budget.ts";
 import { canonicalJson } from "../core/canonical_json.ts";
@@ -112,6 +113,8 @@ export async function preflight(
   // in the task sandbox; a task module must still be the file it was pinned to.
   await checkTaskModulesAllowed(configs);
   await prepareTaskModules(configs);
+  // An experiment replays on the physics engine it recorded: say so at once when it is missing.
+  checkPhysicsAvailable(configs, `dir: ${dir}`);
   const differences = profileDifferences(configs, profile);
   // The profile's own experiments cost what docs/reproducing.md says; anything else is held to a budget.
   const custom = new Set(differences?.map((line) => line.split(/[/:]/)[0]) ?? []);
