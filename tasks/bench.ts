@@ -7,6 +7,7 @@ import {
   backendDevice,
   type BackendName,
   BACKENDS,
+  checkBackendAvailable,
   tf,
   useBackend,
 } from "../src/kernels/backend.ts";
@@ -52,7 +53,7 @@ import {
   stageMedians,
   timeIteration,
 } from "../src/bench/backend_bench.ts";
-import { createThreads, type IterationTiming } from "../src/training/trainer.ts";
+import { createThreads, type IterationTiming, train } from "../src/training/trainer.ts";
 import { median } from "../src/core/stats.ts";
 import {
   benchNav2dSampling,
@@ -68,7 +69,16 @@ import {
   type TorchAnchorTimings,
 } from "../src/bench/torch_anchor.ts";
 
-const PARTS = ["all", "nav2d", "learner", "mujoco", "memory", "anchor", "backends"] as const;
+const PARTS = [
+  "all",
+  "nav2d",
+  "learner",
+  "mujoco",
+  "memory",
+  "anchor",
+  "backends",
+  "table2",
+] as const;
 
 const OPTIONS = {
   part: { type: "string", value: "P", help: `${PARTS.join(" | ")} (default: all)` },
@@ -80,7 +90,7 @@ const OPTIONS = {
   "memory-iterations": {
     type: "string",
     value: "N",
-    help: "iterations of the memory measurement (default 2)",
+    help: "iterations of the memory measurement (default 2) and of each table2 row (default 3)",
   },
   workers: {
     type: "string",
@@ -156,6 +166,13 @@ wasm's time over the backend's; and a 2D-navigation paper experiment projected o
 slower algorithm's median). In "all" when --backend is not wasm. Each HalfCheetah iteration takes
 minutes on a few cores.
 
+table2: a paper HalfCheetah (direction) iteration (40 tasks × 20 trajectories × 200 steps, sgmrl
+second order) at ζ = 1 and 3 on every combination of physics engine (wasm; native where Debian's
+MuJoCo 2.2.2 loads) and learner backend (wasm; native where OpenBLAS loads), with N sampling and N
+learner threads: median seconds of iterations 2 … --memory-iterations (default 3), split into
+sampling and learning, and a 500-iteration run's projected hours. Not part of "all": several
+minutes per combination.
+
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
 size after each iteration (flat when nothing accumulates). Several minutes per iteration.
@@ -194,6 +211,7 @@ function paperHalfCheetah(
   id: string,
   iterations: number,
   samplingPrecision?: DensePrecision,
+  overrides: Partial<ExperimentConfig> = {},
 ): ExperimentConfig {
   return validateConfig({
     ...PAPER_LOCOMOTION,
@@ -206,7 +224,88 @@ function paperHalfCheetah(
     iterations,
     evaluation: { tasks: 1, trajectoriesPerTask: 1 },
     ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
+    ...overrides,
   });
+}
+
+/** One row of the table2 part. */
+interface Table2Row {
+  readonly innerSteps: number;
+  readonly physics: PhysicsEngine;
+  readonly backend: BackendName;
+  /** Medians over the timed iterations (all but the first), seconds. */
+  readonly iterationSeconds: number;
+  readonly samplingSeconds: number;
+  readonly learningSeconds: number;
+}
+
+/** The learner backends the table2 part measures: wasm, and native where OpenBLAS loads. */
+async function table2Backends(): Promise<BackendName[]> {
+  try {
+    await checkBackendAvailable("native");
+    return ["wasm", "native"];
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    console.error(`table2: the native backend not measured (${e.message})`);
+    return ["wasm"];
+  }
+}
+
+async function benchTable2(iterations: number, workers: number): Promise<Table2Row[]> {
+  if (iterations < 2) throw new InputError("memory-iterations: table2 needs at least 2");
+  const rows: Table2Row[] = [];
+  const engines = benchEngines(), backends = await table2Backends();
+  for (const innerSteps of [1, 3]) {
+    for (const physics of engines) {
+      for (const backend of backends) {
+        const config = paperHalfCheetah("bench-table2", iterations, undefined, {
+          innerSteps,
+          backend,
+          ...(physics === "wasm" ? {} : { physics }),
+        });
+        const sampling: number[] = [], learning: number[] = [];
+        await useBackend(backend);
+        const threads = createThreads(workers);
+        try {
+          await train(config, {
+            ...threads,
+            onIteration: (_, timing) => {
+              sampling.push(timing.samplingSeconds);
+              learning.push(timing.learningSeconds);
+            },
+          });
+        } finally {
+          threads.close();
+        }
+        const timed = (xs: number[]) => median(xs.slice(1));
+        rows.push({
+          innerSteps,
+          physics,
+          backend,
+          samplingSeconds: timed(sampling),
+          learningSeconds: timed(learning),
+          iterationSeconds: timed(sampling.map((s, i) => s + learning[i])),
+        });
+        console.error(`table2: ζ = ${innerSteps}, ${physics} physics, ${backend}: done`);
+      }
+    }
+  }
+  return rows;
+}
+
+function printTable2(rows: readonly Table2Row[]): void {
+  console.log(
+    "\nPaper HalfCheetah iteration (40 × 20 × 200, sgmrl second order), seconds, by physics and learner\n",
+  );
+  console.log("| ζ | physics | learner | iteration | sampling | learning | 500 iterations |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    console.log(
+      `| ${r.innerSteps} | ${r.physics} | ${r.backend} | ${r.iterationSeconds.toFixed(1)} | ${
+        r.samplingSeconds.toFixed(1)
+      } | ${r.learningSeconds.toFixed(1)} | ${(500 * r.iterationSeconds / 3600).toFixed(2)} h |`,
+    );
+  }
 }
 
 /**
@@ -267,6 +366,12 @@ async function main(): Promise<number> {
   }
   if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
+  if (part === "table2") {
+    result.table2 = await benchTable2(
+      o["memory-iterations"] === undefined ? 3 : memoryIterations,
+      maxWorkers,
+    );
+  }
   if (wanted("anchor")) result.anchor = await benchAnchor(iterations);
   if (part === "backends" || (part === "all" && backend !== "wasm")) {
     result.backends = await benchBackends(backend, iterations, maxWorkers, samplingPrecision);
@@ -287,6 +392,7 @@ interface Report {
   memory?: MemoryBench;
   anchor?: AnchorBench;
   backends?: BackendsBench;
+  table2?: Table2Row[];
 }
 
 /** A report printed earlier with `--json`, read back for `--render`. */
@@ -324,6 +430,7 @@ function printReport(r: Report): void {
   if (r.memory) printMemory(r.memory);
   if (r.anchor) printAnchor(r.anchor, iterations);
   if (r.backends) printBackends(r.backends, iterations);
+  if (r.table2) printTable2(r.table2);
 }
 
 async function memoryOfHalfCheetah(iterations: number, workers: number): Promise<MemoryBench> {

@@ -95,7 +95,7 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
     const [args, message] of [
       [
         ["--part", "gpu"],
-        /part must be one of all, nav2d, learner, mujoco, memory, anchor, backends/,
+        /part must be one of all, nav2d, learner, mujoco, memory, anchor, backends, table2/,
       ],
       [["--part", "backends"], /part backends times --backend beside wasm: give --backend cpu/],
       [["--render", "test/no-such-report.json"], /render: cannot read "test\/no-such-report.json"/],
@@ -103,6 +103,10 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
       [["--workers", "0"], /workers must be an integer in \[1, 64\]/],
       [["--iterations", "x"], /iterations must be a positive integer/],
       [["--memory-iterations", "0"], /memory-iterations must be a positive integer/],
+      [
+        ["--part", "table2", "--memory-iterations", "1"],
+        /memory-iterations: table2 needs at least 2/,
+      ],
       [["--sampling-precision", "f32"], /sampling-precision must be one of float64, float32/],
     ] as const
   ) {

@@ -13,6 +13,8 @@ import {
   type NativeModel,
 } from "../src/envs/native_mujoco.ts";
 import { compileModelXml, loadMujoco } from "../src/envs/mujoco.ts";
+import { loadLocomotionFamily, sharedModel } from "../src/envs/locomotion.ts";
+import { stream } from "../src/core/rng.ts";
 import { InputError } from "../src/core/errors.ts";
 import { useBackend } from "../src/kernels/backend.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
@@ -324,3 +326,29 @@ Deno.test("native physics is refused for an environment without MuJoCo, naming t
     /physics: native physics steps the MuJoCo environments/,
   );
 });
+
+Deno.test(
+  "native physics episodes reuse pooled states: 3000 resets and steps allocate none after the first",
+  native,
+  async () => {
+    const family = await loadLocomotionFamily("half-cheetah-dir", "native");
+    const model = await sharedModel("half_cheetah.xml", "native");
+    assert.equal(model.engine, "native");
+    const run = (n: number) => {
+      for (let e = 0; e < n; e++) {
+        const episode = family.reset(
+          { goal: 1 },
+          stream({ seed: 0, purpose: "reset", trajectory: e }),
+        );
+        episode.step(new Float64Array(6).fill(0.5));
+        episode.close?.();
+      }
+    };
+    run(50);
+    const before = { states: model.allocated, rss: Deno.memoryUsage().rss };
+    run(3000);
+    assert.equal(model.allocated, before.states, "no new simulation states");
+    const grown = Deno.memoryUsage().rss - before.rss;
+    assert.ok(grown < 50 * 2 ** 20, `RSS grew by ${grown} bytes over 3000 episodes`);
+  },
+);
