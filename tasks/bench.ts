@@ -30,7 +30,7 @@ import {
   PAPER_NAV2D,
   validateConfig,
 } from "../src/training/config.ts";
-import { LOCOMOTION_TASKS, type LocomotionId } from "../src/envs/locomotion.ts";
+import { LOCOMOTION_TASKS, type LocomotionId, modelUrl } from "../src/envs/locomotion.ts";
 import type { PhysicsEngine } from "../src/envs/physics.ts";
 import { loadNativeMujoco } from "../src/envs/native_mujoco.ts";
 import type { Algorithm } from "../src/estimators/meta_gradient.ts";
@@ -44,8 +44,10 @@ import { benchMemory, type MemoryBench } from "../src/bench/memory_bench.ts";
 import {
   benchPhysics,
   NATIVE_TESTSPEED,
+  nativeStepsPerSecond,
   type PhysicsBenchResult,
 } from "../src/bench/physics_bench.ts";
+import { breakdownIteration, type IterationBreakdown } from "../src/bench/iteration_breakdown.ts";
 import {
   type BackendRow,
   compareBackends,
@@ -78,6 +80,7 @@ const PARTS = [
   "anchor",
   "backends",
   "table2",
+  "breakdown",
 ] as const;
 
 const OPTIONS = {
@@ -173,6 +176,11 @@ learner threads: median seconds of iterations 2 … --memory-iterations (default
 sampling and learning, and a 500-iteration run's projected hours. Not part of "all": several
 minutes per combination.
 
+breakdown: where a paper HalfCheetah (direction) iteration goes, in one thread: physics, the policy
+while sampling, returns and baselines, the inner steps and the meta-gradient, at ζ = 1 and 3, for
+each learner backend and physics engine measured by table2; beside it the physics rate against
+\`${NATIVE_TESTSPEED}\` on the same model. Not part of "all": minutes per row.
+
 memory: peak resident memory of paper-scale HalfCheetah training (40 tasks × 20 trajectories ×
 200 steps, ζ = 3, sgmrl second order; --memory-iterations iterations, default 2), and the resident
 size after each iteration (flat when nothing accumulates). Several minutes per iteration.
@@ -226,6 +234,72 @@ function paperHalfCheetah(
     ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
     ...overrides,
   });
+}
+
+/** One row of the breakdown part. */
+interface BreakdownRow extends IterationBreakdown {
+  readonly innerSteps: number;
+  readonly physicsEngine: PhysicsEngine;
+  readonly backend: BackendName;
+  /** Physics steps per second of the physics stage. */
+  readonly physicsRate: number;
+  /** `mujoco-testspeed` on the same model, or null when it is not installed. */
+  readonly testspeed: number | null;
+}
+
+async function benchBreakdown(): Promise<BreakdownRow[]> {
+  const rows: BreakdownRow[] = [];
+  const engines = benchEngines(), backends = await table2Backends();
+  const model = LOCOMOTION_TASKS["half-cheetah-dir"];
+  const testspeed = await nativeStepsPerSecond(modelUrl(model.model));
+  for (const innerSteps of [1, 3]) {
+    for (const physicsEngine of engines) {
+      for (const backend of backends) {
+        const config = paperHalfCheetah("bench-breakdown", 1, undefined, {
+          innerSteps,
+          backend,
+          ...(physicsEngine === "wasm" ? {} : { physics: physicsEngine }),
+        });
+        const b = await breakdownIteration(config);
+        const steps = (innerSteps + 1) * config.metaBatchSize * config.trajectoriesPerTask *
+          config.horizon * model.frameSkip;
+        rows.push({
+          ...b,
+          innerSteps,
+          physicsEngine,
+          backend,
+          physicsRate: steps / b.physics,
+          testspeed,
+        });
+        console.error(`breakdown: ζ = ${innerSteps}, ${physicsEngine} physics, ${backend}: done`);
+      }
+    }
+  }
+  return rows;
+}
+
+function printBreakdown(rows: readonly BreakdownRow[]): void {
+  console.log(
+    "\nPaper HalfCheetah iteration in one thread (40 × 20 × 200, sgmrl second order), seconds (share)\n",
+  );
+  console.log(
+    "| ζ | physics | learner | physics | policy | returns and baselines | inner steps | meta-gradient | total | physics rate / testspeed |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) {
+    const cell = (x: number) => `${x.toFixed(1)} (${(100 * x / r.total).toFixed(0)}%)`;
+    console.log(
+      `| ${r.innerSteps} | ${r.physicsEngine} | ${r.backend} | ${cell(r.physics)} | ${
+        cell(r.policy)
+      } | ${cell(r.returns)} | ${cell(r.inner)} | ${cell(r.metaGradient)} | ${
+        r.total.toFixed(1)
+      } | ${(r.physicsRate / 1000).toFixed(1)}k${
+        r.testspeed === null
+          ? ""
+          : ` / ${(r.testspeed / 1000).toFixed(1)}k (${(r.physicsRate / r.testspeed).toFixed(2)})`
+      } |`,
+    );
+  }
 }
 
 /** One row of the table2 part. */
@@ -366,6 +440,7 @@ async function main(): Promise<number> {
   }
   if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
+  if (part === "breakdown") result.breakdown = await benchBreakdown();
   if (part === "table2") {
     result.table2 = await benchTable2(
       o["memory-iterations"] === undefined ? 3 : memoryIterations,
@@ -393,6 +468,7 @@ interface Report {
   anchor?: AnchorBench;
   backends?: BackendsBench;
   table2?: Table2Row[];
+  breakdown?: BreakdownRow[];
 }
 
 /** A report printed earlier with `--json`, read back for `--render`. */
@@ -431,6 +507,7 @@ function printReport(r: Report): void {
   if (r.anchor) printAnchor(r.anchor, iterations);
   if (r.backends) printBackends(r.backends, iterations);
   if (r.table2) printTable2(r.table2);
+  if (r.breakdown) printBreakdown(r.breakdown);
 }
 
 async function memoryOfHalfCheetah(iterations: number, workers: number): Promise<MemoryBench> {

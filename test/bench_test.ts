@@ -95,7 +95,7 @@ Deno.test("deno task bench: bad input gives one line naming the option and exit 
     const [args, message] of [
       [
         ["--part", "gpu"],
-        /part must be one of all, nav2d, learner, mujoco, memory, anchor, backends, table2/,
+        /part must be one of all, nav2d, learner, mujoco, memory, anchor, backends, table2, breakdown/,
       ],
       [["--part", "backends"], /part backends times --backend beside wasm: give --backend cpu/],
       [["--render", "test/no-such-report.json"], /render: cannot read "test\/no-such-report.json"/],

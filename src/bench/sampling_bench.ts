@@ -10,6 +10,7 @@ import { initPolicyParams, type PolicyParams, type PolicySpec } from "../estimat
 import {
   allJobs,
   gaussianSampling,
+  type Path,
   type SampleJob,
   samplePaths,
   type SampleRequest,
@@ -48,6 +49,7 @@ export interface SamplingProfile {
 export function profileSampling<Task>(
   request: SampleRequest<Task>,
   jobs: readonly SampleJob[],
+  keep?: (paths: Path[]) => void,
 ): SamplingProfile {
   let policySeconds = 0;
   const { policy } = request;
@@ -70,8 +72,9 @@ export function profileSampling<Task>(
     };
   }
   const start = performance.now();
-  samplePaths({ ...request, policy: timed }, jobs);
+  const paths = samplePaths({ ...request, policy: timed }, jobs);
   const seconds = (performance.now() - start) / 1000;
+  keep?.(paths);
   return { seconds, policySeconds, policyShare: policySeconds / seconds };
 }
 
