@@ -29,7 +29,7 @@ import { readStoredConfigs } from "../src/experiments/experiment_files.ts";
 import { checkTaskModulesAllowed } from "../src/sandbox/task_sandbox.ts";
 import { spotPlan, spotVerify } from "../src/verification/spot_verify.ts";
 import { paperIntervalCost, type ReplayCost } from "../src/training/budget.ts";
-import { ANALYSIS_PROFILE, spotVerifyAnalysis } from "../src/analysis/analysis_artifacts.ts";
+import { analysisSetup, spotVerifyAnalysis } from "../src/analysis/analysis_artifacts.ts";
 
 /**
  * Replays under `--all` without `--spot`: one interval and one final evaluation, in one of the
@@ -51,7 +51,7 @@ const OPTIONS = {
     type: "string",
     value: "NAME",
     help:
-      "profile whose results to verify: quick, paper, multistep, published, ablation, compare, theory, analysis (default: quick)",
+      "profile whose results to verify: quick, paper, multistep, published, ablation, compare, theory, analysis, analysis-tanh (default: quick)",
   },
   dir: {
     type: "string",
@@ -226,7 +226,7 @@ function reportProfile(
 ): number {
   const name = dir.split("/").filter((p) => p !== "").at(-1);
   if (differences === null) {
-    if (profile !== "theory" && profile !== ANALYSIS_PROFILE) {
+    if (profile !== "theory" && analysisSetup(profile) === undefined) {
       console.log(`NOTE: ${dir} is a custom directory (profile "${profile}" is not built in)`);
     }
     return 0;
@@ -323,7 +323,7 @@ async function verifyInFull(dir: string, options: VerifyOptions): Promise<number
  */
 async function hasReplayWithin(dir: string, cap: ReplayCost): Promise<boolean> {
   try {
-    if ((await readProfileManifest(dir)).profile === ANALYSIS_PROFILE) return true;
+    if (analysisSetup((await readProfileManifest(dir)).profile) !== undefined) return true;
     const configs = await readStoredConfigs(dir);
     const plan = spotPlan(configs, 1, 0, cap);
     return plan.intervals.length + plan.evaluations.length > 0;
@@ -340,11 +340,13 @@ async function verifyBySpots(
 ): Promise<number> {
   const drawSeed = seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
   console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
-  if ((await readProfileManifest(dir)).profile === ANALYSIS_PROFILE) {
+  const analysis = analysisSetup((await readProfileManifest(dir)).profile);
+  if (analysis !== undefined) {
     const report = await spotVerifyAnalysis(dir, {
       spots,
       seed: drawSeed,
       threads: options.threads,
+      setup: analysis,
       log: (line) => console.log(line),
     });
     if (report.failure !== null) {

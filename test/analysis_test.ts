@@ -2,6 +2,7 @@
 // true cosine about 95% of the time), its plumbing (the global baseline at 0 is no baseline), and
 // its artefacts spot-verified, with a forged record caught.
 import assert from "node:assert/strict";
+import { readProfileManifest } from "../src/experiments/artifacts.ts";
 import {
   ANALYSIS_ESTIMATORS,
   analysisMetaBatch,
@@ -10,7 +11,11 @@ import {
   dot,
   estimatesOn,
 } from "../src/analysis/analysis.ts";
-import { spotVerifyAnalysis, writeAnalysisArtifacts } from "../src/analysis/analysis_artifacts.ts";
+import {
+  ANALYSIS_TANH_PROFILE,
+  spotVerifyAnalysis,
+  writeAnalysisArtifacts,
+} from "../src/analysis/analysis_artifacts.ts";
 import { useBackend } from "../src/kernels/backend.ts";
 
 import { runExperiments } from "../src/experiments/reproduce.ts";
@@ -91,6 +96,7 @@ Deno.test("analysis artefacts: written, spot-verified, and a forged record is ca
   await inTempDirs(2, async ([source, out]) => {
     await runExperiments([SOURCE], source, "t");
     const setup = {
+      profile: ANALYSIS_TANH_PROFILE,
       config: SOURCE,
       points: [{ id: "init", iteration: 0 }, { id: "later", iteration: 4 }],
       sourceDir: source,
@@ -98,6 +104,8 @@ Deno.test("analysis artefacts: written, spot-verified, and a forged record is ca
     const threads = createThreads(1);
     try {
       await writeAnalysisArtifacts(out, { batches: 3, setup, threads });
+      // Written under the setup's profile name (here the tanh analysis's).
+      assert.equal((await readProfileManifest(out)).profile, ANALYSIS_TANH_PROFILE);
       const ok = await spotVerifyAnalysis(out, { spots: 100, seed: 1, threads, setup });
       assert.equal(ok.failure, null);
       assert.equal(ok.replayed.length, 6);

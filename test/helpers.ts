@@ -8,7 +8,7 @@ import {
 } from "../src/experiments/artifacts.ts";
 import { type ExperimentConfig, PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { readCurves, SUMMARY_ID, summaryFiles } from "../src/experiments/profile_summary.ts";
-import { ANALYSIS_PROFILE } from "../src/analysis/analysis_artifacts.ts";
+import { analysisSetup } from "../src/analysis/analysis_artifacts.ts";
 import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
 import { experimentId } from "../src/training/profiles.ts";
 import { train } from "../src/training/trainer.ts";
@@ -93,7 +93,8 @@ export async function forgeExperiment(
   await change(files);
   await writeExperiment(dir, id, files, finalStateDigest ?? manifest.finalStateDigest);
   const profile = await readProfileManifest(dir);
-  const training = profile.profile !== ANALYSIS_PROFILE && profile.profile !== THEORY_PROFILE;
+  const training = analysisSetup(profile.profile) === undefined &&
+    profile.profile !== THEORY_PROFILE;
   if (training && Object.hasOwn(profile.experiments, SUMMARY_ID) && id !== SUMMARY_ID) {
     await writeExperiment(dir, SUMMARY_ID, await summaryFiles(await readCurves(dir)));
   }

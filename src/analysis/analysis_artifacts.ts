@@ -55,6 +55,10 @@ import { useBackend } from "../kernels/backend.ts";
 
 /** The profile name of the analysis artefacts. */
 export const ANALYSIS_PROFILE = "analysis";
+/** The profile name of the same analysis at the tanh policy's parameters (results/ablation). */
+export const ANALYSIS_TANH_PROFILE = "analysis-tanh";
+/** The ablation experiment whose initialisation and checkpoints are the tanh analysis's points. */
+export const ANALYSIS_TANH_SOURCE = "nav2d-maml-so-z1-tanh-s0";
 /** Meta-batches per point (the issue asks for at least 50). */
 export const ANALYSIS_BATCHES = 50;
 /** The paper experiment whose initialisation and checkpoints are the points. */
@@ -97,6 +101,8 @@ export function analysisConfig(): ExperimentConfig {
  * points, and the results directory holding the source's checkpoints.
  */
 export interface AnalysisSetup {
+  /** The profile name its artefacts are written under. */
+  readonly profile: string;
   readonly config: ExperimentConfig;
   readonly points: readonly AnalysisPoint[];
   readonly sourceDir: string;
@@ -104,7 +110,52 @@ export interface AnalysisSetup {
 
 /** The built-in setup: {@linkcode ANALYSIS_SOURCE} of results/paper at {@linkcode ANALYSIS_POINTS}. */
 export function paperSetup(sourceDir = "results/paper"): AnalysisSetup {
-  return { config: analysisConfig(), points: ANALYSIS_POINTS, sourceDir };
+  return {
+    profile: ANALYSIS_PROFILE,
+    config: analysisConfig(),
+    points: ANALYSIS_POINTS,
+    sourceDir,
+  };
+}
+
+/**
+ * The same analysis at the tanh policy's parameters: {@linkcode ANALYSIS_TANH_SOURCE} of
+ * results/ablation (the paper profile's MAML run with tanh in place of ReLU) at the same points.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tanhSetup } from "./analysis_artifacts.ts";
+ * const setup = tanhSetup();
+ * assert.equal(setup.config.policy.activation, "tanh");
+ * assert.equal(setup.profile, "analysis-tanh");
+ * ```
+ */
+export function tanhSetup(sourceDir = "results/ablation"): AnalysisSetup {
+  const config = expandProfile(PROFILES.ablation).find((c) => c.id === ANALYSIS_TANH_SOURCE);
+  if (config === undefined) {
+    throw new Error(`${ANALYSIS_TANH_SOURCE} is not in the ablation profile`);
+  }
+  return { profile: ANALYSIS_TANH_PROFILE, config, points: ANALYSIS_POINTS, sourceDir };
+}
+
+/**
+ * The built-in analysis setup written under profile name `profile`, or undefined when `profile`
+ * names none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { analysisSetup } from "./analysis_artifacts.ts";
+ * assert.equal(analysisSetup("analysis")?.config.policy.activation, "relu");
+ * assert.equal(analysisSetup("analysis-tanh")?.config.policy.activation, "tanh");
+ * assert.equal(analysisSetup("paper"), undefined);
+ * ```
+ */
+export function analysisSetup(profile: string): AnalysisSetup | undefined {
+  if (profile === ANALYSIS_PROFILE) return paperSetup();
+  if (profile === ANALYSIS_TANH_PROFILE) return tanhSetup();
+  return undefined;
 }
 
 /**
@@ -289,7 +340,7 @@ export async function writeAnalysisArtifacts(
     stats.push({ point, stats: JSON.parse(files["stats.json"] as string) });
   }
   await writeExperiment(outDir, "summary", await analysisSummary(config.id, batches, stats));
-  return (await writeProfileManifest(outDir, ANALYSIS_PROFILE)).root;
+  return (await writeProfileManifest(outDir, setup.profile)).root;
 }
 
 /** The outcome of {@linkcode spotVerifyAnalysis}. */

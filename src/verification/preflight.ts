@@ -15,7 +15,7 @@ import { expandProfile, PROFILES } from "../training/profiles.ts";
 import { readStoredConfigs } from "../experiments/experiment_files.ts";
 import { checkTaskModulesAllowed, prepareTaskModules } from "../sandbox/task_sandbox.ts";
 import { THEORY_PROFILE } from "../theory/theory_artifacts.ts";
-import { ANALYSIS_PROFILE } from "../analysis/analysis_artifacts.ts";
+import { analysisSetup } from "../analysis/analysis_artifacts.ts";
 
 /** The outcome of {@linkcode preflight}. */
 export interface Preflight {
@@ -105,7 +105,7 @@ export async function preflight(
   if (problems.length > 0) {
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
-  if (profile === THEORY_PROFILE || profile === ANALYSIS_PROFILE) {
+  if (profile === THEORY_PROFILE || analysisSetup(profile) !== undefined) {
     return { profile, root, problems, configs: [], profileDifferences: null };
   }
   const configs = await readStoredConfigs(dir);

@@ -12,7 +12,7 @@ import { useBackend } from "../kernels/backend.ts";
 import { type Preflight, preflight } from "./preflight.ts";
 import { runExperiments, type RunHooks } from "../experiments/reproduce.ts";
 import { THEORY_PROFILE, writeTheoryArtifacts } from "../theory/theory_artifacts.ts";
-import { ANALYSIS_PROFILE, writeAnalysisArtifacts } from "../analysis/analysis_artifacts.ts";
+import { analysisSetup, writeAnalysisArtifacts } from "../analysis/analysis_artifacts.ts";
 import { localSampler } from "../threads/parallel_sampler.ts";
 import { localLearner } from "../threads/parallel_learner.ts";
 import type { Threads } from "../training/trainer.ts";
@@ -113,11 +113,14 @@ export async function verifyProfile(
       await useBackend("wasm");
       await writeTheoryArtifacts(scratch);
       experiments = Object.keys((await readProfileManifest(scratch)).experiments).length;
-    } else if (checked.profile === ANALYSIS_PROFILE) {
+    } else if (analysisSetup(checked.profile) !== undefined) {
       const sampler = threads.sampler ?? localSampler();
       const learner = threads.learner ?? localLearner();
       try {
-        await writeAnalysisArtifacts(scratch, { threads: { sampler, learner } });
+        await writeAnalysisArtifacts(scratch, {
+          threads: { sampler, learner },
+          setup: analysisSetup(checked.profile),
+        });
       } finally {
         if (threads.sampler === undefined) sampler.close();
         if (threads.learner === undefined) learner.close();
