@@ -5,7 +5,7 @@
  * @module
  */
 import { PHYSICS_ENGINES, type PhysicsEngine } from "./envs/physics.ts";
-import { LOCOMOTION_TASKS } from "./envs/locomotion.ts";
+import { isLocomotionId } from "./envs/locomotion.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import process from "node:process";
 import cliProgress from "cli-progress";
@@ -516,7 +516,7 @@ export async function selectGrid(
   ).map((c) =>
     // The engine of the MuJoCo experiments; wasm, the default, is left unrecorded (the bytes of a
     // run without --physics).
-    physics === undefined || !Object.hasOwn(LOCOMOTION_TASKS, c.env)
+    physics === undefined || !isLocomotionId(c.env)
       ? c
       : validateConfig(physics === "wasm" ? withoutPhysics(c) : { ...c, physics })
   );

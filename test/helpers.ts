@@ -13,6 +13,8 @@ import { THEORY_PROFILE } from "../src/theory/theory_artifacts.ts";
 import { experimentId } from "../src/training/profiles.ts";
 import { train } from "../src/training/trainer.ts";
 import { useBackend } from "../src/kernels/backend.ts";
+import type { TaskFamily } from "../src/envs/env.ts";
+import { stream } from "../src/core/rng.ts";
 
 /**
  * Whether this test run may load native libraries (`deno task test:native`): the tests that call
@@ -202,4 +204,16 @@ export function product64(
     }
   }
   return c;
+}
+
+/**
+ * Reset `n` episodes of a HalfCheetah family (trajectory streams 0 … n−1), take one step of each
+ * and close it: the loop the engines' pool tests run.
+ */
+export function runHalfCheetahEpisodes(family: TaskFamily<{ goal: number }>, n: number): void {
+  for (let e = 0; e < n; e++) {
+    const episode = family.reset({ goal: 1 }, stream({ seed: 0, purpose: "reset", trajectory: e }));
+    episode.step(new Float64Array(6).fill(0.5));
+    episode.close?.();
+  }
 }

@@ -20,6 +20,7 @@ import {
 import { environmentDims, ENVIRONMENTS, loadTaskFamily } from "../src/envs/registry.ts";
 import { type RandomStream, stream } from "../src/core/rng.ts";
 import { allJobs, gaussianSampling, samplePaths } from "../src/estimators/sampler.ts";
+import { runHalfCheetahEpisodes } from "./helpers.ts";
 
 const mj = await loadMujoco();
 const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
@@ -307,16 +308,7 @@ Deno.test("memory stays flat: 3000 resets and steps reuse one simulation state, 
   const probe = model.acquire();
   const heap = () => probe.qpos.buffer.byteLength;
   model.release(probe);
-  const run = (n: number) => {
-    for (let e = 0; e < n; e++) {
-      const episode = family.reset(
-        { goal: 1 },
-        stream({ seed: 0, purpose: "reset", trajectory: e }),
-      );
-      episode.step(new Float64Array(6).fill(0.5));
-      episode.close?.();
-    }
-  };
+  const run = (n: number) => runHalfCheetahEpisodes(family, n);
   run(50);
   const before = { heap: heap(), states: model.allocated };
   run(3000);

@@ -14,13 +14,12 @@ import {
 } from "../src/envs/native_mujoco.ts";
 import { compileModelXml, loadMujoco } from "../src/envs/mujoco.ts";
 import { loadLocomotionFamily, sharedModel } from "../src/envs/locomotion.ts";
-import { stream } from "../src/core/rng.ts";
 import { InputError } from "../src/core/errors.ts";
 import { useBackend } from "../src/kernels/backend.ts";
 import { runExperiments } from "../src/experiments/reproduce.ts";
 import { createThreads } from "../src/training/trainer.ts";
 import { verifyProfile } from "../src/verification/verify.ts";
-import { FFI_ALLOWED, inTempDirs, tinyConfig } from "./helpers.ts";
+import { FFI_ALLOWED, inTempDirs, runHalfCheetahEpisodes, tinyConfig } from "./helpers.ts";
 
 const native = { ignore: !FFI_ALLOWED };
 
@@ -334,16 +333,7 @@ Deno.test(
     const family = await loadLocomotionFamily("half-cheetah-dir", "native");
     const model = await sharedModel("half_cheetah.xml", "native");
     assert.equal(model.engine, "native");
-    const run = (n: number) => {
-      for (let e = 0; e < n; e++) {
-        const episode = family.reset(
-          { goal: 1 },
-          stream({ seed: 0, purpose: "reset", trajectory: e }),
-        );
-        episode.step(new Float64Array(6).fill(0.5));
-        episode.close?.();
-      }
-    };
+    const run = (n: number) => runHalfCheetahEpisodes(family, n);
     run(50);
     const before = { states: model.allocated, rss: Deno.memoryUsage().rss };
     run(3000);

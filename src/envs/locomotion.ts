@@ -165,6 +165,21 @@ export const LOCOMOTION_TASKS: Readonly<Record<LocomotionId, LocomotionSpec>> = 
 
 const RESET_SCALE = 0.1;
 
+/**
+ * Whether `env` names one of the MuJoCo task families (the environments a physics engine steps).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isLocomotionId } from "./locomotion.ts";
+ * assert.ok(isLocomotionId("swimmer-vel"));
+ * assert.ok(!isLocomotionId("nav2d"));
+ * ```
+ */
+export function isLocomotionId(env: string): env is LocomotionId {
+  return Object.hasOwn(LOCOMOTION_TASKS, env);
+}
+
 /** The URL of one of the package's MJCF models. */
 export function modelUrl(file: string): URL {
   return new URL(`./models/${file}`, import.meta.url);

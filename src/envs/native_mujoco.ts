@@ -223,8 +223,8 @@ export interface NativeModel {
 
 /**
  * A simulation state. `qpos`, `qvel` and `ctrl` are copies on the JavaScript side: `ctrl` is
- * written to the state before each `step`, and `qpos`, `qvel` and `time` are read back after
- * `reset`, `forward` and `step`.
+ * written to the state before each `step`, and `qpos` and `qvel` are read back after `reset`,
+ * `forward` and `step` (`time` is read from the state when asked).
  */
 export interface NativeData {
   readonly qpos: Float64Array;
@@ -483,7 +483,6 @@ class Data implements NativeData {
   readonly qpos: Float64Array;
   readonly qvel: Float64Array;
   readonly ctrl: Float64Array;
-  #time = 0;
   readonly #mj: MujocoSymbols;
   readonly #read: ForeignReader;
   readonly #libc: LibcSymbols;
@@ -517,7 +516,7 @@ class Data implements NativeData {
   }
 
   get time(): number {
-    return this.#time;
+    return this.#read.float64(this.#live() + BigInt(MUJOCO_222_LAYOUT.data.time));
   }
 
   #live(): bigint {
@@ -528,7 +527,6 @@ class Data implements NativeData {
   #readBack(): void {
     this.#read.into(this.qpos, this.#qposAt);
     this.#read.into(this.qvel, this.#qvelAt);
-    this.#time = this.#read.float64(this.#data + BigInt(MUJOCO_222_LAYOUT.data.time));
   }
 
   reset(): void {

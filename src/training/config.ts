@@ -8,7 +8,7 @@ import { type BackendName, BACKENDS } from "../kernels/backend.ts";
 import { DENSE_PRECISIONS, type DensePrecision } from "../kernels/dense_simd.ts";
 import { ENVIRONMENTS } from "../envs/registry.ts";
 import { PHYSICS_ENGINES, type PhysicsEngine } from "../envs/physics.ts";
-import { LOCOMOTION_TASKS } from "../envs/locomotion.ts";
+import { isLocomotionId } from "../envs/locomotion.ts";
 import { isPinnedTaskModule } from "../envs/task_module.ts";
 import { InputError } from "../core/errors.ts";
 import {
@@ -44,8 +44,6 @@ export const SAMPLERS = ["fixed", "budget"] as const;
  * ```
  */
 export const EVALUATION_PROTOCOLS = ["package", "published"] as const;
-
-const isMujocoEnvironment = (env: string) => Object.hasOwn(LOCOMOTION_TASKS, env);
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER): z.ZodNumber =>
   z.number().int().min(min).max(max);
@@ -108,7 +106,7 @@ const experimentConfigShape = z.strictObject({
   samplingPrecision: z.enum(DENSE_PRECISIONS).optional(),
   sampler: z.enum(SAMPLERS).optional(),
   physics: z.enum(PHYSICS_ENGINES).optional(),
-}).refine((c) => c.physics === undefined || c.physics === "wasm" || isMujocoEnvironment(c.env), {
+}).refine((c) => c.physics === undefined || c.physics === "wasm" || isLocomotionId(c.env), {
   message:
     "native physics steps the MuJoCo environments (half-cheetah-*, swimmer-*) only (--physics native sets it for those of a grid)",
   path: ["physics"],
