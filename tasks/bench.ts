@@ -136,12 +136,13 @@ replaced (the same bits), and the forward pass in float32 (other trajectories): 
 policy's share, and the ratios (--iterations of each).
 
 mujoco: for each locomotion task and physics engine (wasm, and native where Debian's MuJoCo 2.2.2
-loads), physics steps per second (environment steps × frame skip) while
-sampling 8 tasks × 4 trajectories × 200 steps with the paper's 100-100 policy in the loop, with
-1 … N sampling workers (median of 5 batches after a warm-up); the policy's share of single-thread
-time; and the native MuJoCo library's rate on the same model file
-(\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples; reported as null
-when it is not installed) with the ratio between the two.
+loads), physics steps per second (environment steps × frame skip) while sampling 8 tasks × 20
+trajectories × 200 steps with the paper's 100-100 policy in the loop, with 1 … N sampling workers
+(median of 5 batches after a warm-up); the native MuJoCo library's rate on the same model file
+(\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples, run before each
+one-worker batch; reported as null when it is not installed) with the median of the paired ratios;
+and where single-thread sampling time goes: the engine's physics steps (with the engine's own rate
+there over testspeed), the episodes' resets, the policy, and the rest.
 
 learner: one second-order sgmrl meta-gradient (ζ = 1) on the 2D-navigation paper batch, in one
 thread: its matrix-product FLOPs (from TensorFlow.js' kernel profile) per second of wall time,
@@ -627,7 +628,7 @@ async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBe
     for (const id of Object.keys(LOCOMOTION_TASKS) as LocomotionId[]) {
       out[physics === "wasm" ? id : `${id} (${physics})`] = await benchPhysics(id, {
         tasks: 8,
-        trajectoriesPerTask: 4,
+        trajectoriesPerTask: 20,
         horizon: 200,
         hidden: [100, 100],
         workers: Array.from({ length: maxWorkers }, (_, i) => i + 1),
@@ -641,29 +642,40 @@ async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBe
 
 function printMujoco(results: Record<string, PhysicsBenchResult>): void {
   const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
+  // A report of an earlier version (--render) may lack the split: "–" there.
+  const pct = (x: number | undefined) =>
+    x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(0)}%`;
+  const ratio = (x: number | null | undefined) => x == null ? "–" : x.toFixed(2);
   const counts = Object.keys(Object.values(results)[0].scaling);
   console.log(
-    "\nMuJoCo sampling, physics steps per second (100-100 policy in the loop; native: " +
-      `${NATIVE_TESTSPEED} MODEL 100000 1 0.01)\n`,
+    "\nMuJoCo sampling, physics steps per second (8 tasks × 20 trajectories × 200 steps, 100-100 " +
+      `policy in the loop; testspeed: ${NATIVE_TESTSPEED} MODEL 100000 1 0.01 before each ` +
+      "one-worker batch, ratio: median of the paired ratios; engine: its rate inside its step " +
+      "calls over testspeed; shares of single-thread sampling time)\n",
   );
   console.log(
-    `| task | physics | frame skip | per worker | testspeed | ratio | policy share | ${
+    `| task | physics | frame skip | per worker | testspeed | ratio | engine | engine share | resets | policy | rest | ${
       counts.map((c) => `${c} worker${c === "1" ? "" : "s"}`).join(" | ")
     } |`,
   );
   console.log(
-    `| --- | --- | --- | --- | --- | --- | --- | ${counts.map(() => "---").join(" | ")} |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${
+      counts.map(() => "---").join(" | ")
+    } |`,
   );
   for (const [id, r] of Object.entries(results)) {
     const scaling = counts.map((c) =>
       `${k(r.scaling[c])} (${(r.scaling[c] / r.scaling[counts[0]]).toFixed(2)}×)`
     );
+    const rest = 1 - r.engineShare - r.resetShare - r.policyShare;
     console.log(
       `| ${id.split(" ")[0]} | ${r.physics ?? "wasm"} | ${r.frameSkip} | ${
         k(r.physicsStepsPerSecondPerWorker)
       } | ${r.nativeStepsPerSecond === null ? "not installed" : k(r.nativeStepsPerSecond)} | ${
-        r.ratioToNative === null ? "–" : r.ratioToNative.toFixed(2)
-      } | ${(100 * r.policyShare).toFixed(0)}% | ${scaling.join(" | ")} |`,
+        ratio(r.ratioToNative)
+      } | ${ratio(r.engineRatioToNative)} | ${pct(r.engineShare)} | ${pct(r.resetShare)} | ${
+        pct(r.policyShare)
+      } | ${pct(rest)} | ${scaling.join(" | ")} |`,
     );
   }
 }

@@ -1,11 +1,21 @@
 // The benchmark's building blocks: FLOP counting from kernel shapes, the sampling-throughput
-// measurement on a tiny batch, two backends timed side by side, the PyTorch anchor's own check (where torch is installed), and the
+// measurement on a tiny batch with its split of the time (engine, resets, policy), two backends timed side by side, the PyTorch anchor's own check (where torch is installed), and the
 // task's refusal of bad input.
 import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/kernels/backend.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
-import { benchPhysics } from "../src/bench/physics_bench.ts";
+import { benchPhysics, timedPhysics } from "../src/bench/physics_bench.ts";
+import {
+  LOCOMOTION_TASKS,
+  locomotionFamily,
+  type LocomotionTask,
+  sharedModel,
+} from "../src/envs/locomotion.ts";
+import type { TaskFamily } from "../src/envs/env.ts";
+import { initPolicyParams } from "../src/estimators/policy.ts";
+import { allJobs, gaussianSampling, samplePaths } from "../src/estimators/sampler.ts";
+import { stream } from "../src/core/rng.ts";
 import { compareBackends } from "../src/bench/backend_bench.ts";
 import { tinyConfig } from "./helpers.ts";
 import { checkTorchAnchor, findTorchPython, runTorchAnchor } from "../src/bench/torch_anchor.ts";
@@ -86,8 +96,49 @@ Deno.test("benchPhysics: physics steps per second for each worker count, policy 
   assert.ok(Object.values(r.scaling).every((x) => Number.isFinite(x) && x > 0));
   assert.equal(r.physicsStepsPerSecondPerWorker, r.scaling["1"]);
   assert.ok(r.policyShare > 0 && r.policyShare < 1);
-  if (r.nativeStepsPerSecond === null) assert.equal(r.ratioToNative, null);
-  else assert.equal(r.ratioToNative, r.physicsStepsPerSecondPerWorker / r.nativeStepsPerSecond);
+  assert.ok(r.engineShare > 0 && r.resetShare > 0, JSON.stringify(r));
+  assert.ok(r.engineShare + r.resetShare + r.policyShare < 1, JSON.stringify(r));
+  if (r.nativeStepsPerSecond === null) {
+    assert.equal(r.ratioToNative, null);
+    assert.equal(r.engineRatioToNative, null);
+  } else {
+    // One repeat: the paired ratio is the one batch's rate over the testspeed run before it.
+    assert.equal(r.ratioToNative, r.physicsStepsPerSecondPerWorker / r.nativeStepsPerSecond);
+    // The engine alone is faster than the loop around it.
+    assert.ok(r.engineRatioToNative! > r.ratioToNative!, JSON.stringify(r));
+  }
+});
+
+Deno.test("timedPhysics: times the engine's calls and leaves every trajectory's bits as they were", async () => {
+  const spec = LOCOMOTION_TASKS["swimmer-vel"];
+  const model = await sharedModel(spec.model);
+  const seconds = { step: 0, reset: 0 };
+  const policySpec = { obsDim: 8, actDim: 2, hidden: [4], activation: "relu", initStd: 1 } as const;
+  const params = initPolicyParams(policySpec, 0);
+  const sample = (family: TaskFamily<LocomotionTask>) => {
+    const tasks = [0, 1].map((task) =>
+      family.sampleTask(stream({ seed: 0, purpose: "task", task }))
+    );
+    return samplePaths({
+      family,
+      policy: gaussianSampling(policySpec),
+      tasks,
+      params: tasks.map(() => params),
+      horizon: 30,
+      seed: 0,
+      purpose: "action",
+      iteration: 0,
+      phase: 0,
+    }, allJobs(2, 3));
+  };
+  const plain = sample(locomotionFamily(spec, model));
+  const timed = sample(locomotionFamily(spec, timedPhysics(model, seconds)));
+  assert.deepEqual(timed, plain);
+  assert.ok(seconds.step > 0 && seconds.reset > 0, JSON.stringify(seconds));
+  // A state borrowed around the wrapper is refused, not released twice.
+  const raw = model.acquire();
+  assert.throws(() => timedPhysics(model, seconds).release(raw), /not a state of this model/);
+  model.release(raw);
 });
 
 Deno.test("deno task bench: bad input gives one line naming the option and exit 2", async () => {

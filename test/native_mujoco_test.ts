@@ -10,7 +10,9 @@ import {
   loadNativeMujoco,
   MUJOCO_222_LAYOUT,
   NATIVE_MUJOCO_PACKAGE,
+  NATIVE_NJMAX,
   type NativeModel,
+  setsNjmax,
 } from "../src/envs/native_mujoco.ts";
 import { compileModelXml, loadMujoco } from "../src/envs/mujoco.ts";
 import { loadLocomotionFamily, sharedModel } from "../src/envs/locomotion.ts";
@@ -252,6 +254,68 @@ Deno.test(
       const grown = Deno.memoryUsage().rss - before;
       assert.ok(grown < 50 * 2 ** 20, `RSS grew by ${grown} bytes over 5000 states`);
     } finally {
+      model.free();
+    }
+  },
+);
+
+Deno.test(
+  "native states hold NATIVE_NJMAX constraint rows where the model sets none, with the dynamics of MuJoCo's 500; a step needing more throws",
+  native,
+  () => {
+    const native = loadNativeMujoco();
+    const withNjmax = (xml: string, rows: number) =>
+      xml.replace(/<mujoco\b[^>]*>/, (tag) => `${tag}<size njmax="${rows}"/>`);
+    for (const name of MODELS) {
+      const xml = modelXml(name);
+      assert.equal(setsNjmax(xml), false, name);
+      const sized = native.compile(xml, name);
+      const full = native.compile(withNjmax(xml, 500), `${name} with njmax 500`);
+      try {
+        assert.equal(sized.njmax, NATIVE_NJMAX);
+        assert.equal(full.njmax, 500);
+        // Three episodes of strong controls: bit for bit the same states with either size.
+        const a = sized.makeData(), b = full.makeData();
+        for (let episode = 0; episode < 3; episode++) {
+          a.reset();
+          b.reset();
+          for (const u of controls(sized.nu, 300)) {
+            const strong = u.map((x) => Math.max(-1, Math.min(1, 3 * x)));
+            a.ctrl.set(strong);
+            b.ctrl.set(strong);
+            a.step(5);
+            b.step(5);
+            assert.deepEqual([...a.qpos, ...a.qvel], [...b.qpos, ...b.qvel], name);
+          }
+        }
+        a.free();
+        b.free();
+      } finally {
+        sized.free();
+        full.free();
+      }
+    }
+    // A box resting on the floor needs 4 contacts × 4 pyramidal rows: 3 rows do not hold them.
+    const box = `<mujoco><size njmax="3"/><worldbody><geom type="plane" size="5 5 0.1"/>
+      <body pos="0 0 0.1"><freejoint/><geom type="box" size="0.1 0.1 0.1"/></body>
+      </worldbody></mujoco>`;
+    assert.equal(setsNjmax(box), true);
+    const model = native.compile(box, "box.xml");
+    // MuJoCo 2.2.2 also logs the warning to MUJOCO_LOG.TXT in the working directory: a temporary one.
+    const cwd = Deno.cwd(), dir = Deno.makeTempDirSync();
+    try {
+      assert.equal(model.njmax, 3);
+      const data = model.makeData();
+      Deno.chdir(dir);
+      assert.throws(
+        () => data.step(50),
+        /^RangeError: box\.xml: a step needed more than njmax = 3 constraint rows/,
+      );
+      assert.match(Deno.readTextFileSync(`${dir}/MUJOCO_LOG.TXT`), /Increase njmax above 3/);
+      data.free();
+    } finally {
+      Deno.chdir(cwd);
+      Deno.removeSync(dir, { recursive: true });
       model.free();
     }
   },

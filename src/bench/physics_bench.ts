@@ -1,13 +1,24 @@
 /**
  * Sampling throughput on the MuJoCo tasks on either physics engine, measured the way training
  * samples (the paper's policy in the loop, every trajectory through the sampler), beside the native MuJoCo library's own rate on
- * the same model file (`mujoco-testspeed` from Debian's libmujoco-samples).
+ * the same model file (`mujoco-testspeed` from Debian's libmujoco-samples), and where single-thread
+ * sampling time goes: the engine's steps, the episodes' resets, the policy, and the rest.
  *
  * @module
  */
-import { LOCOMOTION_TASKS, type LocomotionId, modelUrl } from "../envs/locomotion.ts";
-import { loadTaskFamily } from "../envs/registry.ts";
-import type { PhysicsEngine } from "../envs/physics.ts";
+import {
+  LOCOMOTION_TASKS,
+  locomotionFamily,
+  type LocomotionId,
+  modelUrl,
+  sharedModel,
+} from "../envs/locomotion.ts";
+import {
+  type PhysicsEngine,
+  type PhysicsModel,
+  stateView,
+  wrappedPhysics,
+} from "../envs/physics.ts";
 import { workerSampler } from "../threads/parallel_sampler.ts";
 import { initPolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { stream } from "../core/rng.ts";
@@ -39,12 +50,83 @@ export interface PhysicsBenchResult {
   readonly physicsStepsPerSecondPerWorker: number;
   /** Total physics steps per second, by worker count. */
   readonly scaling: Record<string, number>;
-  /** Fraction of single-thread sampling time spent evaluating the policy. */
+  /** Fraction of single-thread sampling time spent evaluating the policy (median over repeats). */
   readonly policyShare: number;
-  /** `mujoco-testspeed MODEL 100000 1 0.01` on the same model, or null when it is not installed. */
+  /** Fraction of single-thread sampling time inside the engine's physics steps. */
+  readonly engineShare: number;
+  /** Fraction of single-thread sampling time in the episodes' resets (reset, then forward). */
+  readonly resetShare: number;
+  /**
+   * `mujoco-testspeed MODEL 100000 1 0.01` on the same model (the median of one run before each
+   * timed one-worker batch), or null when it is not installed.
+   */
   readonly nativeStepsPerSecond: number | null;
-  /** physicsStepsPerSecondPerWorker / nativeStepsPerSecond, or null. */
+  /**
+   * The median over the one-worker batches of their rate over the testspeed run just before
+   * (paired, so that the machine's drift between runs cancels), or null.
+   */
   readonly ratioToNative: number | null;
+  /**
+   * The engine's own rate inside the sampling loop (physics steps over the seconds inside its
+   * step calls) over nativeStepsPerSecond, or null: what the engine costs, without the policy,
+   * the resets and the sampler around it.
+   */
+  readonly engineRatioToNative: number | null;
+}
+
+/** Seconds spent inside a {@linkcode timedPhysics} model's states, by operation. */
+export interface EngineSeconds {
+  /** Inside `step`. */
+  step: number;
+  /** Inside `reset` and `forward` (an episode's start). */
+  reset: number;
+}
+
+/**
+ * `model` with every borrowed state's operations timed into `seconds` (the states, their arrays
+ * and the results are the model's own: the wrapper only reads the clock around each call).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timedPhysics } from "./physics_bench.ts";
+ * import { sharedModel } from "../envs/locomotion.ts";
+ * const seconds = { step: 0, reset: 0 };
+ * const physics = timedPhysics(await sharedModel("swimmer.xml"), seconds);
+ * const state = physics.acquire();
+ * state.reset();
+ * state.forward();
+ * state.step(100);
+ * physics.release(state);
+ * assert.ok(seconds.step > 0 && seconds.reset > 0);
+ * ```
+ */
+export function timedPhysics(model: PhysicsModel, seconds: EngineSeconds): PhysicsModel {
+  const timed = (operation: keyof EngineSeconds, f: () => void) => {
+    const start = performance.now();
+    f();
+    seconds[operation] += (performance.now() - start) / 1000;
+  };
+  return wrappedPhysics(
+    {
+      engine: model.engine,
+      source: model.source,
+      nq: model.nq,
+      nv: model.nv,
+      nu: model.nu,
+      timestep: model.timestep,
+      allocated: () => model.allocated,
+      free: () => model.free(),
+    },
+    () => model.acquire(),
+    (state) => model.release(state),
+    (state) =>
+      stateView(state, {
+        reset: () => timed("reset", () => state.reset()),
+        forward: () => timed("reset", () => state.forward()),
+        step: (steps) => timed("step", () => state.step(steps)),
+      }),
+  );
 }
 
 /**
@@ -56,8 +138,11 @@ export async function benchPhysics(
   options: PhysicsBenchOptions,
 ): Promise<PhysicsBenchResult> {
   const physics = options.physics ?? "wasm";
-  const family = await loadTaskFamily(id, physics);
-  const frameSkip = LOCOMOTION_TASKS[id].frameSkip;
+  const locomotion = LOCOMOTION_TASKS[id];
+  const model = await sharedModel(locomotion.model, physics);
+  const family = locomotionFamily(locomotion, model);
+  const frameSkip = locomotion.frameSkip;
+  const modelFile = modelUrl(locomotion.model);
   const spec: PolicySpec = {
     obsDim: family.obsDim,
     actDim: family.actDim,
@@ -85,36 +170,64 @@ export async function benchPhysics(
     phase: 0,
   });
   const scaling: Record<string, number> = {};
+  // The native library's rate, measured before each timed one-worker batch.
+  const testspeed: number[] = [], ratios: number[] = [];
   for (const workers of options.workers) {
     const sampler = workerSampler(workers);
     try {
       await sampler.sample(request(0), jobs);
       const rates: number[] = [];
       for (let r = 1; r <= options.repeats; r++) {
+        const native = workers === 1 ? await nativeStepsPerSecond(modelFile) : null;
         const start = performance.now();
         await sampler.sample(request(r), jobs);
         rates.push(physicsSteps / ((performance.now() - start) / 1000));
+        if (native !== null) {
+          testspeed.push(native);
+          ratios.push(rates[rates.length - 1] / native);
+        }
       }
       scaling[String(workers)] = median(rates);
     } finally {
       sampler.close();
     }
   }
-  // The policy's share: the same batch in this thread, with the policy's time counted apart.
-  const { policyShare } = profileSampling(
-    { ...request(0), family, policy: gaussianSampling(spec) },
-    jobs,
-  );
+  if (testspeed.length === 0) {
+    const native = await nativeStepsPerSecond(modelFile);
+    if (native !== null) testspeed.push(native);
+  }
+  // Where single-thread time goes: the same batch in this thread, the policy's time and the
+  // engine's (steps; resets) counted apart; one warm-up, then the median of the repeats.
+  const engine: EngineSeconds = { step: 0, reset: 0 };
+  const timedFamily = locomotionFamily(locomotion, timedPhysics(model, engine));
+  const shares = { policy: [] as number[], step: [] as number[], reset: [] as number[] };
+  const stepSeconds: number[] = [];
+  for (let r = 0; r <= options.repeats; r++) {
+    engine.step = 0;
+    engine.reset = 0;
+    const p = profileSampling(
+      { ...request(r), family: timedFamily, policy: gaussianSampling(spec) },
+      jobs,
+    );
+    if (r === 0) continue;
+    shares.policy.push(p.policyShare);
+    shares.step.push(engine.step / p.seconds);
+    shares.reset.push(engine.reset / p.seconds);
+    stepSeconds.push(engine.step);
+  }
   const perWorker = scaling["1"] ?? NaN;
-  const native = await nativeStepsPerSecond(modelUrl(LOCOMOTION_TASKS[id].model));
+  const native = testspeed.length === 0 ? null : median(testspeed);
   return {
     physics,
     frameSkip,
     physicsStepsPerSecondPerWorker: perWorker,
     scaling,
-    policyShare,
+    policyShare: median(shares.policy),
+    engineShare: median(shares.step),
+    resetShare: median(shares.reset),
     nativeStepsPerSecond: native,
-    ratioToNative: native === null ? null : perWorker / native,
+    ratioToNative: ratios.length > 0 ? median(ratios) : native === null ? null : perWorker / native,
+    engineRatioToNative: native === null ? null : physicsSteps / median(stepSeconds) / native,
   };
 }
 

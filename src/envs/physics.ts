@@ -99,46 +99,131 @@ export interface PhysicsModel {
  */
 export function wasmPhysics(compiled: CompiledModel): PhysicsModel {
   const { mujoco, model } = compiled;
-  const states = new Map<PhysicsState, MjData>();
-  const wrap = (data: MjData): PhysicsState => ({
+  return wrappedPhysics(
+    {
+      engine: "wasm",
+      source: compiled.source,
+      nq: model.nq,
+      nv: model.nv,
+      nu: model.nu,
+      timestep: model.opt.timestep,
+      allocated: () => compiled.allocated,
+      free: () => compiled.free(),
+    },
+    () => compiled.acquire(),
+    (data) => compiled.release(data),
+    (data: MjData) =>
+      stateView(data, {
+        reset: () => mujoco.mj_resetData(model, data),
+        forward: () => mujoco.mj_forward(model, data),
+        step: (steps) => {
+          for (let k = 0; k < steps; k++) mujoco.mj_step(model, data);
+        },
+      }),
+  );
+}
+
+/** What {@linkcode wrappedPhysics} takes as is: the model's description, its count and its end. */
+export type PhysicsModelBase =
+  & Pick<PhysicsModel, "engine" | "source" | "nq" | "nv" | "nu" | "timestep" | "free">
+  & {
+    /** The states currently allocated. */
+    allocated(): number;
+  };
+
+/**
+ * A {@linkcode PhysicsState} over `arrays`' current qpos, qvel and ctrl (read at each access:
+ * a WebAssembly heap's views are made again when it grows) with the operations `operations`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stateView } from "./physics.ts";
+ * const arrays = { qpos: new Float64Array(1), qvel: new Float64Array(1), ctrl: new Float64Array(1) };
+ * const state = stateView(arrays, {
+ *   reset: () => arrays.qpos.fill(0), forward: () => {}, step: (n) => void (arrays.qpos[0] += n),
+ * });
+ * state.step(3);
+ * assert.equal(state.qpos[0], 3);
+ * arrays.qpos = new Float64Array([7]);
+ * assert.equal(state.qpos[0], 7);
+ * ```
+ */
+export function stateView(
+  arrays: Pick<PhysicsState, "qpos" | "qvel" | "ctrl">,
+  operations: Pick<PhysicsState, "reset" | "forward" | "step">,
+): PhysicsState {
+  return {
     get qpos() {
-      return data.qpos;
+      return arrays.qpos;
     },
     get qvel() {
-      return data.qvel;
+      return arrays.qvel;
     },
     get ctrl() {
-      return data.ctrl;
+      return arrays.ctrl;
     },
-    reset: () => mujoco.mj_resetData(model, data),
-    forward: () => mujoco.mj_forward(model, data),
-    step: (steps) => {
-      for (let k = 0; k < steps; k++) mujoco.mj_step(model, data);
-    },
-  });
+    reset: operations.reset,
+    forward: operations.forward,
+    step: operations.step,
+  };
+}
+
+/**
+ * A {@linkcode PhysicsModel} whose states are `wrap(inner)` of the inner states that `acquire`
+ * borrows, each given back through `release` with the state it wraps (a state this model did not
+ * lend is refused).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrappedPhysics } from "./physics.ts";
+ * let steps = 0;
+ * const qpos = new Float64Array(1), qvel = new Float64Array(1), ctrl = new Float64Array(1);
+ * const physics = wrappedPhysics(
+ *   { engine: "wasm", source: "counter", nq: 1, nv: 1, nu: 1, timestep: 0.01,
+ *     allocated: () => 1, free: () => {} },
+ *   () => "inner",
+ *   (inner) => assert.equal(inner, "inner"),
+ *   () => ({ qpos, qvel, ctrl, reset: () => {}, forward: () => {}, step: (n) => void (steps += n) }),
+ * );
+ * const state = physics.acquire();
+ * state.step(5);
+ * physics.release(state);
+ * assert.equal(steps, 5);
+ * assert.throws(() => physics.release(state), /counter: not a state of this model/);
+ * ```
+ */
+export function wrappedPhysics<Inner>(
+  base: PhysicsModelBase,
+  acquire: () => Inner,
+  release: (inner: Inner) => void,
+  wrap: (inner: Inner) => PhysicsState,
+): PhysicsModel {
+  const states = new Map<PhysicsState, Inner>();
   return {
-    engine: "wasm",
-    source: compiled.source,
-    nq: model.nq,
-    nv: model.nv,
-    nu: model.nu,
-    timestep: model.opt.timestep,
+    engine: base.engine,
+    source: base.source,
+    nq: base.nq,
+    nv: base.nv,
+    nu: base.nu,
+    timestep: base.timestep,
     acquire: () => {
-      const data = compiled.acquire();
-      const state = wrap(data);
-      states.set(state, data);
+      const inner = acquire();
+      const state = wrap(inner);
+      states.set(state, inner);
       return state;
     },
     release: (state) => {
-      const data = states.get(state);
-      if (data === undefined) throw new Error(`${compiled.source}: not a state of this model`);
+      const inner = states.get(state);
+      if (inner === undefined) throw new Error(`${base.source}: not a state of this model`);
       states.delete(state);
-      compiled.release(data);
+      release(inner);
     },
     get allocated() {
-      return compiled.allocated;
+      return base.allocated();
     },
-    free: () => compiled.free(),
+    free: () => base.free(),
   };
 }
 
