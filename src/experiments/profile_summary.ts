@@ -9,6 +9,9 @@
  *   curves-<env>-z<ζ>.svg          learning curves: pre- and post-adaptation return of the training
  *                                  batches against iteration, mean ± std over seeds, one line per
  *                                  estimator (each point the mean of a window of iterations)
+ *   gap.md                         with runs under the published protocol: the gap between the
+ *                                  package's figure and the paper's, step by step
+ *                                  (src/experiments/gap_decomposition.ts)
  * ```
  *
  * @module
@@ -16,6 +19,8 @@
 import { environmentName } from "../envs/task_module.ts";
 import type { ArtifactFiles } from "./artifacts.ts";
 import { lineChartSvg, type Series } from "./charts.ts";
+import { gapColumns, gapTable } from "./gap_decomposition.ts";
+import { meanStd } from "../core/stats.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
 import {
   parseEvaluationsCsv,
@@ -104,6 +109,8 @@ export async function summaryFiles(
   experiments: readonly ExperimentCurves[],
 ): Promise<ArtifactFiles> {
   const files: ArtifactFiles = { "table.md": `${summaryTable(summarize(experiments))}\n` };
+  const gap = gapTable(gapColumns(experiments), PAPER_FIGURES);
+  if (gap !== undefined) files["gap.md"] = `${gap}\n`;
   const groups = new Map<string, ExperimentCurves[]>();
   for (const e of experiments) {
     const key = `${environmentName(e.config.env)}-z${e.config.innerSteps}`;
@@ -210,12 +217,6 @@ export interface ExperimentResult {
   readonly periodic: readonly PeriodicEvaluation[];
   /** The published protocol's validations (empty without it). */
   readonly validations: readonly Validation[];
-}
-
-function meanStd(values: readonly number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
-  return { mean, std: values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0 };
 }
 
 /**
