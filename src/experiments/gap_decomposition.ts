@@ -15,8 +15,9 @@
  *
  * @module
  */
-import type { ExperimentResult } from "./profile_summary.ts";
-import { bestValidation, validationScore } from "../training/validation.ts";
+import type { ExperimentConfig } from "../training/config.ts";
+import type { Evaluation } from "../training/trainer.ts";
+import { bestValidation, type Validation, validationScore } from "../training/validation.ts";
 import { meanStd } from "../core/stats.ts";
 
 /**
@@ -36,6 +37,13 @@ export const GAP_STEPS = [
   "+ the published training setup (tanh, budget sampler)",
   "+ the best of the validations during training",
 ] as const;
+
+/** What the decomposition reads of a run (an `ExperimentResult` of profile_summary.ts is one). */
+export interface GapRun {
+  readonly config: ExperimentConfig;
+  readonly evaluation: Evaluation;
+  readonly validations: readonly Validation[];
+}
 
 /** One estimator's column of the decomposition: each step's value by seed. */
 export interface GapColumn {
@@ -63,7 +71,7 @@ const last = (values: readonly number[] | undefined) => values?.[values.length -
  * assert.deepEqual(gapColumns(await readResults("results/quick")), []);
  * ```
  */
-export function gapColumns(results: readonly ExperimentResult[]): GapColumn[] {
+export function gapColumns(results: readonly GapRun[]): GapColumn[] {
   const columns = new Map<string, { key: string; title: string; steps: Map<number, number>[] }>();
   for (const { config, evaluation, validations } of results) {
     if (config.evaluation.protocol !== "published") continue;
