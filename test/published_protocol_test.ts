@@ -1,6 +1,7 @@
 // The published trainer's validation protocol: its rows follow the trigger, they are the same bytes
 // for 1 and 2 workers and after any interruption, spot verification replays them, and the summary
-// reports the pooled return and each seed's best validation.
+// reports the pooled return and each seed's best validation; the committed paper-setup runs trained
+// as results/paper's.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/kernels/backend.ts";
 import {
@@ -224,5 +225,23 @@ Deno.test("the ablation profile changes one part of the paper profile's setup pe
       ? { ...reference, id: c.id, policy: { ...reference.policy, activation: "tanh" } }
       : { ...reference, id: c.id, sampler: "budget" };
     assert.deepEqual(c, changed, c.id);
+  }
+});
+
+Deno.test("results/published: each committed paper-setup run trained exactly as results/paper's run of its estimator and seed (params.bin and metrics.csv byte for byte)", async () => {
+  const runs = [...Deno.readDirSync("results/published")]
+    .filter((e) => e.isDirectory && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .filter((name) => name.includes("-paper-setup-s"));
+  assert.ok(runs.length > 0, "no paper-setup run committed");
+  for (const run of runs) {
+    const twin = run.replace("-paper-setup", "");
+    for (const file of ["params.bin", "metrics.csv"]) {
+      assert.deepEqual(
+        await Deno.readFile(`results/published/${run}/${file}`),
+        await Deno.readFile(`results/paper/${twin}/${file}`),
+        `${run}/${file}`,
+      );
+    }
   }
 });
