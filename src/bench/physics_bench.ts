@@ -131,7 +131,9 @@ export function timedPhysics(model: PhysicsModel, seconds: EngineSeconds): Physi
 
 /**
  * Physics steps per second that one sampling batch of `id` achieves with each worker count, the
- * policy's share of single-thread time, and the native library's rate on the same model.
+ * native library's rate on the same model (paired with each one-worker batch), and where
+ * single-thread sampling time goes: the engine's steps, the episodes' resets, the policy (the
+ * clock reads around the engine's calls fall in the rest).
  */
 export async function benchPhysics(
   id: LocomotionId,
