@@ -63,7 +63,8 @@ export interface PhysicsBenchResult {
   readonly nativeStepsPerSecond: number | null;
   /**
    * The median over the one-worker batches of their rate over the testspeed run just before
-   * (paired, so that the machine's drift between runs cancels), or null.
+   * (paired, so that the machine's drift between runs cancels); null without testspeed or without
+   * 1 among the worker counts.
    */
   readonly ratioToNative: number | null;
   /**
@@ -228,7 +229,7 @@ export async function benchPhysics(
     engineShare: median(shares.step),
     resetShare: median(shares.reset),
     nativeStepsPerSecond: native,
-    ratioToNative: ratios.length > 0 ? median(ratios) : native === null ? null : perWorker / native,
+    ratioToNative: ratios.length > 0 ? median(ratios) : null,
     engineRatioToNative: native === null ? null : physicsSteps / median(stepSeconds) / native,
   };
 }
