@@ -44,6 +44,7 @@ import { benchMemory, type MemoryBench } from "../src/bench/memory_bench.ts";
 import {
   benchPhysics,
   NATIVE_TESTSPEED,
+  type NativeComparison,
   nativeStepsPerSecond,
   type PhysicsBenchResult,
 } from "../src/bench/physics_bench.ts";
@@ -139,10 +140,12 @@ mujoco: for each locomotion task and physics engine (wasm, and native where Debi
 loads), physics steps per second (environment steps × frame skip) while sampling 8 tasks × 20
 trajectories × 200 steps with the paper's 100-100 policy in the loop, with 1 … N sampling workers
 (median of 5 batches after a warm-up); the native MuJoCo library's rate on the same model file
-(\`${NATIVE_TESTSPEED} MODEL 100000 1 0.01\`, from Debian's libmujoco-samples, run before each
-one-worker batch; reported as null when it is not installed) with the median of the paired ratios;
-and where single-thread sampling time goes: the engine's physics steps (with the engine's own rate
-there over testspeed), the episodes' resets, the policy, and the rest.
+(\`${NATIVE_TESTSPEED} MODEL 100000 1 CTRLNOISE\`, from Debian's libmujoco-samples, run before
+each one-worker batch; reported as null when it is not installed) with the median of the paired
+ratios, twice: at testspeed's default control noise 0.01, and at the noise whose controls are as
+large as the policy's in the batch (root mean square; the engine's cost per step grows with the
+controls); and where single-thread sampling time goes: the engine's physics steps (with the
+engine's own rate there over testspeed), the episodes' resets, the policy, and the rest.
 
 learner: one second-order sgmrl meta-gradient (ζ = 1) on the 2D-navigation paper batch, in one
 thread: its matrix-product FLOPs (from TensorFlow.js' kernel profile) per second of wall time,
@@ -646,20 +649,28 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
   const pct = (x: number | undefined) =>
     x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(0)}%`;
   const ratio = (x: number | null | undefined) => x == null ? "–" : x.toFixed(2);
+  // A report of an earlier version may lack the comparison at the policy's controls.
+  const atPolicy = (c: NativeComparison | null | undefined) =>
+    c == null
+      ? "–"
+      : `${c.ctrlnoise}, ${k(c.nativeStepsPerSecond)}, ${ratio(c.ratioToNative)}, ${
+        ratio(c.engineRatioToNative)
+      }`;
   const counts = Object.keys(Object.values(results)[0].scaling);
   console.log(
     "\nMuJoCo sampling, physics steps per second (8 tasks × 20 trajectories × 200 steps, 100-100 " +
       `policy in the loop; testspeed: ${NATIVE_TESTSPEED} MODEL 100000 1 0.01 before each ` +
       "one-worker batch, ratio: median of the paired ratios; engine: its rate inside its step " +
-      "calls over testspeed; shares of single-thread sampling time)\n",
+      "calls over testspeed; at the policy's controls: the same with testspeed's control noise " +
+      "as large as the policy's controls; shares of single-thread sampling time)\n",
   );
   console.log(
-    `| task | physics | frame skip | per worker | testspeed | ratio | engine | engine share | resets | policy | rest | ${
+    `| task | physics | frame skip | per worker | testspeed | ratio | engine | at the policy's controls: noise, testspeed, ratio, engine | engine share | resets | policy | rest | ${
       counts.map((c) => `${c} worker${c === "1" ? "" : "s"}`).join(" | ")
     } |`,
   );
   console.log(
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${
       counts.map(() => "---").join(" | ")
     } |`,
   );
@@ -673,9 +684,9 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
         k(r.physicsStepsPerSecondPerWorker)
       } | ${r.nativeStepsPerSecond === null ? "not installed" : k(r.nativeStepsPerSecond)} | ${
         ratio(r.ratioToNative)
-      } | ${ratio(r.engineRatioToNative)} | ${pct(r.engineShare)} | ${pct(r.resetShare)} | ${
-        pct(r.policyShare)
-      } | ${pct(rest)} | ${scaling.join(" | ")} |`,
+      } | ${ratio(r.engineRatioToNative)} | ${atPolicy(r.atPolicyControls)} | ${
+        pct(r.engineShare)
+      } | ${pct(r.resetShare)} | ${pct(r.policyShare)} | ${pct(rest)} | ${scaling.join(" | ")} |`,
     );
   }
 }

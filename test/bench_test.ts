@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { tf, useBackend } from "../src/kernels/backend.ts";
 import { PAPER_NAV2D, validateConfig } from "../src/training/config.ts";
 import { benchLearner, matmulFlops } from "../src/bench/learner_bench.ts";
-import { benchPhysics, timedPhysics } from "../src/bench/physics_bench.ts";
+import { benchPhysics, policyControlNoise, timedPhysics } from "../src/bench/physics_bench.ts";
 import {
   LOCOMOTION_TASKS,
   locomotionFamily,
@@ -101,12 +101,40 @@ Deno.test("benchPhysics: physics steps per second for each worker count, policy 
   if (r.nativeStepsPerSecond === null) {
     assert.equal(r.ratioToNative, null);
     assert.equal(r.engineRatioToNative, null);
+    assert.equal(r.atPolicyControls, null);
   } else {
     // One repeat: the paired ratio is the one batch's rate over the testspeed run before it.
     assert.equal(r.ratioToNative, r.physicsStepsPerSecondPerWorker / r.nativeStepsPerSecond);
     // The engine alone is faster than the loop around it.
     assert.ok(r.engineRatioToNative! > r.ratioToNative!, JSON.stringify(r));
+    // At the policy's controls: the initial policy's raw actions (σ = 1 on the [−10, 10] box) are
+    // controls of about 0.1, testspeed's noise about √3 · 0.1.
+    const c = r.atPolicyControls!;
+    assert.ok(c.ctrlnoise > 0.1 && c.ctrlnoise < 0.3, JSON.stringify(c));
+    assert.equal(c.ratioToNative, r.physicsStepsPerSecondPerWorker / c.nativeStepsPerSecond);
+    assert.ok(c.engineRatioToNative > c.ratioToNative!, JSON.stringify(c));
   }
+});
+
+Deno.test("policyControlNoise: √3 × the controls' root mean square in half-ranges about the range's centre, clipped as the environment clips", () => {
+  const path = (actions: number[], actDim: number) => ({
+    observations: new Float64Array(actions.length / actDim),
+    actions: new Float64Array(actions),
+    rewards: new Float64Array(actions.length / actDim),
+    length: actions.length / actDim,
+  });
+  // Controls in [0, 2] (centre 1, half-range 1): raw actions 30 (clipped to 10) and four 0s are
+  // controls 2, 1, 1, 1, 1, i.e. 1, 0, 0, 0, 0 about the centre: noise √(3 · 1/5) = 0.7746 (unclipped,
+  // the 30 would be 3 half-ranges out).
+  assert.equal(policyControlNoise([path([30, 0, 0, 0, 0], 1)], [0], [2]), 0.775);
+  // Controls at the range's ends: √3, which testspeed clamps to 1.
+  assert.equal(policyControlNoise([path([10, -10], 1)], [0], [2]), 1);
+  // Raw 2 and −1 on [−10, 10] → controls 0.2 and −0.1 on [−1, 1], two dimensions, one path each:
+  // mean square (0.04 + 0.01 + 0.04 + 0.01) / 4 = 0.025, noise √0.075 = 0.27386… → 0.274.
+  assert.equal(
+    policyControlNoise([path([2, -1], 2), path([2, -1], 2)], [-1, -1], [1, 1]),
+    0.274,
+  );
 });
 
 Deno.test("timedPhysics: times the engine's calls and leaves every trajectory's bits as they were", async () => {

@@ -1,8 +1,10 @@
 /**
  * Sampling throughput on the MuJoCo tasks on either physics engine, measured the way training
- * samples (the paper's policy in the loop, every trajectory through the sampler), beside the native MuJoCo library's own rate on
- * the same model file (`mujoco-testspeed` from Debian's libmujoco-samples), and where single-thread
- * sampling time goes: the engine's steps, the episodes' resets, the policy, and the rest.
+ * samples (the paper's policy in the loop, every trajectory through the sampler), beside the native
+ * MuJoCo library's own rate on the same model file (`mujoco-testspeed` from Debian's
+ * libmujoco-samples, at its default control noise and at controls as large as the policy's: the
+ * engine's cost per step grows with the controls), and where single-thread sampling time goes: the
+ * engine's steps, the episodes' resets, the policy, and the rest.
  *
  * @module
  */
@@ -22,9 +24,11 @@ import {
 import { workerSampler } from "../threads/parallel_sampler.ts";
 import { initPolicyParams, type PolicySpec } from "../estimators/policy.ts";
 import { stream } from "../core/rng.ts";
-import { allJobs, gaussianSampling } from "../estimators/sampler.ts";
+import { allJobs, gaussianSampling, type Path } from "../estimators/sampler.ts";
+import { scaleAction } from "../envs/env.ts";
 import { profileSampling } from "./sampling_bench.ts";
 import { median } from "../core/stats.ts";
+import type { DensePrecision } from "../kernels/dense_simd.ts";
 
 /** The batch one measurement samples. */
 export interface PhysicsBenchOptions {
@@ -39,6 +43,8 @@ export interface PhysicsBenchOptions {
   readonly repeats: number;
   /** The physics engine (default wasm). */
   readonly physics?: PhysicsEngine;
+  /** The precision the policy samples in (default float64, as the configuration's). */
+  readonly samplingPrecision?: DensePrecision;
 }
 
 /** Throughput of one task. */
@@ -73,6 +79,63 @@ export interface PhysicsBenchResult {
    * the resets and the sampler around it.
    */
   readonly engineRatioToNative: number | null;
+  /**
+   * The same comparisons with testspeed driving the model with controls as large as the policy's
+   * ({@linkcode policyControlNoise} of the batch): the engine's cost depends on the controls (more
+   * motion, more work per step), and testspeed's default noise of 0.01 barely moves the model.
+   * Null without testspeed.
+   */
+  readonly atPolicyControls: NativeComparison | null;
+}
+
+/** The native library's rate at one control noise, and the sampling loop's over it. */
+export interface NativeComparison {
+  /** testspeed's `ctrlnoise` argument. */
+  readonly ctrlnoise: number;
+  /** testspeed's steps per second (the median of the runs before the one-worker batches). */
+  readonly nativeStepsPerSecond: number;
+  /** Median of the paired one-worker ratios, or null without 1 among the worker counts. */
+  readonly ratioToNative: number | null;
+  /** The engine's rate inside the sampling loop's step calls over nativeStepsPerSecond. */
+  readonly engineRatioToNative: number;
+}
+
+/**
+ * The `ctrlnoise` argument with which `mujoco-testspeed`'s controls have the root mean square of
+ * `paths`' controls: testspeed sets each control to its range's centre plus ctrlnoise × half the
+ * range × a uniform (Halton) number in [−1, 1], whose root mean square is ctrlnoise / √3; so this
+ * is √3 times the controls' root mean square in units of half their range, about that centre
+ * (clamped to testspeed's [0, 1], three significant digits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { policyControlNoise } from "./physics_bench.ts";
+ * // Raw actions ±1 on the policy's [−10, 10] box are controls ±0.1 on [−1, 1]: √3 · 0.1.
+ * const actions = new Float64Array([1, -1, -1, 1]);
+ * const path = { observations: new Float64Array(2), actions, rewards: new Float64Array(2), length: 2 };
+ * assert.equal(policyControlNoise([path], [-1, -1], [1, 1]), 0.173);
+ * ```
+ */
+export function policyControlNoise(
+  paths: readonly Path[],
+  low: readonly number[],
+  high: readonly number[],
+): number {
+  const d = low.length, control = new Float64Array(d);
+  let sum = 0, count = 0;
+  for (const path of paths) {
+    for (let t = 0; t < path.length; t++) {
+      scaleAction(path.actions.subarray(t * d, (t + 1) * d), low, high, control);
+      for (let j = 0; j < d; j++) {
+        const centred = (control[j] - (high[j] + low[j]) / 2) / ((high[j] - low[j]) / 2);
+        sum += centred * centred;
+        count++;
+      }
+    }
+  }
+  const noise = Math.sqrt(3 * sum / count);
+  return Math.min(1, Number(noise.toPrecision(3)));
 }
 
 /** Seconds spent inside a {@linkcode timedPhysics} model's states, by operation. */
@@ -152,6 +215,9 @@ export async function benchPhysics(
     hidden: [...options.hidden],
     activation: "relu",
     initStd: 1,
+    ...(options.samplingPrecision === undefined
+      ? {}
+      : { samplingPrecision: options.samplingPrecision }),
   };
   const params = initPolicyParams(spec, 0);
   const tasks = Array.from(
@@ -173,21 +239,35 @@ export async function benchPhysics(
     phase: 0,
   });
   const scaling: Record<string, number> = {};
-  // The native library's rate, measured before each timed one-worker batch.
-  const testspeed: number[] = [], ratios: number[] = [];
+  // The controls' size, from the warm-up batch (every worker count samples the same batch).
+  let ctrlnoise: number | null = null;
+  // The native library's rate at testspeed's default noise and at the policy's, measured before
+  // each timed one-worker batch.
+  const testspeed = { default: [] as number[], policy: [] as number[] };
+  const ratios = { default: [] as number[], policy: [] as number[] };
+  const native = async () => {
+    const atDefault = await nativeStepsPerSecond(modelFile);
+    return atDefault === null
+      ? null
+      : { default: atDefault, policy: (await nativeStepsPerSecond(modelFile, ctrlnoise!))! };
+  };
   for (const workers of options.workers) {
     const sampler = workerSampler(workers);
     try {
-      await sampler.sample(request(0), jobs);
+      const warmUp = await sampler.sample(request(0), jobs);
+      ctrlnoise ??= policyControlNoise(warmUp, family.actionLow, family.actionHigh);
       const rates: number[] = [];
       for (let r = 1; r <= options.repeats; r++) {
-        const native = workers === 1 ? await nativeStepsPerSecond(modelFile) : null;
+        const nativeRates = workers === 1 ? await native() : null;
         const start = performance.now();
         await sampler.sample(request(r), jobs);
-        rates.push(physicsSteps / ((performance.now() - start) / 1000));
-        if (native !== null) {
-          testspeed.push(native);
-          ratios.push(rates[rates.length - 1] / native);
+        const rate = physicsSteps / ((performance.now() - start) / 1000);
+        rates.push(rate);
+        if (nativeRates !== null) {
+          for (const at of ["default", "policy"] as const) {
+            testspeed[at].push(nativeRates[at]);
+            ratios[at].push(rate / nativeRates[at]);
+          }
         }
       }
       scaling[String(workers)] = median(rates);
@@ -195,9 +275,12 @@ export async function benchPhysics(
       sampler.close();
     }
   }
-  if (testspeed.length === 0) {
-    const native = await nativeStepsPerSecond(modelFile);
-    if (native !== null) testspeed.push(native);
+  if (testspeed.default.length === 0) {
+    const nativeRates = await native();
+    if (nativeRates !== null) {
+      testspeed.default.push(nativeRates.default);
+      testspeed.policy.push(nativeRates.policy);
+    }
   }
   // Where single-thread time goes: the same batch in this thread, the policy's time and the
   // engine's (steps; resets) counted apart; one warm-up, then the median of the repeats.
@@ -219,7 +302,18 @@ export async function benchPhysics(
     stepSeconds.push(engine.step);
   }
   const perWorker = scaling["1"] ?? NaN;
-  const native = testspeed.length === 0 ? null : median(testspeed);
+  const engineRate = physicsSteps / median(stepSeconds);
+  const compared = (at: "default" | "policy"): NativeComparison | null => {
+    if (testspeed[at].length === 0) return null;
+    const nativeRate = median(testspeed[at]);
+    return {
+      ctrlnoise: at === "default" ? TESTSPEED_CTRLNOISE : ctrlnoise!,
+      nativeStepsPerSecond: nativeRate,
+      ratioToNative: ratios[at].length > 0 ? median(ratios[at]) : null,
+      engineRatioToNative: engineRate / nativeRate,
+    };
+  };
+  const atDefault = compared("default");
   return {
     physics,
     frameSkip,
@@ -228,24 +322,32 @@ export async function benchPhysics(
     policyShare: median(shares.policy),
     engineShare: median(shares.step),
     resetShare: median(shares.reset),
-    nativeStepsPerSecond: native,
-    ratioToNative: ratios.length > 0 ? median(ratios) : null,
-    engineRatioToNative: native === null ? null : physicsSteps / median(stepSeconds) / native,
+    nativeStepsPerSecond: atDefault?.nativeStepsPerSecond ?? null,
+    ratioToNative: atDefault?.ratioToNative ?? null,
+    engineRatioToNative: atDefault?.engineRatioToNative ?? null,
+    atPolicyControls: compared("policy"),
   };
 }
 
 /** The native command the benchmark compares with. */
 export const NATIVE_TESTSPEED = "mujoco-testspeed";
 
+/** testspeed's own default control noise. */
+export const TESTSPEED_CTRLNOISE = 0.01;
+
 /**
- * Steps per second of the native MuJoCo library on `model`: `mujoco-testspeed MODEL 100000 1 0.01`
- * (100,000 steps, one thread, control noise 0.01). Null when the command is not installed.
+ * Steps per second of the native MuJoCo library on `model`: `mujoco-testspeed MODEL 100000 1
+ * CTRLNOISE` (100,000 steps, one thread, control noise `ctrlnoise`, by default testspeed's 0.01).
+ * Null when the command is not installed.
  */
-export async function nativeStepsPerSecond(model: URL): Promise<number | null> {
+export async function nativeStepsPerSecond(
+  model: URL,
+  ctrlnoise: number = TESTSPEED_CTRLNOISE,
+): Promise<number | null> {
   let output: Deno.CommandOutput;
   try {
     output = await new Deno.Command(NATIVE_TESTSPEED, {
-      args: [decodeURIComponent(model.pathname), "100000", "1", "0.01"],
+      args: [decodeURIComponent(model.pathname), "100000", "1", String(ctrlnoise)],
       stdout: "piped",
       stderr: "piped",
     }).output();
