@@ -110,7 +110,7 @@ const OPTIONS = {
   "sampling-precision": {
     type: "string",
     value: "P",
-    help: `nav2d, learner and backends: sample in ${
+    help: `nav2d, learner, backends and mujoco: sample in ${
       DENSE_PRECISIONS.join(" | ")
     } (default: float64; the anchor reports native in both)`,
   },
@@ -442,7 +442,7 @@ async function main(): Promise<number> {
       estimators: await benchEstimators(config, [1, 2, 3]),
     };
   }
-  if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers);
+  if (wanted("mujoco")) result.mujoco = await benchMujoco(maxWorkers, samplingPrecision);
   if (wanted("memory")) result.memory = await memoryOfHalfCheetah(memoryIterations, maxWorkers);
   if (part === "breakdown") result.breakdown = await benchBreakdown();
   if (part === "table2") {
@@ -463,7 +463,7 @@ async function main(): Promise<number> {
 /** What one run measured: what `--json` prints and `--render` reads back. */
 interface Report {
   machine: { cores: number; backend: string; device?: string; deno: string };
-  /** samplingPrecision: what nav2d, learner and backends sampled in (anchor reports both). */
+  /** samplingPrecision: what nav2d, learner, backends and mujoco sampled in (anchor reports both). */
   settings: { iterations: number; samplingPrecision?: DensePrecision };
   nav2d?: Nav2dBench;
   learner?: LearnerReport;
@@ -506,7 +506,7 @@ function printReport(r: Report): void {
   const precision = r.settings.samplingPrecision ?? "float64";
   if (r.nav2d) printNav2d(r.nav2d, iterations, backend, precision);
   if (r.learner) printLearner(r.learner);
-  if (r.mujoco) printMujoco(r.mujoco);
+  if (r.mujoco) printMujoco(r.mujoco, precision);
   if (r.memory) printMemory(r.memory);
   if (r.anchor) printAnchor(r.anchor, iterations);
   if (r.backends) printBackends(r.backends, iterations);
@@ -625,7 +625,10 @@ function benchEngines(): PhysicsEngine[] {
   }
 }
 
-async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBenchResult>> {
+async function benchMujoco(
+  maxWorkers: number,
+  samplingPrecision: DensePrecision | undefined,
+): Promise<Record<string, PhysicsBenchResult>> {
   const out: Record<string, PhysicsBenchResult> = {};
   for (const physics of benchEngines()) {
     for (const id of Object.keys(LOCOMOTION_TASKS) as LocomotionId[]) {
@@ -637,13 +640,14 @@ async function benchMujoco(maxWorkers: number): Promise<Record<string, PhysicsBe
         workers: Array.from({ length: maxWorkers }, (_, i) => i + 1),
         repeats: 5,
         physics,
+        ...(samplingPrecision === undefined ? {} : { samplingPrecision }),
       });
     }
   }
   return out;
 }
 
-function printMujoco(results: Record<string, PhysicsBenchResult>): void {
+function printMujoco(results: Record<string, PhysicsBenchResult>, precision: DensePrecision): void {
   const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
   // A report of an earlier version (--render) may lack the split: "–" there.
   const pct = (x: number | undefined) =>
@@ -659,7 +663,7 @@ function printMujoco(results: Record<string, PhysicsBenchResult>): void {
   const counts = Object.keys(Object.values(results)[0].scaling);
   console.log(
     "\nMuJoCo sampling, physics steps per second (8 tasks × 20 trajectories × 200 steps, 100-100 " +
-      `policy in the loop; testspeed: ${NATIVE_TESTSPEED} MODEL 100000 1 0.01 before each ` +
+      `policy in the loop sampling in ${precision}; testspeed: ${NATIVE_TESTSPEED} MODEL 100000 1 0.01 before each ` +
       "one-worker batch, ratio: median of the paired ratios; engine: its rate inside its step " +
       "calls over testspeed; at the policy's controls: the same with testspeed's control noise " +
       "as large as the policy's controls; shares of single-thread sampling time)\n",

@@ -134,6 +134,7 @@ export function policyControlNoise(
       }
     }
   }
+  if (count === 0) throw new RangeError("policyControlNoise: the paths hold no steps");
   const noise = Math.sqrt(3 * sum / count);
   return Math.min(1, Number(noise.toPrecision(3)));
 }
@@ -203,6 +204,9 @@ export async function benchPhysics(
   id: LocomotionId,
   options: PhysicsBenchOptions,
 ): Promise<PhysicsBenchResult> {
+  if (options.workers.length === 0) {
+    throw new RangeError("benchPhysics: workers must name at least one worker count");
+  }
   const physics = options.physics ?? "wasm";
   const locomotion = LOCOMOTION_TASKS[id];
   const model = await sharedModel(locomotion.model, physics);
