@@ -196,7 +196,9 @@ export function timedPhysics(model: PhysicsModel, seconds: EngineSeconds): Physi
 
 /**
  * Physics steps per second that one sampling batch of `id` achieves with each worker count, the
- * native library's rate on the same model (paired with each one-worker batch), and where
+ * native library's rate on the same model (paired with each one-worker batch; at testspeed's
+ * default control noise and at controls as large as the batch's, {@linkcode policyControlNoise}),
+ * and where
  * single-thread sampling time goes: the engine's steps, the episodes' resets, the policy (the
  * clock reads around the engine's calls fall in the rest).
  */
