@@ -1,7 +1,7 @@
 // The published trainer's validation protocol: its rows follow the trigger, they are the same bytes
 // for 1 and 2 workers and after any interruption, spot verification replays them, and the summary
 // reports the pooled return and each seed's best validation; the committed paper-setup runs trained
-// as results/paper's.
+// as results/paper's, and the committed sgmrl-published runs as MAML.
 import assert from "node:assert/strict";
 import { useBackend } from "../src/kernels/backend.ts";
 import {
@@ -241,6 +241,23 @@ Deno.test("results/published: each committed paper-setup run trained exactly as 
         await Deno.readFile(`results/published/${run}/${file}`),
         await Deno.readFile(`results/paper/${twin}/${file}`),
         `${run}/${file}`,
+      );
+    }
+  }
+});
+
+Deno.test("results/published and results/paper: each committed sgmrl-published run ends with MAML's parameters of its seed, byte for byte (the published SG-MRL term adds nothing)", async () => {
+  for (const dir of ["results/published", "results/paper"]) {
+    const runs = [...Deno.readDirSync(dir)]
+      .filter((e) => e.isDirectory && e.name.includes("-sgmrl-published-"))
+      .map((e) => e.name);
+    assert.ok(runs.length > 0, `no sgmrl-published run committed in ${dir}`);
+    for (const run of runs) {
+      const twin = run.replace("-sgmrl-published-", "-maml-");
+      assert.deepEqual(
+        await Deno.readFile(`${dir}/${run}/params.bin`),
+        await Deno.readFile(`${dir}/${twin}/params.bin`),
+        `${dir}/${run}`,
       );
     }
   }
