@@ -112,6 +112,36 @@ Deno.test("a run stopped after any iteration and rerun (any worker count) ends w
   });
 });
 
+Deno.test("a resumed experiment's time in timings.json counts the earlier processes' up to its checkpoint", async () => {
+  await inTempDirs(1, async ([dir]) => {
+    const [config] = CONFIGS;
+    const run = `${dir}/.run-${config.id}`;
+    const seconds = async () =>
+      JSON.parse(await Deno.readTextFile(`${dir}/timings.json`)).seconds[config.id];
+    // Stopped after 4 iterations: the scheduled checkpoint after 3 and the stop's after 4.
+    assert.equal((await runExperiments([config], dir, "t", stopAfter(4))).stopped, true);
+    const recorded = JSON.parse(await Deno.readTextFile(`${run}/elapsed.json`));
+    assert.deepEqual(Object.keys(recorded).sort(), ["3", "4"]);
+    assert.ok(0 <= recorded["3"] && recorded["3"] <= recorded["4"], JSON.stringify(recorded));
+    assert.ok(await seconds() >= recorded["4"], "the stopped process's time so far");
+    // As if the first process had trained for hours: the rerun adds its time to the checkpoint's.
+    await Deno.writeTextFile(`${run}/elapsed.json`, '{"3":3600,"4":7200}');
+    await runExperiments([config], dir, "t");
+    const total = await seconds();
+    assert.ok(total >= 7200 && total < 7200 + 600, `${total}`);
+    // Damaged: said on one line naming it, and the time before it is not counted.
+    await Deno.remove(dir, { recursive: true });
+    await runExperiments([config], dir, "t", stopAfter(4));
+    await Deno.writeTextFile(`${run}/elapsed.json`, '{"4":"an hour"}');
+    const warnings: string[] = [];
+    await runExperiments([config], dir, "t", { onWarning: (m) => warnings.push(m) });
+    assert.deepEqual(warnings, [
+      `${run}/elapsed.json: not a map of iterations to seconds; the time before it is not counted`,
+    ]);
+    assert.ok(await seconds() < 3600);
+  });
+});
+
 Deno.test("a truncated latest checkpoint or a damaged metrics file is passed over with one line naming it", async () => {
   await inTempDirs(2, async ([reference, dir]) => {
     const config = CONFIGS[0];

@@ -19,7 +19,13 @@ import { checkMemory } from "../training/budget.ts";
 import { checkpointSchedule } from "../training/checkpoint.ts";
 import { experimentFiles, SUMMARY_ID } from "./experiment_files.ts";
 import { readCurves, summaryFiles } from "./profile_summary.ts";
-import { openRun, runDirectory, saveCheckpoint, scheduledCheckpoints } from "./resume.ts";
+import {
+  openRun,
+  runDirectory,
+  runSeconds,
+  saveCheckpoint,
+  scheduledCheckpoints,
+} from "./resume.ts";
 import { canonicalJson } from "../core/canonical_json.ts";
 import {
   MAX_INPUT_BYTES,
@@ -130,7 +136,8 @@ export interface RunOutcome {
  * Train every configuration and write its artefact directory under `outDir` (each atomically),
  * then, under the directory's lock, the summary and the profile manifest over every experiment
  * directory present (other processes may be writing other experiments of the grid into
- * `outDir`: `--shard`). Wall-clock times go to the unhashed timings.json. Experiments run on `threads` (default: the calling thread); the artefacts
+ * `outDir`: `--shard`). Wall-clock times go to the unhashed timings.json (a resumed experiment's summed
+ * over the processes that trained it). Experiments run on `threads` (default: the calling thread); the artefacts
  * do not depend on which.
  *
  * Rerunning after an interruption (a kill at any moment, a power loss, or `hooks.shouldStop`)
@@ -202,9 +209,9 @@ export async function runExperiments(
       // Once stopped, the loop only counts the experiments finished earlier.
       stopped ||= hooks.shouldStop?.() ?? false;
       if (stopped) return;
-      const start = performance.now();
-      stopped = !(await runExperiment(config, outDir, hooks, threads, i, configs.length));
-      seconds[config.id] = (performance.now() - start) / 1000;
+      const ran = await runExperiment(config, outDir, hooks, threads, i, configs.length);
+      stopped = !ran.finished;
+      seconds[config.id] = ran.seconds;
       const device = await backendDevice(config.backend);
       if (device !== undefined) devices[config.id] = device;
       if (stopped) return;
@@ -256,7 +263,11 @@ export function refreshProfileDirectory(
   });
 }
 
-/** Train (or resume) one experiment and write its directory; false when stopped first. */
+/**
+ * Train (or resume) one experiment and write its directory; `finished` is false when stopped
+ * first. `seconds`: the wall-clock time of its training so far, earlier processes' included up to
+ * the checkpoint resumed from (src/experiments/resume.ts), and of its evaluation.
+ */
 async function runExperiment(
   config: ExperimentConfig,
   outDir: string,
@@ -264,7 +275,7 @@ async function runExperiment(
   threads: Threads,
   index: number,
   total: number,
-): Promise<boolean> {
+): Promise<{ finished: boolean; seconds: number }> {
   await useBackend(config.backend);
   const run = await openRun(outDir, config, (m) => hooks.onWarning?.(m));
   hooks.onStart?.(config, index, total, run.state.completed);
@@ -282,7 +293,9 @@ async function runExperiment(
       if (schedule.has(state.completed) || stop()) await saveCheckpoint(run, config);
     },
   });
-  if (run.state.completed < config.iterations || stop()) return false;
+  if (run.state.completed < config.iterations || stop()) {
+    return { finished: false, seconds: runSeconds(run) };
+  }
   const evaluation = await evaluate(config, run.state.params, threads);
   const files = experimentFiles(config, {
     params: run.state.params,
@@ -292,8 +305,9 @@ async function runExperiment(
     validations: run.validations,
   }, await scheduledCheckpoints(run, config));
   await writeExperiment(outDir, config.id, files, run.state.digest);
+  const seconds = runSeconds(run);
   await Deno.remove(run.dir, { recursive: true });
-  return true;
+  return { finished: true, seconds };
 }
 
 /**

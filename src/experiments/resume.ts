@@ -11,6 +11,10 @@
  * one is used. When the experiment is finished, its artefact directory is written (atomically,
  * with the scheduled checkpoints) and the run directory removed.
  *
+ * Beside them, `elapsed.json` (never hashed, never in an artefact) records the wall-clock seconds of
+ * training up to each checkpoint, summed over the processes that produced it, so that a resumed
+ * experiment's time in timings.json is that of all its kept work, not of its last process alone.
+ *
  * @module
  */
 import { writeFileAtomically } from "./artifacts.ts";
@@ -47,6 +51,7 @@ export const RUN_PREFIX = ".run-";
 const METRICS = "metrics.csv";
 const EVALUATIONS = "evaluations.csv";
 const CONFIG = "config.json";
+const ELAPSED = "elapsed.json";
 const encoder = new TextEncoder();
 
 /** The run directory of experiment `id` under `outDir`. */
@@ -64,6 +69,31 @@ export interface Run {
   readonly evaluations: PeriodicEvaluation[];
   /** The published protocol's validations after at most state.completed iterations (likewise). */
   readonly validations: Validation[];
+  /**
+   * Wall-clock seconds of training up to each checkpoint, by iteration, summed over the processes
+   * that produced it (elapsed.json; saving a checkpoint adds its entry).
+   */
+  readonly elapsed: Map<number, number>;
+  /** The seconds recorded for the checkpoint this process resumed from (0 when none). */
+  readonly secondsBefore: number;
+  /** `performance.now()` when this process opened the run. */
+  readonly openedAt: number;
+}
+
+/**
+ * Wall-clock seconds of training behind a run so far: those recorded for the checkpoint it
+ * resumed from plus this process's since it opened the run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runSeconds } from "./resume.ts";
+ * const s = runSeconds({ secondsBefore: 3600, openedAt: performance.now() });
+ * assert.ok(s >= 3600 && s < 3660, "an hour before, and this process's moment");
+ * ```
+ */
+export function runSeconds(run: Pick<Run, "secondsBefore" | "openedAt">): number {
+  return run.secondsBefore + (performance.now() - run.openedAt) / 1000;
 }
 
 /** A file of the run directory, or null when it is absent or not a regular file. */
@@ -100,8 +130,38 @@ export async function openRun(
     if (entry.name.startsWith(".")) await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
   }
   if (!same) await writeFileAtomically(dir, CONFIG, encoder.encode(configText));
-  const resumed = await latestCheckpoint(dir, config, initial.digest, warn);
-  return resumed ?? { dir, state: initial, metrics: [], evaluations: [], validations: [] };
+  const openedAt = performance.now();
+  const resumed = await latestCheckpoint(dir, config, initial.digest, warn) ??
+    { dir, state: initial, metrics: [], evaluations: [], validations: [] };
+  const k = resumed.state.completed;
+  const recorded = await readElapsed(`${dir}/${ELAPSED}`, warn);
+  // Entries past the checkpoint resumed from belong to work that is being redone.
+  const elapsed = new Map([...recorded].filter(([i]) => i <= k));
+  return { ...resumed, elapsed, secondsBefore: elapsed.get(k) ?? 0, openedAt };
+}
+
+/** elapsed.json of a run directory, iteration to seconds; empty when absent or damaged (said). */
+async function readElapsed(
+  path: string,
+  warn: (message: string) => void,
+): Promise<Map<number, number>> {
+  const bytes = await readOptional(path);
+  const elapsed = new Map<number, number>();
+  if (bytes === null) return elapsed;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
+    for (const [key, seconds] of Object.entries(value)) {
+      if (!/^\d{1,9}$/.test(key) || typeof seconds !== "number" || !(seconds >= 0)) {
+        throw new Error();
+      }
+      elapsed.set(Number(key), seconds);
+    }
+  } catch {
+    warn(`${path}: not a map of iterations to seconds; the time before it is not counted`);
+    elapsed.clear();
+  }
+  return elapsed;
 }
 
 /** The rows of a run directory's table, or none when it is absent or does not parse (said). */
@@ -134,7 +194,7 @@ async function latestCheckpoint(
   config: ExperimentConfig,
   genesis: string,
   warn: (message: string) => void,
-): Promise<Run | null> {
+): Promise<Omit<Run, "elapsed" | "secondsBefore" | "openedAt"> | null> {
   const read = <T>(name: string, parse: (text: string, file: string) => T[]) =>
     readRows(`${dir}/${name}`, parse, warn);
   const rows = await read(METRICS, parseMetricsCsv);
@@ -192,14 +252,15 @@ async function latestCheckpoint(
 
 /**
  * Save a checkpoint of `state` in the run directory: first the metrics rows (and periodic
- * evaluations and validations) up to it, then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
+ * evaluations and validations) up to it and the seconds of training behind it (elapsed.json),
+ * then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
  * (written on an interruption) are removed.
  */
 export async function saveCheckpoint(
   run: Run,
   config: ExperimentConfig,
 ): Promise<void> {
-  const { dir, state, metrics, evaluations, validations } = run;
+  const { dir, state, metrics, evaluations, validations, elapsed } = run;
   await writeFileAtomically(dir, METRICS, encoder.encode(metricsCsv(metrics)));
   if (config.evaluation.periodic !== undefined) {
     const text = evaluationsCsv(config.innerSteps, evaluations);
@@ -209,6 +270,9 @@ export async function saveCheckpoint(
     const text = validationsCsv(config.innerSteps, validations);
     await writeFileAtomically(dir, VALIDATIONS_FILE, encoder.encode(text));
   }
+  elapsed.set(state.completed, runSeconds(run));
+  const times = Object.fromEntries([...elapsed].map(([k, seconds]) => [String(k), seconds]));
+  await writeFileAtomically(dir, ELAPSED, encoder.encode(canonicalJson(times)));
   await writeFileAtomically(dir, checkpointName(state.completed), encodeCheckpoint(state));
   const schedule = new Set(checkpointSchedule(config.iterations, config.checkpointEvery));
   for (const k of await listCheckpoints(dir)) {
