@@ -1,6 +1,6 @@
 // The profile summary: learning curves averaged as documented, figures whose bytes do not depend
 // on what else was drawn, a table with both evaluation protocols, and the README showing the committed
-// Table 1.
+// Table 1 and the decomposition of its gap to the paper.
 import assert from "node:assert/strict";
 import { lineChartSvg } from "../src/experiments/charts.ts";
 import {
@@ -85,11 +85,27 @@ function tableRows(text: string): string[][] {
   );
 }
 
+/** The README's text from `start` to the next heading of any level. */
+function sectionOf(readme: string, start: number): string {
+  const end = readme.slice(start + 1).search(/\n#+ /);
+  return readme.slice(start, end < 0 ? undefined : start + 1 + end);
+}
+
+Deno.test("the README's decomposition of the gap is the committed results/published/summary/gap.md, row for row", async () => {
+  const readme = await Deno.readTextFile("README.md");
+  const start = readme.indexOf("### Where the gap to the paper comes from");
+  assert.ok(start >= 0, "the README has the decomposition");
+  const section = sectionOf(readme, start);
+  const committed = tableRows(await Deno.readTextFile("results/published/summary/gap.md"));
+  assert.ok(committed.length > 0);
+  assert.deepEqual(tableRows(section), committed);
+});
+
 Deno.test("the README's Table 1 is the committed results/paper/summary/table.md, row for row", async () => {
   const readme = await Deno.readTextFile("README.md");
   const start = readme.indexOf("## Table 1 at full scale");
   assert.ok(start >= 0, "the README has a Table 1 section");
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const section = sectionOf(readme, start);
   const committed = tableRows(await Deno.readTextFile("results/paper/summary/table.md"));
   assert.ok(committed.length > 0);
   assert.deepEqual(tableRows(section), committed);
