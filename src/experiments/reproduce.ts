@@ -136,9 +136,9 @@ export interface RunOutcome {
  * Train every configuration and write its artefact directory under `outDir` (each atomically),
  * then, under the directory's lock, the summary and the profile manifest over every experiment
  * directory present (other processes may be writing other experiments of the grid into
- * `outDir`: `--shard`). Wall-clock times go to the unhashed timings.json (a resumed experiment's summed
- * over the processes that trained it). Experiments run on `threads` (default: the calling thread); the artefacts
- * do not depend on which.
+ * `outDir`: `--shard`). Wall-clock times go to the unhashed timings.json (a resumed experiment's
+ * summed over the processes that trained it). Experiments run on `threads` (default: the calling
+ * thread); the artefacts do not depend on which.
  *
  * Rerunning after an interruption (a kill at any moment, a power loss, or `hooks.shouldStop`)
  * keeps each finished experiment whose directory checks against its manifest and whose

@@ -253,8 +253,8 @@ async function latestCheckpoint(
 /**
  * Save a checkpoint of `state` in the run directory: first the metrics rows (and periodic
  * evaluations and validations) up to it and the seconds of training behind it (elapsed.json),
- * then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that precede it
- * (written on an interruption) are removed.
+ * then the checkpoint file, each atomically and flushed. Checkpoints outside the schedule that
+ * precede it (written on an interruption) are removed.
  */
 export async function saveCheckpoint(
   run: Run,
