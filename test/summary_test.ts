@@ -85,28 +85,23 @@ function tableRows(text: string): string[][] {
   );
 }
 
-/** The README's text from `start` to the next heading of any level. */
-function sectionOf(readme: string, start: number): string {
+/** The README's tables from `heading` to the next heading of any level are `committedFile`'s. */
+async function assertReadmeShows(heading: string, committedFile: string): Promise<void> {
+  const readme = await Deno.readTextFile("README.md");
+  const start = readme.indexOf(heading);
+  assert.ok(start >= 0, `the README has "${heading}"`);
   const end = readme.slice(start + 1).search(/\n#+ /);
-  return readme.slice(start, end < 0 ? undefined : start + 1 + end);
+  const section = readme.slice(start, end < 0 ? undefined : start + 1 + end);
+  const committed = tableRows(await Deno.readTextFile(committedFile));
+  assert.ok(committed.length > 0);
+  assert.deepEqual(tableRows(section), committed);
 }
 
-Deno.test("the README's decomposition of the gap is the committed results/published/summary/gap.md, row for row", async () => {
-  const readme = await Deno.readTextFile("README.md");
-  const start = readme.indexOf("### Where the gap to the paper comes from");
-  assert.ok(start >= 0, "the README has the decomposition");
-  const section = sectionOf(readme, start);
-  const committed = tableRows(await Deno.readTextFile("results/published/summary/gap.md"));
-  assert.ok(committed.length > 0);
-  assert.deepEqual(tableRows(section), committed);
-});
+Deno.test("the README's decomposition of the gap is the committed results/published/summary/gap.md, row for row", () =>
+  assertReadmeShows(
+    "### Where the gap to the paper comes from",
+    "results/published/summary/gap.md",
+  ));
 
-Deno.test("the README's Table 1 is the committed results/paper/summary/table.md, row for row", async () => {
-  const readme = await Deno.readTextFile("README.md");
-  const start = readme.indexOf("## Table 1 at full scale");
-  assert.ok(start >= 0, "the README has a Table 1 section");
-  const section = sectionOf(readme, start);
-  const committed = tableRows(await Deno.readTextFile("results/paper/summary/table.md"));
-  assert.ok(committed.length > 0);
-  assert.deepEqual(tableRows(section), committed);
-});
+Deno.test("the README's Table 1 is the committed results/paper/summary/table.md, row for row", () =>
+  assertReadmeShows("## Table 1 at full scale", "results/paper/summary/table.md"));
