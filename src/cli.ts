@@ -46,7 +46,8 @@ export const REPEATED_SIGNAL_MS = 1000;
  * A stop request raised by the first SIGINT or SIGTERM: the run finishes its current iteration,
  * checkpoints and exits with {@linkcode EXIT_INTERRUPTED}. A second signal, sent at least
  * {@linkcode REPEATED_SIGNAL_MS} after the first, exits at once (130 for SIGINT, 143 for SIGTERM);
- * the atomic writes leave nothing half-written either way.
+ * the atomic writes leave nothing half-written either way. `dispose()` removes the handlers only
+ * when no stop was requested: after one, they stay until the process exits.
  */
 export function stopOnSignals(): { requested(): boolean; dispose(): void } {
   let requested = false;
@@ -70,6 +71,10 @@ export function stopOnSignals(): { requested(): boolean; dispose(): void } {
   return {
     requested: () => requested,
     dispose() {
+      // After a stop request the process is about to exit with EXIT_INTERRUPTED: the handlers
+      // stay, so a repeat of the same stop arriving now is still absorbed (without them the
+      // default action would end the process with 143 after a clean checkpoint).
+      if (requested) return;
       for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
     },
   };

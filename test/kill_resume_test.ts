@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { checkManifests } from "../src/experiments/artifacts.ts";
 import { compareProfiles } from "../src/experiments/compare.ts";
 import { stream } from "../src/core/rng.ts";
+import { REPEATED_SIGNAL_MS } from "../src/cli.ts";
 
 const FIXTURE = "test/fixtures/reproduce_with_faults.ts";
 const PERMISSIONS = [
@@ -250,4 +251,42 @@ Deno.test("SIGTERM and SIGINT finish the iteration, checkpoint, exit 75; the sam
       await assertSameAsReference(reference, out, signal);
     }
   });
+});
+
+/**
+ * A process that calls `stopOnSignals` (src/cli.ts), signals itself once, waits for the request,
+ * disposes the handlers as `reproduce` does once its experiments are checkpointed, then signals
+ * itself again `gapMs` later and exits 75 after 300 ms more.
+ */
+async function stopTwice(signal: "SIGINT" | "SIGTERM", gapMs: number): Promise<number> {
+  const cli = new URL("../src/cli.ts", import.meta.url).href;
+  const script = `
+    import { EXIT_INTERRUPTED, stopOnSignals } from "${cli}";
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const signals = stopOnSignals();
+    Deno.kill(Deno.pid, "${signal}");
+    while (!signals.requested()) await sleep(5);
+    signals.dispose();
+    await sleep(${gapMs});
+    Deno.kill(Deno.pid, "${signal}");
+    await sleep(300);
+    Deno.exit(EXIT_INTERRUPTED);
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=js", script],
+    stdout: "null",
+    stderr: "null",
+  });
+  return (await child.output()).code;
+}
+
+Deno.test("a repeated stop signal that arrives after the checkpoint is absorbed (exit 75); one a second later still stops at once", async () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    assert.equal(await stopTwice(signal, 0), 75, `${signal} repeated at once`);
+    assert.equal(
+      await stopTwice(signal, REPEATED_SIGNAL_MS + 100),
+      signal === "SIGINT" ? 130 : 143,
+      `${signal} repeated after ${REPEATED_SIGNAL_MS + 100} ms`,
+    );
+  }
 });
