@@ -10,8 +10,14 @@ import {
 } from "../src/experiments/profile_summary.ts";
 import { tinyConfig } from "./helpers.ts";
 
-function run(seed: number, pre: number[], algorithm: "sgmrl" | "maml" = "sgmrl"): ExperimentCurves {
-  const config = tinyConfig(algorithm, "autodiff", 1, seed, { iterations: pre.length });
+function run(
+  seed: number,
+  pre: number[],
+  algorithm: "sgmrl" | "maml" = "sgmrl",
+  returnsByStep = [-3, -2],
+): ExperimentCurves {
+  const innerSteps = returnsByStep.length - 1;
+  const config = tinyConfig(algorithm, "autodiff", innerSteps, seed, { iterations: pre.length });
   const metrics = pre.map((p, iteration) => ({
     iteration,
     preReturn: p,
@@ -23,9 +29,9 @@ function run(seed: number, pre: number[], algorithm: "sgmrl" | "maml" = "sgmrl")
   }));
   const evaluation = {
     tasks: 2,
-    returnsByStep: [-3, -2],
-    preAdaptationReturn: -3,
-    postAdaptationReturn: -2,
+    returnsByStep,
+    preAdaptationReturn: returnsByStep[0],
+    postAdaptationReturn: returnsByStep[innerSteps],
   };
   return { config, metrics, evaluation, periodic: [], validations: [] };
 }
@@ -76,6 +82,44 @@ Deno.test("the summary holds the table and one figure per environment and ζ", a
   assert.ok(svg.includes("maml (second order)") && svg.includes("sgmrl (second order)"));
 });
 
+Deno.test("steps.md: the return after each adaptation step and the gain over ζ steps, mean ± std over seeds, for ζ ≥ 2 only", async () => {
+  const files = await summaryFiles([
+    run(0, [-1], "sgmrl", [-10, -6, -4]),
+    run(1, [-1], "sgmrl", [-12, -7, -2]),
+    run(0, [-1], "maml", [-9, -5, -3, -1]),
+    run(0, [-1], "maml", [-3, -2]),
+  ]);
+  const rows = tableRows(files["steps.md"] as string);
+  // Before: −10, −12 → −11 ± √2; after 1: −6.5 ± √½; after 2: −3 ± √2; gains 6 and 10 → +8 ± 2√2.
+  assert.deepEqual(rows, [
+    [
+      "nav2d",
+      "sgmrl",
+      "second order",
+      "2",
+      "−11.000 ± 1.414",
+      "−6.500 ± 0.707",
+      "−3.000 ± 1.414",
+      "",
+      "+8.000 ± 2.828",
+      "2",
+    ],
+    [
+      "nav2d",
+      "maml",
+      "second order",
+      "3",
+      "−9.000 ± 0.000",
+      "−5.000 ± 0.000",
+      "−3.000 ± 0.000",
+      "−1.000 ± 0.000",
+      "+8.000 ± 0.000",
+      "1",
+    ],
+  ]);
+  assert.equal((await summaryFiles([run(0, [-1]), run(1, [-1], "maml")]))["steps.md"], undefined);
+});
+
 /** The cells of every data row of the Markdown tables in `text` (header and rule rows skipped). */
 function tableRows(text: string): string[][] {
   const rows = text.split("\n").filter((line) => line.trimStart().startsWith("|"))
@@ -85,23 +129,40 @@ function tableRows(text: string): string[][] {
   );
 }
 
-/** The README's tables from `heading` to the next heading of any level are `committedFile`'s. */
-async function assertReadmeShows(heading: string, committedFile: string): Promise<void> {
-  const readme = await Deno.readTextFile("README.md");
-  const start = readme.indexOf(heading);
-  assert.ok(start >= 0, `the README has "${heading}"`);
-  const end = readme.slice(start + 1).search(/\n#+ /);
-  const section = readme.slice(start, end < 0 ? undefined : start + 1 + end);
-  const committed = tableRows(await Deno.readTextFile(committedFile));
+/**
+ * `doc`'s tables from `heading` to the next heading of any level are, row for row and in order,
+ * those of `committedFiles`.
+ */
+async function assertDocShows(
+  doc: string,
+  heading: string,
+  ...committedFiles: string[]
+): Promise<void> {
+  const text = await Deno.readTextFile(doc);
+  const start = text.indexOf(heading);
+  assert.ok(start >= 0, `${doc} has "${heading}"`);
+  const end = text.slice(start + 1).search(/\n#+ /);
+  const section = text.slice(start, end < 0 ? undefined : start + 1 + end);
+  const committed = [];
+  for (const file of committedFiles) committed.push(...tableRows(await Deno.readTextFile(file)));
   assert.ok(committed.length > 0);
   assert.deepEqual(tableRows(section), committed);
 }
 
 Deno.test("the README's decomposition of the gap is the committed results/published/summary/gap.md, row for row", () =>
-  assertReadmeShows(
+  assertDocShows(
+    "README.md",
     "### Where the gap to the paper comes from",
     "results/published/summary/gap.md",
   ));
 
 Deno.test("the README's Table 1 is the committed results/paper/summary/table.md, row for row", () =>
-  assertReadmeShows("## Table 1 at full scale", "results/paper/summary/table.md"));
+  assertDocShows("README.md", "## Table 1 at full scale", "results/paper/summary/table.md"));
+
+Deno.test("docs/reproducing.md's multistep tables are the committed results/multistep/summary/steps.md and table.md", () =>
+  assertDocShows(
+    "docs/reproducing.md",
+    "## Several inner steps at full scale",
+    "results/multistep/summary/steps.md",
+    "results/multistep/summary/table.md",
+  ));

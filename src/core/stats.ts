@@ -38,3 +38,38 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
   const ss = xs.reduce((a, b) => a + (b - mean) ** 2, 0);
   return { mean, std: xs.length > 1 ? Math.sqrt(ss / (xs.length - 1)) : 0 };
 }
+
+/**
+ * A mean ± standard deviation as the summary tables print it: three decimals, a true minus sign,
+ * and with `signed` (a difference: an effect, a gain) a plus sign on a positive mean.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatMeanStd } from "./stats.ts";
+ * assert.equal(formatMeanStd({ mean: -17.7674, std: 0.1059 }), "−17.767 ± 0.106");
+ * assert.equal(formatMeanStd({ mean: 1.5, std: 0.7071 }, { signed: true }), "+1.500 ± 0.707");
+ * ```
+ */
+export function formatMeanStd(
+  v: { readonly mean: number; readonly std: number },
+  options: { readonly signed?: boolean } = {},
+): string {
+  const mean = options.signed ? formatSigned(v.mean) : v.mean.toFixed(3).replace("-", "−");
+  return `${mean} ± ${v.std.toFixed(3)}`;
+}
+
+/**
+ * A difference with its sign always written, three decimals.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatSigned } from "./stats.ts";
+ * assert.equal(formatSigned(0.17), "+0.170");
+ * assert.equal(formatSigned(-5.4821), "−5.482");
+ * ```
+ */
+export function formatSigned(x: number): string {
+  return `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(3)}`;
+}

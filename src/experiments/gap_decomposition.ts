@@ -18,7 +18,7 @@
 import type { ExperimentConfig } from "../training/config.ts";
 import type { Evaluation } from "../training/trainer.ts";
 import { bestValidation, type Validation, validationScore } from "../training/validation.ts";
-import { meanStd } from "../core/stats.ts";
+import { formatMeanStd, formatSigned, meanStd } from "../core/stats.ts";
 
 /**
  * The steps of the decomposition, in order.
@@ -134,8 +134,6 @@ export function gapTable(
   figures: Readonly<Record<string, string>>,
 ): string | undefined {
   if (columns.length === 0) return undefined;
-  const signed = (x: number) => `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(3)}`;
-  const plain = (x: number) => x.toFixed(3).replace("-", "−");
   const lines = [
     `| step |${columns.map((c) => ` ${c.title} | effect |`).join("")}`,
     `| --- |${columns.map(() => " --- | --- |").join("")}`,
@@ -144,9 +142,7 @@ export function gapTable(
     const cells = columns.map((c) => {
       const values = c.steps[i];
       const value = summary([...values.values()]);
-      const shown = value === undefined
-        ? "–"
-        : `${plain(value.mean)} ± ${value.std.toFixed(3)} (${values.size})`;
+      const shown = value === undefined ? "–" : `${formatMeanStd(value)} (${values.size})`;
       if (i === 0) return ` ${shown} | |`;
       const before = c.steps[i - 1];
       const paired = [...values].filter(([seed]) => before.has(seed)).map(([seed, v]) =>
@@ -154,9 +150,7 @@ export function gapTable(
       );
       const effect = summary(paired);
       return ` ${shown} | ${
-        effect === undefined
-          ? "–"
-          : `${signed(effect.mean)} ± ${effect.std.toFixed(3)} (${paired.length})`
+        effect === undefined ? "–" : `${formatMeanStd(effect, { signed: true })} (${paired.length})`
       } |`;
     });
     lines.push(`| ${i + 1}. ${step} |${cells.join("")}`);
@@ -168,7 +162,7 @@ export function gapTable(
     const reached = [...c.steps].reverse().map((s) => summary([...s.values()])).find((v) =>
       v !== undefined
     );
-    return ` ${figure} | ${reached === undefined ? "–" : signed(paper - reached.mean)} |`;
+    return ` ${figure} | ${reached === undefined ? "–" : formatSigned(paper - reached.mean)} |`;
   });
   lines.push(`| the paper |${paperCells.join("")}`);
   return lines.join("\n");

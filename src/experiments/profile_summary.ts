@@ -9,6 +9,8 @@
  *   curves-<env>-z<ζ>.svg          learning curves: pre- and post-adaptation return of the training
  *                                  batches against iteration, mean ± std over seeds, one line per
  *                                  estimator (each point the mean of a window of iterations)
+ *   steps.md                       with runs of ζ ≥ 2: the meta-test return after each adaptation
+ *                                  step, 0 … ζ, and the gain over the ζ steps, mean ± std over seeds
  *   gap.md                         with runs under the published protocol: the gap between the
  *                                  package's figure and the paper's, step by step
  *                                  (src/experiments/gap_decomposition.ts)
@@ -20,7 +22,7 @@ import { environmentName } from "../envs/task_module.ts";
 import type { ArtifactFiles } from "./artifacts.ts";
 import { lineChartSvg, type Series } from "./charts.ts";
 import { gapColumns, gapTable } from "./gap_decomposition.ts";
-import { meanStd } from "../core/stats.ts";
+import { formatMeanStd, meanStd } from "../core/stats.ts";
 import { type ExperimentConfig, InputError } from "../training/config.ts";
 import {
   parseEvaluationsCsv,
@@ -109,6 +111,8 @@ export async function summaryFiles(
   experiments: readonly ExperimentCurves[],
 ): Promise<ArtifactFiles> {
   const files: ArtifactFiles = { "table.md": `${summaryTable(summarize(experiments))}\n` };
+  const steps = stepsTable(experiments);
+  if (steps !== undefined) files["steps.md"] = `${steps}\n`;
   const gap = gapTable(gapColumns(experiments), PAPER_FIGURES);
   if (gap !== undefined) files["gap.md"] = `${gap}\n`;
   const groups = new Map<string, ExperimentCurves[]>();
@@ -281,10 +285,7 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
   const last = (values: readonly number[] | undefined) => values?.[values.length - 1];
   const groups = new Map<string, Group>();
   for (const { config, evaluation, periodic, validations } of results) {
-    const setup = `${config.policy.activation}, ${config.sampler ?? "fixed"}`;
-    const key = `${
-      environmentName(config.env)
-    }|${config.algorithm}|${config.hessian}|${config.innerSteps}|${setup}`;
+    const { key, setup } = estimatorGroup(config);
     const g = groups.get(key) ??
       { config, setup, values: [], best: [], pooled: [], publishedFinal: [], published: [] };
     g.values.push(evaluation.postAdaptationReturn);
@@ -320,11 +321,92 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
       ...meanStd(g.values),
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     };
-  }).sort((a, b) =>
-    a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
+  }).sort(byTableOrder);
+}
+
+/** The rows' order in every summary table: environment, ζ, meta-gradient, algorithm, setup. */
+function byTableOrder(a: SummaryRow, b: SummaryRow): number {
+  return a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
     a.hessian.localeCompare(b.hessian) ||
-    a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "")
-  );
+    a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "");
+}
+
+/**
+ * The experiments of one estimator over seeds: environment, algorithm, meta-gradient, ζ and the
+ * training setup (the policy's activation and the sampler, "relu, fixed").
+ */
+function estimatorGroup(config: ExperimentConfig): { key: string; setup: string } {
+  const setup = `${config.policy.activation}, ${config.sampler ?? "fixed"}`;
+  const key = `${
+    environmentName(config.env)
+  }|${config.algorithm}|${config.hessian}|${config.innerSteps}|${setup}`;
+  return { key, setup };
+}
+
+/**
+ * What each further inner step adds: for every estimator trained with ζ ≥ 2 adaptation steps, the
+ * final meta-test return after 0, 1, …, ζ steps (evaluation.json's `returnsByStep`) and the gain
+ * over the ζ steps (after ζ minus before, per seed), mean ± sample std over seeds; a column for
+ * the policy and sampler where the estimators differ in them. Undefined when no experiment has
+ * ζ ≥ 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readResults, stepsTable } from "./profile_summary.ts";
+ * const md = stepsTable(await readResults("results/quick"))!;
+ * // The quick profile's ζ = 2 estimators: one row each.
+ * const row = md.split("\n").find((l) => l.startsWith("| nav2d | maml | second order | 2 |"))!;
+ * // env, algorithm, meta-gradient, ζ; before, after 1 and 2 steps; the gain; seeds.
+ * assert.equal(row.split("|").length - 2, 9, row);
+ * assert.equal(stepsTable([]), undefined);
+ * ```
+ */
+export function stepsTable(results: readonly ExperimentResult[]): string | undefined {
+  const groups = new Map<string, { config: ExperimentConfig; setup: string; runs: number[][] }>();
+  for (const { config, evaluation } of results) {
+    if (config.innerSteps < 2) continue;
+    const { key, setup } = estimatorGroup(config);
+    const g = groups.get(key) ?? { config, setup, runs: [] };
+    g.runs.push(evaluation.returnsByStep);
+    groups.set(key, g);
+  }
+  if (groups.size === 0) return undefined;
+  const withSetup = new Set([...groups.values()].map((g) => g.setup)).size > 1;
+  const rows = [...groups.values()].map((g) => ({
+    env: environmentName(g.config.env),
+    algorithm: g.config.algorithm,
+    hessian: g.config.hessian,
+    innerSteps: g.config.innerSteps,
+    ...(withSetup ? { setup: g.setup } : {}),
+    seeds: g.runs.length,
+    ...meanStd(g.runs.map((r) => r[r.length - 1] - r[0])),
+    byStep: Array.from(
+      { length: g.config.innerSteps + 1 },
+      (_, k) => meanStd(g.runs.map((r) => r[k])),
+    ),
+  })).sort(byTableOrder);
+  const steps = Math.max(...rows.map((r) => r.innerSteps));
+  const titles = [
+    "before adaptation",
+    ...Array.from({ length: steps }, (_, k) => `after ${k + 1} step${k === 0 ? "" : "s"}`),
+  ];
+  const lines = [
+    `| env | algorithm | meta-gradient | ζ |${withSetup ? " policy, sampler |" : ""} ${
+      titles.join(" | ")
+    } | gain over ζ steps | seeds |`,
+    `| --- | --- | --- | --- |${withSetup ? " --- |" : ""}${" --- |".repeat(titles.length + 2)}`,
+  ];
+  for (const r of rows) {
+    const order = r.hessian === "autodiff" ? "second order" : "first order";
+    const returns = titles.map((_, k) => (k < r.byStep.length ? formatMeanStd(r.byStep[k]) : ""));
+    lines.push(
+      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${
+        withSetup ? ` ${r.setup} |` : ""
+      } ${returns.join(" | ")} | ${formatMeanStd(r, { signed: true })} | ${r.seeds} |`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /**
@@ -344,7 +426,6 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
  * ```
  */
 export function summaryTable(rows: readonly SummaryRow[]): string {
-  const fmt = (x: number) => x.toFixed(3).replace("-", "−");
   // Optional columns, each shown when some row has it.
   const optional: [string, (r: SummaryRow) => { mean: number; std: number } | undefined][] = [
     ["best during training (reference protocol)", (r) => r.best],
@@ -369,11 +450,11 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     const setup = withSetup ? ` ${r.setup ?? ""} |` : "";
     const cells = shown.map(([, get]) => {
       const v = get(r);
-      return v === undefined ? " |" : ` ${fmt(v.mean)} ± ${v.std.toFixed(3)} |`;
+      return v === undefined ? " |" : ` ${formatMeanStd(v)} |`;
     }).join("");
     lines.push(
-      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${setup} ${fmt(r.mean)} ± ${
-        r.std.toFixed(3)
+      `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${setup} ${
+        formatMeanStd(r)
       } |${cells} ${r.seeds} | ${paper} |`,
     );
   }
