@@ -297,8 +297,22 @@ Deno.test("case 8: verify reports unlisted files, custom directories and the roo
       /^error: out: "results\/quick" holds the quick profile's own results, and --config or --backend change them \(.*iterations.*\)/,
     );
     const own = await runDenoTask("reproduce", [...only, "--list"]);
-    assert.equal(own.code, 0, own.stderr);
-    assert.match(own.stdout, /^nav2d-sgmrl-so-z1-s0\t/);
+    // Where the user has trained the quick profile without --out, their own experiment of the
+    // profile's configuration is not overwritten either: refused, naming it.
+    const users = await Deno.stat("results/runs/quick/nav2d-sgmrl-so-z1-s0").then(
+      () => true,
+      () => false,
+    );
+    if (users) {
+      assertOneLine(
+        own,
+        2,
+        /^error: out: "results\/runs\/quick\/nav2d-sgmrl-so-z1-s0" holds a finished experiment of another configuration/,
+      );
+    } else {
+      assert.equal(own.code, 0, own.stderr);
+      assert.match(own.stdout, /^nav2d-sgmrl-so-z1-s0\t/);
+    }
   } finally {
     await Deno.remove(file);
   }
