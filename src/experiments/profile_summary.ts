@@ -324,8 +324,11 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
   }).sort(byTableOrder);
 }
 
+/** What orders the rows of a summary table. */
+type TableOrderKey = Pick<SummaryRow, "env" | "innerSteps" | "hessian" | "algorithm" | "setup">;
+
 /** The rows' order in every summary table: environment, ζ, meta-gradient, algorithm, setup. */
-function byTableOrder(a: SummaryRow, b: SummaryRow): number {
+function byTableOrder(a: TableOrderKey, b: TableOrderKey): number {
   return a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
     a.hessian.localeCompare(b.hessian) ||
     a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "");
@@ -380,7 +383,7 @@ export function stepsTable(results: readonly ExperimentResult[]): string | undef
     innerSteps: g.config.innerSteps,
     ...(withSetup ? { setup: g.setup } : {}),
     seeds: g.runs.length,
-    ...meanStd(g.runs.map((r) => r[r.length - 1] - r[0])),
+    gain: meanStd(g.runs.map((r) => r[r.length - 1] - r[0])),
     byStep: Array.from(
       { length: g.config.innerSteps + 1 },
       (_, k) => meanStd(g.runs.map((r) => r[k])),
@@ -403,7 +406,7 @@ export function stepsTable(results: readonly ExperimentResult[]): string | undef
     lines.push(
       `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${
         withSetup ? ` ${r.setup} |` : ""
-      } ${returns.join(" | ")} | ${formatMeanStd(r, { signed: true })} | ${r.seeds} |`,
+      } ${returns.join(" | ")} | ${formatMeanStd(r.gain, { signed: true })} | ${r.seeds} |`,
     );
   }
   return lines.join("\n");
