@@ -110,8 +110,9 @@ export function curveSeries(
 export async function summaryFiles(
   experiments: readonly ExperimentCurves[],
 ): Promise<ArtifactFiles> {
-  const files: ArtifactFiles = { "table.md": `${summaryTable(summarize(experiments))}\n` };
-  const steps = stepsTable(experiments);
+  const rows = summarize(experiments);
+  const files: ArtifactFiles = { "table.md": `${summaryTable(rows)}\n` };
+  const steps = adaptationStepsTable(rows);
   if (steps !== undefined) files["steps.md"] = `${steps}\n`;
   const gap = gapTable(gapColumns(experiments), PAPER_FIGURES);
   if (gap !== undefined) files["gap.md"] = `${gap}\n`;
@@ -178,6 +179,16 @@ export interface SummaryRow {
   readonly mean: number;
   /** Sample standard deviation over seeds (n − 1; 0 for one seed). */
   readonly std: number;
+  /**
+   * The final meta-test return after 0, 1, …, ζ adaptation steps (evaluation.json's
+   * `returnsByStep`), mean and std over seeds ({@linkcode summarize} always sets it).
+   */
+  readonly byStep?: readonly { readonly mean: number; readonly std: number }[];
+  /**
+   * The gain over the ζ steps: each seed's return after ζ steps minus before adaptation, mean and
+   * std over seeds ({@linkcode summarize} always sets it).
+   */
+  readonly gain?: { readonly mean: number; readonly std: number };
   /**
    * The reference's protocol, when every seed has periodic evaluations: the best of each seed's
    * post-adaptation returns over its evaluations during training, mean and std over seeds.
@@ -277,6 +288,7 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
     config: ExperimentConfig;
     setup: string;
     values: number[];
+    returnsByStep: (readonly number[])[];
     best: number[];
     pooled: number[];
     publishedFinal: number[];
@@ -285,10 +297,22 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
   const last = (values: readonly number[] | undefined) => values?.[values.length - 1];
   const groups = new Map<string, Group>();
   for (const { config, evaluation, periodic, validations } of results) {
-    const { key, setup } = estimatorGroup(config);
-    const g = groups.get(key) ??
-      { config, setup, values: [], best: [], pooled: [], publishedFinal: [], published: [] };
+    const setup = `${config.policy.activation}, ${config.sampler ?? "fixed"}`;
+    const key = `${
+      environmentName(config.env)
+    }|${config.algorithm}|${config.hessian}|${config.innerSteps}|${setup}`;
+    const g = groups.get(key) ?? {
+      config,
+      setup,
+      values: [],
+      returnsByStep: [],
+      best: [],
+      pooled: [],
+      publishedFinal: [],
+      published: [],
+    };
     g.values.push(evaluation.postAdaptationReturn);
+    g.returnsByStep.push(evaluation.returnsByStep);
     if (periodic.length > 0) {
       g.best.push(Math.max(...periodic.map((p) => p.evaluation.postAdaptationReturn)));
     }
@@ -319,77 +343,43 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
       ...(setups.size > 1 ? { setup: g.setup } : {}),
       seeds: n,
       ...meanStd(g.values),
+      byStep: Array.from(
+        { length: g.config.innerSteps + 1 },
+        (_, k) => meanStd(g.returnsByStep.map((r) => r[k])),
+      ),
+      gain: meanStd(g.returnsByStep.map((r) => r[r.length - 1] - r[0])),
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     };
-  }).sort(byTableOrder);
-}
-
-/** What orders the rows of a summary table. */
-type TableOrderKey = Pick<SummaryRow, "env" | "innerSteps" | "hessian" | "algorithm" | "setup">;
-
-/** The rows' order in every summary table: environment, ζ, meta-gradient, algorithm, setup. */
-function byTableOrder(a: TableOrderKey, b: TableOrderKey): number {
-  return a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
+  }).sort((a, b) =>
+    a.env.localeCompare(b.env) || a.innerSteps - b.innerSteps ||
     a.hessian.localeCompare(b.hessian) ||
-    a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "");
+    a.algorithm.localeCompare(b.algorithm) || (a.setup ?? "").localeCompare(b.setup ?? "")
+  );
 }
 
 /**
- * The experiments of one estimator over seeds: environment, algorithm, meta-gradient, ζ and the
- * training setup (the policy's activation and the sampler, "relu, fixed").
- */
-function estimatorGroup(config: ExperimentConfig): { key: string; setup: string } {
-  const setup = `${config.policy.activation}, ${config.sampler ?? "fixed"}`;
-  const key = `${
-    environmentName(config.env)
-  }|${config.algorithm}|${config.hessian}|${config.innerSteps}|${setup}`;
-  return { key, setup };
-}
-
-/**
- * What each further inner step adds: for every estimator trained with ζ ≥ 2 adaptation steps, the
- * final meta-test return after 0, 1, …, ζ steps (evaluation.json's `returnsByStep`) and the gain
- * over the ζ steps (after ζ minus before, per seed), mean ± sample std over seeds; a column for
- * the policy and sampler where the estimators differ in them. Undefined when no experiment has
- * ζ ≥ 2.
+ * What each further inner step adds: for every estimator trained with ζ ≥ 2 adaptation steps (the
+ * rows of {@linkcode summarize}), the final meta-test return after 0, 1, …, ζ steps and the gain
+ * over the ζ steps, mean ± sample std over seeds; a column for the policy and sampler where these
+ * rows differ in them. Undefined when no row has ζ ≥ 2.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readResults, stepsTable } from "./profile_summary.ts";
- * const md = stepsTable(await readResults("results/quick"))!;
+ * import { adaptationStepsTable, readResults, summarize } from "./profile_summary.ts";
+ * const md = adaptationStepsTable(summarize(await readResults("results/quick")))!;
  * // The quick profile's ζ = 2 estimators: one row each.
  * const row = md.split("\n").find((l) => l.startsWith("| nav2d | maml | second order | 2 |"))!;
  * // env, algorithm, meta-gradient, ζ; before, after 1 and 2 steps; the gain; seeds.
  * assert.equal(row.split("|").length - 2, 9, row);
- * assert.equal(stepsTable([]), undefined);
+ * assert.equal(adaptationStepsTable([]), undefined);
  * ```
  */
-export function stepsTable(results: readonly ExperimentResult[]): string | undefined {
-  const groups = new Map<string, { config: ExperimentConfig; setup: string; runs: number[][] }>();
-  for (const { config, evaluation } of results) {
-    if (config.innerSteps < 2) continue;
-    const { key, setup } = estimatorGroup(config);
-    const g = groups.get(key) ?? { config, setup, runs: [] };
-    g.runs.push(evaluation.returnsByStep);
-    groups.set(key, g);
-  }
-  if (groups.size === 0) return undefined;
-  const withSetup = new Set([...groups.values()].map((g) => g.setup)).size > 1;
-  const rows = [...groups.values()].map((g) => ({
-    env: environmentName(g.config.env),
-    algorithm: g.config.algorithm,
-    hessian: g.config.hessian,
-    innerSteps: g.config.innerSteps,
-    ...(withSetup ? { setup: g.setup } : {}),
-    seeds: g.runs.length,
-    gain: meanStd(g.runs.map((r) => r[r.length - 1] - r[0])),
-    byStep: Array.from(
-      { length: g.config.innerSteps + 1 },
-      (_, k) => meanStd(g.runs.map((r) => r[k])),
-    ),
-  })).sort(byTableOrder);
-  const steps = Math.max(...rows.map((r) => r.innerSteps));
+export function adaptationStepsTable(rows: readonly SummaryRow[]): string | undefined {
+  const shown = rows.filter((r) => r.innerSteps >= 2 && r.byStep && r.gain);
+  if (shown.length === 0) return undefined;
+  const withSetup = new Set(shown.map((r) => r.setup)).size > 1;
+  const steps = Math.max(...shown.map((r) => r.innerSteps));
   const titles = [
     "before adaptation",
     ...Array.from({ length: steps }, (_, k) => `after ${k + 1} step${k === 0 ? "" : "s"}`),
@@ -400,13 +390,14 @@ export function stepsTable(results: readonly ExperimentResult[]): string | undef
     } | gain over ζ steps | seeds |`,
     `| --- | --- | --- | --- |${withSetup ? " --- |" : ""}${" --- |".repeat(titles.length + 2)}`,
   ];
-  for (const r of rows) {
+  for (const r of shown) {
     const order = r.hessian === "autodiff" ? "second order" : "first order";
-    const returns = titles.map((_, k) => (k < r.byStep.length ? formatMeanStd(r.byStep[k]) : ""));
+    const byStep = r.byStep!;
+    const returns = titles.map((_, k) => (k < byStep.length ? formatMeanStd(byStep[k]) : ""));
     lines.push(
       `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${
         withSetup ? ` ${r.setup} |` : ""
-      } ${returns.join(" | ")} | ${formatMeanStd(r.gain, { signed: true })} | ${r.seeds} |`,
+      } ${returns.join(" | ")} | ${formatMeanStd(r.gain!, { signed: true })} | ${r.seeds} |`,
     );
   }
   return lines.join("\n");
