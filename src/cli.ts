@@ -23,7 +23,8 @@ import {
 import { InputError, validateConfig } from "./training/config.ts";
 import type { ExperimentConfig } from "./training/config.ts";
 import { checkWritablePath, parseJsonQuietly, readInputFile } from "./core/safe_fs.ts";
-import { type RunHooks, selectExperiments } from "./experiments/reproduce.ts";
+import type { RunHooks } from "./experiments/reproduce.ts";
+import { selectExperiments } from "./experiments/select.ts";
 import { expandProfile, getProfile, MAX_SEEDS, type Profile } from "./training/profiles.ts";
 
 /** Exit code for bad input (nothing was written). */

@@ -68,6 +68,12 @@ const OPTIONS = {
     value: "S",
     help: "seed of the spot draw, an integer in [0, 2^32) (default: random, printed)",
   },
+  only: {
+    type: "string",
+    value: "PATTERN",
+    help:
+      "with --spot: draw only from the experiments whose id matches (substring, or * wildcards, as reproduce's), e.g. a run just added, --only 'half-cheetah-dir-*-s0'; every experiment is still checked for integrity",
+  },
   all: {
     type: "boolean",
     help: `verify every results/NAME/ directory holding a manifest: ${
@@ -91,12 +97,13 @@ Regenerate every experiment of a results directory (training runs from their sto
 config.json; the theory profile from its built-in problems), then compare every artefact byte for
 byte (manifests and root digest included). With --spot, check instead every manifest and every
 experiment's digest chain (cheap), then replay N checkpoint intervals drawn at random without
-replacement from all experiments (each from its starting checkpoint to the next one) and the
-final evaluation of N random experiments, comparing metrics rows and evaluation.json byte for
-byte. The draw is printed with its seed; --spot-seed S replays it. A spot check proves that the
-replayed intervals were computed by this code from their checkpoints and that every checkpoint
-lies on its experiment's digest chain; an interval not drawn is not checked (with one wrong
-interval among M, N draws find it with probability N/M; see docs/verification.md).
+replacement from all experiments, or those --only selects (each from its starting checkpoint to
+the next one), and the final evaluation of N random ones of them, comparing metrics rows and
+evaluation.json byte for byte. The draw is printed with its seed; --spot-seed S replays it. A
+spot check proves that the replayed intervals were computed by this code from their checkpoints
+and that every checkpoint lies on its experiment's digest chain; an interval not drawn is not
+checked (with one wrong interval among M, N draws find it with probability N/M; see
+docs/verification.md).
 
 Options:
 ${optionsHelp(OPTIONS)}
@@ -128,6 +135,9 @@ async function main(): Promise<number> {
     throw new InputError("spot-seed: needs --spot N (or --all)");
   }
   const seed = seedText === undefined ? undefined : spotSeed(seedText);
+  if (o.only !== undefined && (spots === undefined || o.all)) {
+    throw new InputError("only: needs --spot N, on one directory (not --all)");
+  }
   if (o.all && (o.profile !== undefined || o.dir !== undefined)) {
     throw new InputError("all: verifies every results/NAME/ directory; drop --profile and --dir");
   }
@@ -193,7 +203,7 @@ async function main(): Promise<number> {
   const threads = createThreads(workers);
   try {
     for (const { dir, spots, maxCost, strict } of targets) {
-      const options = { threads, allowExpensive, strict, maxCost };
+      const options = { threads, allowExpensive, strict, maxCost, only: o.only };
       const code = spots === undefined
         ? await verifyInFull(dir, options)
         : await verifyBySpots(dir, spots, seed, options);
@@ -212,6 +222,8 @@ interface VerifyOptions {
   readonly maxCost?: ReplayCost;
   /** A directory named after a built-in profile must hold its configurations (`--all`). */
   readonly strict: boolean;
+  /** Spot checks draw only from the experiments whose id matches this (`--only`). */
+  readonly only?: string;
 }
 
 /**
@@ -342,6 +354,11 @@ async function verifyBySpots(
   console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
   const analysis = analysisSetup((await readProfileManifest(dir)).profile);
   if (analysis !== undefined) {
+    if (options.only !== undefined) {
+      throw new InputError(
+        `only: ${dir} is an estimator analysis, whose spot check draws meta-batches, not experiments`,
+      );
+    }
     const report = await spotVerifyAnalysis(dir, {
       spots,
       seed: drawSeed,
@@ -364,6 +381,7 @@ async function verifyBySpots(
     threads: options.threads,
     allowExpensive: options.allowExpensive,
     maxCost: options.maxCost,
+    only: options.only,
     log: (line) => console.log(line),
   });
   const { failure, plan } = report;

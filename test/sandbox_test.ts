@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { forgeExperiment, runDenoTask } from "./helpers.ts";
 import { readProfileManifest } from "../src/experiments/artifacts.ts";
-import { wildcardMatch } from "../src/experiments/reproduce.ts";
+import { wildcardMatch } from "../src/experiments/select.ts";
 import { createScratch, removeStaleScratch } from "../src/verification/scratch.ts";
 import { importSpecifiers } from "../src/sandbox/module_graph.ts";
 

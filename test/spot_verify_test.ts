@@ -64,6 +64,36 @@ Deno.test("an untouched directory spot-verifies; with N at least the count every
   });
 });
 
+Deno.test("--only draws from the matching experiments alone; integrity still covers every one", async () => {
+  const [sgmrl, maml] = CONFIGS.map((c) => c.id);
+  await withResults(async (dir) => {
+    const lines: string[] = [];
+    const report = await spotVerify(dir, {
+      spots: ALL,
+      seed: 1,
+      only: maml,
+      log: (l) => lines.push(l),
+    });
+    assert.equal(report.failure, null);
+    assert.deepEqual([...new Set(report.plan.intervals.map((i) => i.id))], [maml]);
+    assert.equal(report.plan.intervals.length, 3);
+    assert.deepEqual(report.plan.evaluations, [maml]);
+    assert.equal(report.checkpoints, 6, "both experiments' chains");
+    assert.match(lines.join("\n"), /of the 1 experiment\(s\) matching "nav2d-maml-so-z1-s1"/);
+    await assert.rejects(
+      spotVerify(dir, { spots: 1, seed: 1, only: "no-such-run" }),
+      /only: "no-such-run" matches no experiment id/,
+    );
+    // An experiment left out of the draw is still checked for integrity: a broken link fails.
+    await forgeExperiment(dir, sgmrl, (f) => {
+      f[checkpointName(3)] = f[checkpointName(6)];
+    });
+    const broken = await spotVerify(dir, { spots: ALL, seed: 1, only: maml });
+    assert.equal(broken.failure?.experiment, sgmrl);
+    assert.equal(broken.plan.intervals.length, 0, "found before replaying anything");
+  });
+});
+
 Deno.test("the draw is reproducible from its seed, without replacement, and uniform (n/M per interval)", () => {
   const configs = [tiny("sgmrl", 0), tiny("maml", 1), tiny("emaml", 2), tiny("sgmrl", 3)];
   assert.equal(checkpointIntervals(configs).length, 12);
@@ -287,6 +317,15 @@ Deno.test("verify --spot: a mismatch exits 1 naming experiment and iteration; ba
           /^error: spot-seed must be an integer in \[0, 4294967295\]/,
         ],
         [["--spot-seed", "3"], /^error: spot-seed: needs --spot N/],
+        [["--only", "maml"], /^error: only: needs --spot N/],
+        [
+          ["--all", "--spot", "1", "--only", "maml"],
+          /^error: only: needs --spot N, on one directory/,
+        ],
+        [
+          ["--spot", "1", "--only", "no-such-run"],
+          /^error: only: "no-such-run" matches no experiment/,
+        ],
         [
           ["--profile", "theory", "--spot", "2"],
           /^error: spot: the theory profile has no training/,

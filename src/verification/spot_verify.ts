@@ -45,6 +45,7 @@ import {
 } from "../experiments/experiment_files.ts";
 import { type Validation, validationRule } from "../training/validation.ts";
 import { preflight } from "./preflight.ts";
+import { selectExperiments } from "../experiments/select.ts";
 import { finalEvaluationCost, intervalCost, type ReplayCost } from "../training/budget.ts";
 import { readCurves, SUMMARY_ID, summaryFiles } from "../experiments/profile_summary.ts";
 import { readRegularFile } from "../core/safe_fs.ts";
@@ -342,6 +343,12 @@ export interface SpotOptions {
    * checked for integrity only); default: no limit.
    */
   readonly maxCost?: ReplayCost;
+  /**
+   * Draw only from the experiments whose id matches this pattern (`*` wildcards, or a substring,
+   * as `reproduce --only`); every experiment is still checked for integrity. No match is an
+   * {@linkcode InputError}.
+   */
+  readonly only?: string;
 }
 
 /**
@@ -388,6 +395,7 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
       `spot: the ${THEORY_PROFILE} profile has no training to replay; verify it in full (seconds)`,
     );
   }
+  const pool = problems.length > 0 ? [] : selectExperiments(configs, options.only);
   const empty: SpotPlan = {
     seed: options.seed,
     intervals: [],
@@ -418,12 +426,15 @@ export async function spotVerify(dir: string, options: SpotOptions): Promise<Spo
   const summaryFailure = await checkSummary(dir);
   if (summaryFailure !== null) return report(empty, 0, summaryFailure);
   const checkpoints = [...checked.values()].reduce((n, c) => n + c.checkpoints.size, 0);
-  const plan = spotPlan(configs, options.spots, options.seed, options.maxCost);
+  const plan = spotPlan(pool, options.spots, options.seed, options.maxCost);
   log(
     `integrity: ${configs.length} experiment(s), their manifests, digest chains and ${checkpoints} checkpoint(s) check`,
   );
+  const among = options.only === undefined
+    ? ""
+    : ` of the ${pool.length} experiment(s) matching "${options.only}"`;
   log(
-    `replaying ${plan.intervals.length} of ${plan.totalIntervals} checkpoint interval(s) and ${plan.evaluations.length} of ${plan.totalExperiments} final evaluation(s), spot seed ${plan.seed}${
+    `replaying ${plan.intervals.length} of ${plan.totalIntervals} checkpoint interval(s) and ${plan.evaluations.length} of ${plan.totalExperiments} final evaluation(s)${among}, spot seed ${plan.seed}${
       overCostNote(plan)
     }:`,
   );
