@@ -167,6 +167,14 @@ Deno.test("the README's Table 1 is the committed results/paper/summary/table.md'
     ([env]) => env === "nav2d",
   ));
 
+Deno.test("the README's Table 2 is the committed results/paper/summary/table.md's locomotion rows", () =>
+  assertDocShows(
+    "README.md",
+    "### Table 2's first cell",
+    ["results/paper/summary/table.md"],
+    ([env]) => env !== "nav2d",
+  ));
+
 Deno.test("docs/reproducing.md's multistep tables are the committed results/multistep/summary/steps.md and table.md", () =>
   assertDocShows(
     "docs/reproducing.md",
