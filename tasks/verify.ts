@@ -351,14 +351,14 @@ async function verifyBySpots(
   options: VerifyOptions,
 ): Promise<number> {
   const drawSeed = seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
-  console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
   const analysis = analysisSetup((await readProfileManifest(dir)).profile);
+  if (analysis !== undefined && options.only !== undefined) {
+    throw new InputError(
+      `only: ${dir} is an estimator analysis, whose spot check draws meta-batches, not experiments`,
+    );
+  }
+  console.log(`spot check of ${dir}, seed ${drawSeed} (replay with --spot-seed ${drawSeed})`);
   if (analysis !== undefined) {
-    if (options.only !== undefined) {
-      throw new InputError(
-        `only: ${dir} is an estimator analysis, whose spot check draws meta-batches, not experiments`,
-      );
-    }
     const report = await spotVerifyAnalysis(dir, {
       spots,
       seed: drawSeed,

@@ -323,6 +323,10 @@ Deno.test("verify --spot: a mismatch exits 1 naming experiment and iteration; ba
           /^error: only: needs --spot N, on one directory/,
         ],
         [
+          ["--profile", "analysis", "--spot", "1", "--only", "maml"],
+          /^error: only: results\/analysis is an estimator analysis/,
+        ],
+        [
           ["--spot", "1", "--only", "no-such-run"],
           /^error: only: "no-such-run" matches no experiment/,
         ],

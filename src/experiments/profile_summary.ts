@@ -376,7 +376,9 @@ export function summarize(results: readonly ExperimentResult[]): SummaryRow[] {
  * ```
  */
 export function adaptationStepsTable(rows: readonly SummaryRow[]): string | undefined {
-  const shown = rows.filter((r) => r.innerSteps >= 2 && r.byStep && r.gain);
+  const shown = rows.filter((r): r is SummaryRow & Required<Pick<SummaryRow, "byStep" | "gain">> =>
+    r.innerSteps >= 2 && r.byStep !== undefined && r.gain !== undefined
+  );
   if (shown.length === 0) return undefined;
   const withSetup = new Set(shown.map((r) => r.setup)).size > 1;
   const steps = Math.max(...shown.map((r) => r.innerSteps));
@@ -392,12 +394,11 @@ export function adaptationStepsTable(rows: readonly SummaryRow[]): string | unde
   ];
   for (const r of shown) {
     const order = r.hessian === "autodiff" ? "second order" : "first order";
-    const byStep = r.byStep!;
-    const returns = titles.map((_, k) => (k < byStep.length ? formatMeanStd(byStep[k]) : ""));
+    const returns = titles.map((_, k) => (k < r.byStep.length ? formatMeanStd(r.byStep[k]) : ""));
     lines.push(
       `| ${r.env} | ${r.algorithm} | ${order} | ${r.innerSteps} |${
         withSetup ? ` ${r.setup} |` : ""
-      } ${returns.join(" | ")} | ${formatMeanStd(r.gain!, { signed: true })} | ${r.seeds} |`,
+      } ${returns.join(" | ")} | ${formatMeanStd(r.gain, { signed: true })} | ${r.seeds} |`,
     );
   }
   return lines.join("\n");
